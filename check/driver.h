@@ -1,0 +1,56 @@
+// Running one scenario: on the kernel, on the model, or both in lockstep.
+//
+// Contract: run_scenario executes every line in order, resolving variables
+// from earlier expectations, and returns a verdict per line. In Lockstep the
+// oracle runs each line first and the model then checks the kernel's result
+// (adopting the kernel's choices through the KernelView); a line diverges
+// when the two results differ. Expectations are matched against the kernel's
+// result (Kernel, Lockstep) or the model's (Model). A line the kernel skips
+// is skipped by the model too. Never throws on a well-formed Program.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "model/model.h"
+#include "oracle/oracle.h"
+#include "scenario/ast.h"
+
+namespace sockspec {
+
+enum class Mode { Kernel, Model, Lockstep };
+
+struct LineVerdict {
+  const Line* line = nullptr;
+  std::optional<Result> kernel;  // Kernel, Lockstep
+  std::optional<Result> model;   // Model, Lockstep
+  RuleTrace rules;               // the rules the model used
+  bool expectation_failed = false;
+  bool diverged = false;
+  bool unsupported = false;      // the model does not cover this line
+  bool skipped = false;          // `skip`, or not run after an error
+  std::string note;              // the model's note, or why the line was not run
+};
+
+struct ScenarioVerdict {
+  std::string file;
+  std::vector<LineVerdict> lines;
+  std::string error;  // non-empty when the scenario was stopped (time limit, ...)
+
+  int expectation_failures() const;
+  int divergences() const;
+  int unsupported() const;
+  // every expectation held, no divergence, no error
+  bool passed() const { return error.empty() && expectation_failures() == 0 && divergences() == 0; }
+};
+
+struct DriverConfig {
+  OracleConfig oracle;
+  int time_limit_ms = 10000;  // per scenario
+};
+
+// `program` must outlive the verdict (LineVerdict points into it).
+ScenarioVerdict run_scenario(const Program& program, Mode mode, const DriverConfig& config);
+
+}  // namespace sockspec

@@ -1,0 +1,37 @@
+// What every model handler works with: the world, the line, the step being
+// built, and (in lockstep) the kernel's view. See model/handlers.h.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "model/model.h"
+#include "model/world.h"
+
+namespace sockspec {
+
+struct Ctx {
+  World& world;
+  const Line& line;
+  KernelView* kernel;  // nullptr when the model runs alone
+  Step& step;
+
+  // Cites a rule (model/rules.cc lists them all; spec/ documents them).
+  void rule(std::string_view name) { step.rules.add(name); }
+
+  // The line's socket: its id, or kNoSocket when the name is not open.
+  SocketId target() const {
+    auto it = world.names.find(line.socket);
+    return it == world.names.end() ? kNoSocket : it->second;
+  }
+
+  // A line the model does not cover: the result is `skip` and the step is
+  // marked unsupported with the reason.
+  Result unsupported(std::string why) {
+    step.unsupported = true;
+    step.note = std::move(why);
+    return Result::skip();
+  }
+};
+
+}  // namespace sockspec

@@ -1,0 +1,28 @@
+// What the model may ask the kernel while checking a trace.
+//
+// Where Linux may choose (an ephemeral port, which SO_REUSEPORT listener
+// takes a connection), the model checks the kernel's choice instead of
+// guessing it (DESIGN.md, principle 1). In lockstep the oracle answers these
+// questions about the state right after the line both just ran; run alone,
+// the model gets no KernelView and makes its canonical choice.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+#include "scenario/ast.h"
+
+namespace sockspec {
+
+class KernelView {
+ public:
+  virtual ~KernelView() = default;
+  // getsockname(2) of an open socket of the current scenario; nullopt when
+  // the socket is not open or the call fails.
+  virtual std::optional<Address> local_address(std::string_view socket) = 0;
+  // The accept-queue length of a listening socket (sock_diag's rqueue).
+  virtual std::optional<std::uint32_t> accept_queue(std::string_view socket) = 0;
+};
+
+}  // namespace sockspec

@@ -1,0 +1,45 @@
+// The executable specification: Linux socket semantics as pure C++.
+//
+// Contract: a Model holds the state of every namespace and socket of one
+// scenario. step() applies one line (variables already resolved) and returns
+// the result the spec allows, the rules that decided it, and whether the
+// line is outside what the model covers. With a KernelView the model adopts
+// the kernel's choice wherever the spec allows a choice; if the kernel chose
+// something the spec forbids, the step's result says what the spec allows,
+// so the checker reports a divergence. No system calls, no global state.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "model/kernel_view.h"
+#include "model/rules.h"
+#include "scenario/ast.h"
+
+namespace sockspec {
+
+struct Step {
+  Result result;
+  RuleTrace rules;
+  bool unsupported = false;
+  std::string note;  // why unsupported, or a choice the kernel made that the spec forbids
+};
+
+struct World;  // model/world.h
+
+class Model {
+ public:
+  Model();
+  ~Model();
+  Model(Model&&) noexcept;
+  Model& operator=(Model&&) noexcept;
+
+  Step step(const Line& line, KernelView* kernel = nullptr);
+
+  const World& world() const { return *world_; }
+
+ private:
+  std::unique_ptr<World> world_;
+};
+
+}  // namespace sockspec

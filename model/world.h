@@ -1,0 +1,116 @@
+// The model's state: namespaces, sockets, and what connects them.
+//
+// Contract: plain data owned by one Model. Handlers in model/*.cc read and
+// change it; nothing here makes system calls. Socket ids are indexes into
+// World::sockets and stay valid for the whole scenario (closed sockets stay
+// in the vector, marked closed, so TIME_WAIT and peers can refer to them).
+//
+// Ownership of the parts: the inet handlers (bind/listen/connect/accept for
+// TCP and UDP) own InetFields and PortSpace; the data handlers (send, recv,
+// urgent data, poll, AF_UNIX) own StreamData (model/stream.h) and UnixNames.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "model/stream.h"
+#include "scenario/ast.h"
+
+namespace sockspec {
+
+using SocketId = int;
+inline constexpr SocketId kNoSocket = -1;
+
+// TCP states as ss prints them; UDP and unbound sockets use Unconn.
+enum class SockState : std::uint8_t {
+  Unconn, Listen, SynSent, SynRecv, Established, FinWait1, FinWait2, CloseWait,
+  LastAck, Closing, TimeWait, Close,
+};
+
+struct SocketOptions {
+  bool reuseaddr = false;
+  bool reuseport = false;
+  bool v6only = false;          // initialised from net.ipv6.bindv6only
+  bool freebind = false;
+  bool bind_address_no_port = false;
+  bool oobinline = false;
+  std::optional<int> linger;    // nullopt: off
+  int rcvbuf = 0, sndbuf = 0;   // as getsockopt reports them
+  std::string bindtodevice;     // "" = off
+  std::uint16_t port_range_lo = 0, port_range_hi = 0;  // IP_LOCAL_PORT_RANGE, 0 = unset
+};
+
+struct Socket {
+  int ns = 0;                       // index into World::namespaces
+  Family family = Family::Inet;
+  SockType type = SockType::Stream;
+  int protocol = 0;                 // IPPROTO_* as created (0 resolved to the default)
+  std::int64_t uid = 0;             // effective uid at creation
+  bool open = true;                 // false once closed (the entry stays)
+  SockState state = SockState::Unconn;
+  SocketOptions opt;
+
+  std::optional<Address> local;     // bound address (port included)
+  bool port_bound = false;          // holds its port in the bind table
+  bool addr_bound = false;          // user bound a specific address (not implicit)
+  std::optional<Address> peer;      // connected peer address
+  SocketId peer_socket = kNoSocket; // the other end of a loopback connection
+  SocketId listener = kNoSocket;    // for a queued connection: its listener
+
+  // listening
+  int backlog = 0;                  // after clamping to somaxconn
+  std::deque<SocketId> accept_queue;// established children not yet accepted
+
+  int so_error = 0;                 // pending error (SO_ERROR)
+  bool shut_rd = false, shut_wr = false;
+  bool owned = false;               // setown: SIGURG goes to the runner
+  StreamData data;                  // bytes in flight, urgent data (model/stream.h)
+};
+
+// Per-namespace sysctls the model follows (net.* keys).
+struct Sysctls {
+  std::uint16_t port_lo = 32768, port_hi = 60999;  // net.ipv4.ip_local_port_range
+  int somaxconn = 4096;                             // net.core.somaxconn
+  bool bindv6only = false;                          // net.ipv6.bindv6only
+  bool ip_nonlocal_bind = false;                    // net.ipv4.ip_nonlocal_bind
+  bool ip6_nonlocal_bind = false;                   // net.ipv6.ip_nonlocal_bind
+  bool tcp_stdurg = false;                          // net.ipv4.tcp_stdurg
+  int unprivileged_port_start = 1024;               // net.ipv4.ip_unprivileged_port_start
+  std::map<std::string, std::string, std::less<>> other;  // keys the model does not interpret
+};
+
+struct Interface {
+  std::string name;
+  bool up = true;
+  std::string peer_ns;  // veth: the namespace of its peer ("" when none)
+  std::string peer;     // veth: the peer's name
+};
+
+struct Namespace {
+  std::string name;
+  Sysctls sysctl;
+  std::vector<Interface> interfaces;     // lo first
+  std::vector<Address> addresses;        // added with `addr add` (127.0.0.0/8 and ::1 are implicit)
+  std::vector<std::pair<Address, std::string>> address_devs;  // address -> device
+  UnixNames unix_abstract;               // abstract AF_UNIX names live per network namespace
+};
+
+struct World {
+  std::vector<Namespace> namespaces;     // namespaces[0] is `main`
+  int current_ns = 0;
+  std::int64_t uid = 0;                  // effective uid for new sockets
+  std::vector<Socket> sockets;
+  std::map<std::string, SocketId, std::less<>> names;  // open sockets by scenario name
+  UnixNames unix_paths;                  // path names live in the scenario's private /tmp
+  std::int64_t sigurg_pending = 0;       // SIGURG received since the last `sigurg`
+
+  Namespace& ns() { return namespaces[static_cast<std::size_t>(current_ns)]; }
+  Socket& sock(SocketId id) { return sockets[static_cast<std::size_t>(id)]; }
+  const Socket& sock(SocketId id) const { return sockets[static_cast<std::size_t>(id)]; }
+};
+
+}  // namespace sockspec

@@ -1,0 +1,58 @@
+// The oracle: scenarios run on the real kernel, inside namespaces of our own.
+//
+// Contract: enter_sandbox() moves the whole process, once, into private
+// user (when not root), mount and network namespaces with a private empty
+// /tmp, and proves it left the namespace it started in; until it succeeds no
+// KernelRun may be made. A KernelRun is one scenario: every `ns` is a fresh
+// network namespace with only `lo` up; every call is non-blocking and every
+// wait bounded; results come back in the language's form (scenario/ast.h).
+// Destroying a KernelRun closes its sockets and releases its namespaces.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "model/kernel_view.h"
+#include "scenario/ast.h"
+
+namespace sockspec {
+
+struct OracleConfig {
+  int settle_ms = 100;    // how long `connect` waits for a handshake
+  int delivery_ms = 20;   // how long recv/accept/sockatmark/poll wait for data in flight
+};
+
+struct SandboxInfo {
+  bool root = false;          // real root: `uid N` can be honoured
+  bool user_namespace = false;
+  std::uint64_t host_netns = 0;     // inode of the namespace we started in
+  std::uint64_t sandbox_netns = 0;  // inode of the namespace we are in now
+};
+
+// Returns nullopt on success (and fills *info), else a message saying why
+// the oracle cannot run here (the CLI exits 3 with it).
+std::optional<std::string> enter_sandbox(SandboxInfo* info = nullptr);
+bool in_sandbox();
+
+class KernelRun final : public KernelView {
+ public:
+  explicit KernelRun(const OracleConfig& config);
+  ~KernelRun() override;
+  KernelRun(const KernelRun&) = delete;
+  KernelRun& operator=(const KernelRun&) = delete;
+
+  // Runs one line whose variables are already resolved.
+  Result execute(const Line& line);
+
+  std::optional<Address> local_address(std::string_view socket) override;
+  std::optional<std::uint32_t> accept_queue(std::string_view socket) override;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace sockspec
