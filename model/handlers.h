@@ -58,5 +58,8 @@ void unix_ss_rows(const World&, int ns, std::vector<SsRow>& rows);
 // Data-plane hooks the lifecycle handlers call (model/data.cc)
 void data_on_shutdown(Ctx&, SocketId, ShutHow);
 void data_on_close(Ctx&, SocketId);          // before the socket is marked closed
+// `ss` queue columns of a non-listening socket, as inet_diag/unix_diag report them
+std::uint32_t data_recvq(const World&, SocketId);
+std::uint32_t data_sendq(const World&, SocketId);
 
 }  // namespace sockspec

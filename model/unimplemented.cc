@@ -41,5 +41,7 @@ void unix_release(Ctx&, SocketId) {}
 void unix_ss_rows(const World&, int, std::vector<SsRow>&) {}
 void data_on_shutdown(Ctx&, SocketId, ShutHow) {}
 void data_on_close(Ctx&, SocketId) {}
+std::uint32_t data_recvq(const World&, SocketId) { return 0; }
+std::uint32_t data_sendq(const World&, SocketId) { return 0; }
 
 }  // namespace sockspec

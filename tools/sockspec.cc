@@ -1,1 +1,28 @@
-int main() { return 0; }  // replaced by the command-line front end
+// sockspec: an executable specification of Linux socket semantics, checked
+// against the real kernel. `sockspec --help` lists the subcommands.
+#include <CLI/CLI.hpp>
+
+#include "tools/commands.h"
+
+namespace sockspec::cli {
+int& exit_code() {
+  static int code = kOk;
+  return code;
+}
+}  // namespace sockspec::cli
+
+int main(int argc, char** argv) {
+  using namespace sockspec::cli;
+  CLI::App app{
+      "sockspec: Linux socket semantics as an executable specification, checked against the kernel.\n"
+      "Scenarios are written in the scenario language (docs/language.md)."};
+  app.require_subcommand(1);
+  add_scenario_commands(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? 0 : kBadInput;
+  }
+  return exit_code();
+}

@@ -1,0 +1,98 @@
+// run_scenario: the line loop shared by `run`, `model` and `check`.
+#include "check/driver.h"
+
+#include <chrono>
+#include <fmt/format.h>
+
+#include "scenario/match.h"
+
+namespace sockspec {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+int count(const ScenarioVerdict& v, bool LineVerdict::*flag) {
+  int n = 0;
+  for (const auto& line : v.lines) n += (line.*flag) ? 1 : 0;
+  return n;
+}
+
+// The result expectations are matched against: the kernel's, unless only the
+// model ran.
+const Result& observed(const LineVerdict& v) { return v.kernel ? *v.kernel : *v.model; }
+
+// Runs one line on the kernel and/or the model and fills in the verdict.
+void step_line(const Line& line, KernelRun* kernel, Model* model, LineVerdict& v) {
+  if (kernel) {
+    v.kernel = kernel->execute(line);
+    // A line the kernel could not run (`uid` without privilege) is not run
+    // on the model either: both must keep seeing the same history.
+    if (v.kernel->kind == Result::Kind::Skip) {
+      v.skipped = true;
+      return;
+    }
+  }
+  if (!model) return;
+  Step step = model->step(line, kernel);
+  v.model = std::move(step.result);
+  v.rules = step.rules;
+  v.unsupported = step.unsupported;
+  v.note = std::move(step.note);
+  if (kernel && !v.unsupported) v.diverged = !(*v.model == *v.kernel);
+  if (!kernel && v.model->kind == Result::Kind::Skip) v.skipped = true;
+}
+
+}  // namespace
+
+int ScenarioVerdict::expectation_failures() const { return count(*this, &LineVerdict::expectation_failed); }
+int ScenarioVerdict::divergences() const { return count(*this, &LineVerdict::diverged); }
+int ScenarioVerdict::unsupported() const { return count(*this, &LineVerdict::unsupported); }
+
+ScenarioVerdict run_scenario(const Program& program, Mode mode, const DriverConfig& config) {
+  ScenarioVerdict verdict;
+  verdict.file = program.file;
+  verdict.lines.reserve(program.lines.size());
+
+  std::optional<KernelRun> kernel;
+  if (mode != Mode::Model) kernel.emplace(config.oracle);
+  std::optional<Model> model;
+  if (mode != Mode::Kernel) model.emplace();
+
+  Bindings bindings;
+  const auto deadline = Clock::now() + std::chrono::milliseconds(config.time_limit_ms);
+  for (const Line& line : program.lines) {
+    LineVerdict& v = verdict.lines.emplace_back();
+    v.line = &line;
+    if (!verdict.error.empty()) {
+      v.skipped = true;
+      continue;
+    }
+    if (Clock::now() > deadline) {
+      verdict.error = fmt::format("stopped at line {}: the scenario exceeded its time limit of {} ms",
+                                  line.line_no, config.time_limit_ms);
+      v.skipped = true;
+      continue;
+    }
+    std::optional<Line> resolved;
+    if (has_variables(line)) {
+      std::string unbound;
+      resolved = resolve(line, bindings, &unbound);
+      if (!resolved) {
+        v.skipped = true;
+        v.note = fmt::format("${} has no value: the expectation that should bind it did not hold", unbound);
+        continue;
+      }
+    }
+    step_line(resolved ? *resolved : line, kernel ? &*kernel : nullptr, model ? &*model : nullptr, v);
+    if (!line.expect) continue;
+    const Result& result = observed(v);
+    // `-> skip` holds for a skipped line; any other expectation is not
+    // judged on a line that could not run here.
+    if (v.skipped && result.kind == Result::Kind::Skip && !matches(*line.expect, result, bindings)) continue;
+    v.expectation_failed = !matches(*line.expect, result, bindings);
+  }
+  return verdict;
+}
+
+}  // namespace sockspec

@@ -1,0 +1,38 @@
+#include "check/files.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <stdexcept>
+
+#include "scenario/parser.h"
+
+namespace sockspec {
+
+std::vector<std::string> expand_scenario_paths(const std::vector<std::string>& args) {
+  namespace fs = std::filesystem;
+  std::vector<std::string> files;
+  for (const auto& arg : args) {
+    std::error_code ec;
+    if (fs::is_directory(arg, ec)) {
+      std::vector<std::string> found;
+      for (const auto& entry : fs::recursive_directory_iterator(arg, ec))
+        if (entry.is_regular_file() && entry.path().extension() == ".scn") found.push_back(entry.path().string());
+      std::sort(found.begin(), found.end());
+      files.insert(files.end(), found.begin(), found.end());
+    } else if (fs::exists(arg, ec)) {
+      files.push_back(arg);
+    } else {
+      throw std::runtime_error(arg + ": no such file or directory");
+    }
+  }
+  return files;
+}
+
+std::vector<Program> load_programs(const std::vector<std::string>& files) {
+  std::vector<Program> programs;
+  programs.reserve(files.size());
+  for (const auto& file : files) programs.push_back(parse_scenario_file(file));
+  return programs;
+}
+
+}  // namespace sockspec

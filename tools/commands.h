@@ -1,0 +1,20 @@
+// The subcommands of `sockspec`. Each tools/*_command.cc adds one (or a few)
+// to the CLI11 app; the action runs after parsing and sets the exit code.
+//
+// Exit codes (DESIGN.md): 0 all agree and every expectation holds, 1 a
+// divergence or a failed expectation, 2 bad input, 3 the oracle cannot run
+// here (no namespace permission).
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace sockspec::cli {
+
+enum ExitCode : int { kOk = 0, kFailed = 1, kBadInput = 2, kNoOracle = 3 };
+
+// Where a subcommand's action stores its exit code.
+int& exit_code();
+
+void add_scenario_commands(CLI::App& app);  // run, model, check, rules
+
+}  // namespace sockspec::cli

@@ -1,0 +1,140 @@
+// `sockspec run | model | check | rules`: scenarios on the kernel, on the
+// model, or both in lockstep.
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <stdexcept>
+
+#include "check/driver.h"
+#include "check/files.h"
+#include "check/report.h"
+#include "model/rules.h"
+#include "oracle/oracle.h"
+#include "scenario/parser.h"
+#include "tools/commands.h"
+
+namespace sockspec::cli {
+
+namespace {
+
+struct ScenarioOptions {
+  std::vector<std::string> paths;
+  DriverConfig driver;
+  bool json = false;
+  bool verbose = false;
+};
+
+void add_common_options(CLI::App* cmd, ScenarioOptions& o) {
+  cmd->add_option("paths", o.paths, "scenario files (.scn) or directories (searched recursively)")->required();
+  cmd->add_option("--settle-ms", o.driver.oracle.settle_ms,
+                  "how long `connect` waits for a handshake before it answers `pending`")
+      ->capture_default_str();
+  cmd->add_option("--delivery-ms", o.driver.oracle.delivery_ms,
+                  "how long recv/accept/sockatmark/poll wait for data still in flight")
+      ->capture_default_str();
+  cmd->add_option("--time-limit-ms", o.driver.time_limit_ms,
+                  "per-scenario time limit; a scenario over it is stopped and reported")
+      ->capture_default_str();
+}
+
+// Parses every file first: on a parse error nothing runs (exit 2).
+std::optional<std::vector<Program>> load_or_report(const std::vector<std::string>& paths) {
+  try {
+    return load_programs(expand_scenario_paths(paths));
+  } catch (const ParseError& e) {
+    fmt::print(stderr, "{}\n", e.what());
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "sockspec: {}\n", e.what());
+  }
+  exit_code() = kBadInput;
+  return std::nullopt;
+}
+
+bool enter_sandbox_or_report() {
+  if (auto why = enter_sandbox()) {
+    fmt::print(stderr, "sockspec: the kernel oracle cannot run here: {}\n", *why);
+    exit_code() = kNoOracle;
+    return false;
+  }
+  return true;
+}
+
+void run_all(const ScenarioOptions& o, Mode mode) {
+  auto programs = load_or_report(o.paths);
+  if (!programs) return;
+  if (mode != Mode::Model && !enter_sandbox_or_report()) return;
+  int passed = 0, failed = 0;
+  for (const Program& program : *programs) {
+    ScenarioVerdict verdict = run_scenario(program, mode, o.driver);
+    (verdict.passed() ? passed : failed)++;
+    if (o.json) {
+      fmt::print("{}\n", verdict_json(verdict).dump());
+    } else if (mode == Mode::Lockstep && !o.verbose) {
+      fmt::print("{}", verdict_text_summary(verdict, mode));
+    } else {
+      fmt::print("{}\n", verdict_text_full(verdict, mode));
+    }
+    std::fflush(stdout);
+  }
+  if (!o.json) fmt::print("{} passed, {} failed\n", passed, failed);
+  exit_code() = failed == 0 ? kOk : kFailed;
+}
+
+// `sockspec rules`: how many corpus lines cite each rule.
+void list_rules(const std::vector<std::string>& paths, bool model_only, bool require_all) {
+  auto programs = load_or_report(paths);
+  if (!programs) return;
+  Mode mode = model_only ? Mode::Model : Mode::Lockstep;
+  if (mode == Mode::Lockstep && !enter_sandbox_or_report()) return;
+  std::map<std::string_view, int> uses;
+  for (const Rule& rule : all_rules()) uses[rule.name] = 0;
+  for (const Program& program : *programs)
+    for (const auto& line : run_scenario(program, mode, DriverConfig{}).lines)
+      for (auto rule : line.rules) uses[rule]++;
+  int unexercised = 0;
+  for (const Rule& rule : all_rules()) {
+    int n = uses[rule.name];
+    unexercised += n == 0;
+    fmt::print("{:6}  {:<48} spec/{}.md\n", n, rule.name, rule.area);
+  }
+  for (const auto& [name, n] : uses)
+    if (!find_rule(name)) fmt::print("{:6}  {:<48} (cited by the model but not registered)\n", n, name);
+  fmt::print("{} rules, {} exercised by {} scenarios, {} not exercised\n", all_rules().size(),
+             all_rules().size() - static_cast<std::size_t>(unexercised), programs->size(), unexercised);
+  exit_code() = (require_all && unexercised > 0) ? kFailed : kOk;
+}
+
+}  // namespace
+
+void add_scenario_commands(CLI::App& app) {
+  static ScenarioOptions run_opts, model_opts, check_opts;
+
+  auto* run = app.add_subcommand("run", "run scenarios on the kernel; print every line with its result");
+  add_common_options(run, run_opts);
+  run->add_flag("--json", run_opts.json, "one JSON object per scenario");
+  run->callback([] { run_all(run_opts, Mode::Kernel); });
+
+  auto* model = app.add_subcommand("model", "run scenarios on the model alone, with the rules it used");
+  add_common_options(model, model_opts);
+  model->add_flag("--json", model_opts.json, "one JSON object per scenario");
+  model->callback([] { run_all(model_opts, Mode::Model); });
+
+  auto* check = app.add_subcommand(
+      "check", "model and kernel in lockstep; exit 0 when they agree and every expectation holds");
+  add_common_options(check, check_opts);
+  check->add_flag("--json", check_opts.json, "one JSON object per scenario (schema in docs/cli.md)");
+  check->add_flag("-v,--verbose", check_opts.verbose, "print every line, not only the ones that fail");
+  check->callback([] { run_all(check_opts, Mode::Lockstep); });
+
+  static std::vector<std::string> rule_paths{"corpus"};
+  static bool model_only = false, require_all = false;
+  auto* rules = app.add_subcommand("rules", "every spec rule with how many corpus lines exercise it");
+  rules->add_option("paths", rule_paths, "scenarios to count over")->capture_default_str();
+  rules->add_flag("--model-only", model_only, "count on the model alone (no kernel needed)");
+  rules->add_flag("--require-all", require_all, "exit 1 when a rule is exercised by no line");
+  rules->callback([] { list_rules(rule_paths, model_only, require_all); });
+}
+
+}  // namespace sockspec::cli
