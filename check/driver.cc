@@ -1,6 +1,7 @@
 // run_scenario: the line loop shared by `run`, `model` and `check`.
 #include "check/driver.h"
 
+#include <cerrno>
 #include <chrono>
 #include <fmt/format.h>
 
@@ -22,8 +23,14 @@ int count(const ScenarioVerdict& v, bool LineVerdict::*flag) {
 // model ran.
 const Result& observed(const LineVerdict& v) { return v.kernel ? *v.kernel : *v.model; }
 
+// A result that differs from `right`: what a wrong rule would answer.
+Result planted_wrong(const Result& right) {
+  return right.kind == Result::Kind::Ok ? Result::err(EPERM) : Result::ok();
+}
+
 // Runs one line on the kernel and/or the model and fills in the verdict.
-void step_line(const Line& line, KernelRun* kernel, Model* model, LineVerdict& v) {
+void step_line(const Line& line, KernelRun* kernel, Model* model, const std::string& planted_fault,
+               LineVerdict& v) {
   if (kernel) {
     v.kernel = kernel->execute(line);
     // A line the kernel could not run (`uid` without privilege) is not run
@@ -39,6 +46,10 @@ void step_line(const Line& line, KernelRun* kernel, Model* model, LineVerdict& v
   v.rules = step.rules;
   v.unsupported = step.unsupported;
   v.note = std::move(step.note);
+  if (!planted_fault.empty() && v.rules.contains(planted_fault)) {
+    v.model = planted_wrong(*v.model);
+    v.note = "planted fault in " + planted_fault;
+  }
   if (kernel && !v.unsupported) v.diverged = !(*v.model == *v.kernel);
   if (!kernel && v.model->kind == Result::Kind::Skip) v.skipped = true;
 }
@@ -84,7 +95,8 @@ ScenarioVerdict run_scenario(const Program& program, Mode mode, const DriverConf
         continue;
       }
     }
-    step_line(resolved ? *resolved : line, kernel ? &*kernel : nullptr, model ? &*model : nullptr, v);
+    step_line(resolved ? *resolved : line, kernel ? &*kernel : nullptr, model ? &*model : nullptr,
+              config.planted_fault, v);
     if (!line.expect) continue;
     const Result& result = observed(v);
     // `-> skip` holds for a skipped line; any other expectation is not

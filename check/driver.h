@@ -48,6 +48,11 @@ struct ScenarioVerdict {
 struct DriverConfig {
   OracleConfig oracle;
   int time_limit_ms = 10000;  // per scenario
+  // Mutation testing: every model step that cites this rule gets a wrong
+  // result, as if the rule were written wrong. Shows what the corpus catches
+  // (`sockspec check --plant-fault RULE`) and produces a real divergence for
+  // tests and demonstrations. Empty: off.
+  std::string planted_fault;
 };
 
 // `program` must outlive the verdict (LineVerdict points into it).

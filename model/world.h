@@ -57,6 +57,9 @@ struct Socket {
   std::optional<Address> local;     // bound address (port included)
   bool port_bound = false;          // holds its port in the bind table
   bool addr_bound = false;          // user bound a specific address (not implicit)
+  bool port_locked = false;         // user bound a nonzero port (SOCK_BINDPORT_LOCK)
+  bool bucket_from_bind = false;    // holds its port through bind()/listen(), not
+                                    // connect's autobind (__inet_hash_connect skips such ports)
   std::optional<Address> peer;      // connected peer address
   SocketId peer_socket = kNoSocket; // the other end of a loopback connection
   SocketId listener = kNoSocket;    // for a queued connection: its listener

@@ -7,6 +7,9 @@
 // network namespace with only `lo` up; every call is non-blocking and every
 // wait bounded; results come back in the language's form (scenario/ast.h).
 // Destroying a KernelRun closes its sockets and releases its namespaces.
+// Namespaces are entered per thread: a KernelRun is used (and destroyed) on
+// the thread that made it; different threads may run scenarios at once.
+// docs/oracle.md explains the waits, the namespace pool and the ss rows.
 #pragma once
 
 #include <cstdint>

@@ -41,7 +41,9 @@ struct PortTerm {
 
 // An address as written: concrete, with a port pattern, or a whole-address
 // variable `$a`. As an argument, port is Exact or Var only (the parser
-// enforces it); in an expectation every form is allowed.
+// enforces it); in an expectation every form is allowed. An Exact port lives
+// in base.port (port stays default-constructed), so AddressTerm{address}
+// is the term of a concrete address.
 struct AddressTerm {
   Address base;        // host part (and port when port.kind == Exact)
   PortTerm port;       // ignored for Unix and Unspec
@@ -189,8 +191,8 @@ struct Result {
 // One `ss` row pattern: each field exact or `*` (nullopt).
 struct SsRowPattern {
   std::optional<std::string> proto, state;
-  std::optional<AddressTerm> local, peer;  // a term whose base is Unspec and
-  bool local_none = false, peer_none = false;  // ...`*:*` written: no address
+  std::optional<AddressTerm> local, peer;  // nullopt: `*` (any address, or none)
+  bool local_none = false, peer_none = false;  // `*:*` written: no address (term nullopt)
   std::optional<std::uint32_t> recvq, sendq;
   friend bool operator==(const SsRowPattern&, const SsRowPattern&) = default;
 };

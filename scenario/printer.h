@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "scenario/ast.h"
 
@@ -19,6 +20,7 @@ std::string print_operation(const Line& line);   // `[NAME =] OP ARG...`, no exp
 std::string print_expectation(const Expectation& expect);
 std::string print_result(const Result& result);
 std::string print_address(const Address& address);
+std::string print_address_term(const AddressTerm& term);  // `127.0.0.1:*`, `[::1]:$p`, `$a`
 std::string print_ss_row(const SsRow& row);
 std::string print_string(std::string_view bytes);  // quoted, with the language's escapes
 std::string print_events(PollEvents events);       // `in|out`, or `none`

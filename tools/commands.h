@@ -16,5 +16,7 @@ enum ExitCode : int { kOk = 0, kFailed = 1, kBadInput = 2, kNoOracle = 3 };
 int& exit_code();
 
 void add_scenario_commands(CLI::App& app);  // run, model, check, rules
+void add_solve_command(CLI::App& app);      // solve classes|asymmetric|diff|coexist
+void add_fuzz_command(CLI::App& app);       // fuzz (a libFuzzer campaign)
 
 }  // namespace sockspec::cli

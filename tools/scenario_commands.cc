@@ -126,6 +126,8 @@ void add_scenario_commands(CLI::App& app) {
   add_common_options(check, check_opts);
   check->add_flag("--json", check_opts.json, "one JSON object per scenario (schema in docs/cli.md)");
   check->add_flag("-v,--verbose", check_opts.verbose, "print every line, not only the ones that fail");
+  check->add_option("--plant-fault", check_opts.driver.planted_fault,
+                    "mutation testing: make the model answer wrongly wherever it cites RULE");
   check->callback([] { run_all(check_opts, Mode::Lockstep); });
 
   static std::vector<std::string> rule_paths{"corpus"};

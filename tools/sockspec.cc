@@ -18,6 +18,8 @@ int main(int argc, char** argv) {
       "Scenarios are written in the scenario language (docs/language.md)."};
   app.require_subcommand(1);
   add_scenario_commands(app);
+  add_solve_command(app);
+  add_fuzz_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

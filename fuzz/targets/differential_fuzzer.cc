@@ -1,0 +1,129 @@
+// The differential fuzzer: each input is a scenario, run in lockstep on the
+// kernel and the model inside this process's own sandbox (no fork per
+// input). A divergence is confirmed by a second run, minimized, and written
+// to the findings directory once per signature (check/finding.h); the
+// campaign then goes on, unless SOCKSPEC_FUZZ_ABORT=1 asks for a crash so
+// libFuzzer's own crash handling takes over.
+//
+// Environment (set by `sockspec fuzz`; docs/fuzzing.md):
+//   SOCKSPEC_FUZZ_FINDINGS  findings directory (default: fuzz-findings in the start directory)
+//   SOCKSPEC_FUZZ_STATS     a directory for this process's covered rules (rules.<pid>), optional
+//   SOCKSPEC_FUZZ_ABORT=1   abort on a new finding
+//   SOCKSPEC_FUZZ_SETTLE_MS / SOCKSPEC_FUZZ_DELIVERY_MS  the oracle's waits (default 20 / 5)
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <set>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "check/driver.h"
+#include "check/finding.h"
+#include "check/minimize.h"
+#include "fuzz/input.h"
+#include "oracle/oracle.h"
+
+namespace {
+
+using namespace sockspec;
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+struct Campaign {
+  DriverConfig driver;
+  fs::path findings;
+  fs::path stats;  // empty: no stats file
+  bool abort_on_finding = false;
+  std::set<std::string> signatures;    // seen by this process
+  std::set<std::string> rules;         // covered by this process
+  std::size_t rules_written = 0;
+  Clock::time_point next_stats = Clock::now();
+};
+
+Campaign* g_campaign = nullptr;
+
+int env_int(const char* name, int fallback) {
+  const char* v = std::getenv(name);
+  return v && *v ? std::atoi(v) : fallback;
+}
+
+// Relative paths are taken from the directory we start in: the sandbox
+// moves the working directory into its private /tmp.
+fs::path env_path(const char* name, const fs::path& fallback) {
+  const char* v = std::getenv(name);
+  return fs::absolute(v && *v ? fs::path(v) : fallback);
+}
+
+void write_stats(Campaign& c) {
+  if (c.stats.empty() || c.rules.size() == c.rules_written || Clock::now() < c.next_stats) return;
+  std::string text;
+  for (const auto& r : c.rules) text += r + "\n";
+  fs::create_directories(c.stats);
+  write_file_atomically(c.stats / fmt::format("rules.{}", getpid()), text);
+  c.rules_written = c.rules.size();
+  c.next_stats = Clock::now() + std::chrono::seconds(2);
+}
+
+bool shows(const Program& program, const DriverConfig& driver, const std::string& signature) {
+  ScenarioVerdict verdict = run_scenario(program, Mode::Lockstep, driver);
+  return find_divergence(program, verdict, signature).has_value();
+}
+
+// A new divergence: confirm, minimize, record.
+void report(Campaign& c, const Program& program, const Divergence& first) {
+  if (!shows(program, c.driver, first.signature)) {
+    fmt::print(stderr, "sockspec-fuzz: not reproducible on a second run, ignored: {}\n", first.signature);
+    return;
+  }
+  MinimizeStats stats;
+  Program small = minimize(
+      program, [&](const Program& p) { return shows(p, c.driver, first.signature); }, 400, &stats);
+  ScenarioVerdict verdict = run_scenario(small, Mode::Lockstep, c.driver);
+  auto divergence = find_divergence(small, verdict, first.signature);
+  if (!divergence) {  // the last run disagreed with the minimizer's: keep the original
+    small = program;
+    divergence = first;
+  }
+  if (auto path = record_finding(c.findings, small, *divergence, c.driver.oracle))
+    fmt::print(stderr, "sockspec-fuzz: NEW FINDING {} ({} -> {} lines, {} runs): {}\n", path->string(),
+               stats.lines_before, stats.lines_after, stats.tests, divergence->signature);
+  if (c.abort_on_finding) std::abort();
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  static Campaign campaign;
+  campaign.findings = env_path("SOCKSPEC_FUZZ_FINDINGS", "fuzz-findings");
+  if (std::getenv("SOCKSPEC_FUZZ_STATS")) campaign.stats = env_path("SOCKSPEC_FUZZ_STATS", {});
+  campaign.abort_on_finding = env_int("SOCKSPEC_FUZZ_ABORT", 0) == 1;
+  campaign.driver.oracle.settle_ms = env_int("SOCKSPEC_FUZZ_SETTLE_MS", 20);
+  campaign.driver.oracle.delivery_ms = env_int("SOCKSPEC_FUZZ_DELIVERY_MS", 5);
+  campaign.driver.time_limit_ms = 2000;
+  // Before libFuzzer starts any thread: the sandbox's unshare needs a
+  // single-threaded process.
+  if (auto why = enter_sandbox()) {
+    fmt::print(stderr, "sockspec-fuzz: the kernel oracle cannot run here: {}\n", *why);
+    std::exit(3);
+  }
+  g_campaign = &campaign;
+  return 0;
+}
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  auto program = sockspec::fuzz::parse_input(data, size);
+  if (!program) return -1;  // not a scenario: keep it out of the corpus
+  Campaign& c = *g_campaign;
+  ScenarioVerdict verdict = run_scenario(*program, Mode::Lockstep, c.driver);
+  for (const LineVerdict& line : verdict.lines)
+    for (auto rule : line.rules) c.rules.emplace(rule);
+  write_stats(c);
+  if (verdict.divergences() == 0) return 0;
+  auto divergence = find_divergence(*program, verdict);
+  if (divergence && c.signatures.insert(divergence->signature).second) report(c, *program, *divergence);
+  return 0;
+}

@@ -1,0 +1,232 @@
+// The bind-conflict relation: may a socket (the newcomer) take a port that
+// another socket of the same namespace (the holder) already holds?
+//
+// Contract: this file is the ONE source of truth for the relation
+// (DESIGN.md, principle 3). It is written over a value domain D so that the
+// model evaluates it on plain bools and integers (ConcreteDomain below) and
+// the solver on z3::expr, and both read the very same guards.
+//
+// A domain D provides the types D::Bool and D::Int and the static functions
+//   lit(bool) lit(int64) and_(a,b) or_(a,b) not_(a) eq(a,b) ite(c,a,b)
+// The relation is an ORDERED list of named rules (kBindConflictRules), each a
+// guard over (holder, newcomer, env) and an outcome. The first rule whose
+// guard holds decides; the last rule's guard is `true`, so exactly one rule
+// decides every pair. Symbolically, rule i decides when guard_i holds and no
+// earlier guard does (bind_conflict_path).
+//
+// The guards reflect the kernel's `inet_csk_bind_conflict` / `inet_bind_conflict`
+// (TCP, net/ipv4/inet_connection_sock.c), `udp_lib_lport_inuse` (UDP,
+// net/ipv4/udp.c) and `inet_rcv_saddr_equal` / `ipv6_rcv_saddr_equal`
+// (address overlap), as Linux 6.18 behaves (spec/bind.md).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string_view>
+
+namespace sockspec {
+
+// ---------------------------------------------------------------- the view
+
+// Protocol classes: each has its own port space.
+enum class PortSpace : std::int64_t { Tcp = 0, Udp = 1 };
+
+// How a socket's bound address reads to the conflict check.
+enum class AddrClass : std::int64_t {
+  Any4 = 0,      // an inet socket on 0.0.0.0
+  Ip4 = 1,       // an inet socket on a specific IPv4 address (`v4`)
+  Any6 = 2,      // an inet6 socket on [::]
+  Mapped = 3,    // an inet6 socket on ::ffff:a.b.c.d (`v4`; 0 for ::ffff:0.0.0.0)
+  Ip6 = 4,       // an inet6 socket on another IPv6 address (`v6_hi`, `v6_lo`)
+};
+
+// Holder state as far as the relation cares.
+enum class HolderState : std::int64_t { Other = 0, Listening = 1, TimeWait = 2 };
+
+// The fields of one socket that matter to the relation.
+template <class D>
+struct BindView {
+  typename D::Int space;      // PortSpace
+  typename D::Int addr;       // AddrClass
+  typename D::Int v4;         // IPv4 address as an integer (Ip4, Mapped); 0 otherwise
+  typename D::Int v6_hi, v6_lo;  // the IPv6 address as two 64-bit halves (Ip6)
+  typename D::Int port;
+  typename D::Bool v6only;    // IPV6_V6ONLY (inet6 only)
+  typename D::Bool reuseaddr; // SO_REUSEADDR
+  typename D::Bool reuseport; // SO_REUSEPORT
+  typename D::Int uid;        // the owner's effective uid
+  typename D::Int state;      // HolderState (used for the holder only)
+  typename D::Int device;     // SO_BINDTODEVICE interface index, 0 = none
+};
+
+// How the newcomer asks. An explicit `bind` (or listen's re-check) is
+// relaxed: SO_REUSEADDR/SO_REUSEPORT may share. TCP's ephemeral-port search
+// of bind(port 0) is strict: it wants a port nobody overlapping holds
+// (`inet_csk_find_open_port` calls the check with relax=false, reuseport_ok=false).
+template <class D>
+struct BindEnv {
+  typename D::Bool explicit_port;
+};
+
+// ---------------------------------------------------------------- helpers
+
+namespace bind_detail {
+
+template <class D> typename D::Bool is(const typename D::Int& x, AddrClass c) {
+  return D::eq(x, D::lit(static_cast<std::int64_t>(c)));
+}
+template <class D> typename D::Bool is_space(const BindView<D>& s, PortSpace p) {
+  return D::eq(s.space, D::lit(static_cast<std::int64_t>(p)));
+}
+template <class D> typename D::Bool all(typename D::Bool a, typename D::Bool b) { return D::and_(a, b); }
+template <class D> typename D::Bool all(typename D::Bool a, typename D::Bool b, typename D::Bool c) {
+  return D::and_(D::and_(a, b), c);
+}
+
+// The socket's address as an IPv4 receiver sees it (inet sockets, and inet6
+// sockets on v4-mapped addresses): `ipv4_rcv_saddr_equal` compares these.
+template <class D> typename D::Bool v4_side(const BindView<D>& s) {
+  return D::or_(D::or_(is<D>(s.addr, AddrClass::Any4), is<D>(s.addr, AddrClass::Ip4)),
+                is<D>(s.addr, AddrClass::Mapped));
+}
+template <class D> typename D::Bool v4_any(const BindView<D>& s) {
+  return D::and_(v4_side<D>(s), D::eq(s.v4, D::lit(std::int64_t{0})));
+}
+
+}  // namespace bind_detail
+
+// Do the two bound addresses overlap (the kernel's `inet_rcv_saddr_equal`
+// with match_wildcard = true)? Cases, in the kernel's order:
+//  - both read as IPv4 (inet, or v4-mapped): equal, or either is 0.0.0.0,
+//    unless the holder is IPV6_V6ONLY;
+//  - [::] against [::] always;
+//  - [::] against anything, unless that [::] is IPV6_V6ONLY and the other
+//    reads as IPv4;
+//  - two IPv6 addresses that are equal.
+// Linux 6.18 (bhash2) no longer lets 0.0.0.0 cover an inet6 socket bound to
+// a plain IPv6 address (the indexed older `ipv4_rcv_saddr_equal` did, through
+// the placeholder 127.0.0.6); the model follows 6.18.
+template <class D>
+typename D::Bool addresses_overlap(const BindView<D>& holder, const BindView<D>& newcomer) {
+  using namespace bind_detail;
+  auto both_v4 = D::and_(v4_side<D>(holder), v4_side<D>(newcomer));
+  auto v4_overlap = all<D>(D::not_(holder.v6only),
+                           D::or_(D::eq(holder.v4, newcomer.v4),
+                                  D::or_(v4_any<D>(holder), v4_any<D>(newcomer))));
+  auto holder_any6 = is<D>(holder.addr, AddrClass::Any6);
+  auto newcomer_any6 = is<D>(newcomer.addr, AddrClass::Any6);
+  auto any6_covers = [](const typename D::Bool& any6, const BindView<D>& wild, const BindView<D>& other) {
+    return all<D>(any6, D::not_(D::and_(wild.v6only, v4_side<D>(other))));
+  };
+  auto same_v6 = all<D>(is<D>(holder.addr, AddrClass::Ip6), is<D>(newcomer.addr, AddrClass::Ip6),
+                        D::and_(D::eq(holder.v6_hi, newcomer.v6_hi), D::eq(holder.v6_lo, newcomer.v6_lo)));
+  return D::ite(both_v4, v4_overlap,
+                D::or_(D::or_(any6_covers(holder_any6, holder, newcomer),
+                              any6_covers(newcomer_any6, newcomer, holder)),
+                       same_v6));
+}
+
+// ---------------------------------------------------------------- the rules
+
+enum class BindOutcome : std::uint8_t { NoConflict, Conflict };
+
+// One rule of the relation. `guard` is a function template instantiated per
+// domain through the Guards table below.
+struct BindConflictRule {
+  std::string_view name;   // as cited and documented in spec/bind.md
+  BindOutcome outcome;
+};
+
+inline constexpr std::array<BindConflictRule, 11> kBindConflictRules{{
+    {"bind.conflict.other_protocol", BindOutcome::NoConflict},
+    {"bind.conflict.other_port", BindOutcome::NoConflict},
+    {"bind.conflict.other_device", BindOutcome::NoConflict},
+    {"bind.conflict.disjoint_addresses", BindOutcome::NoConflict},
+    {"bind.conflict.ephemeral_strict", BindOutcome::Conflict},
+    {"bind.conflict.tcp_reuseaddr", BindOutcome::NoConflict},
+    {"bind.conflict.reuseport", BindOutcome::NoConflict},
+    {"bind.conflict.udp_reuseaddr", BindOutcome::NoConflict},
+    {"bind.conflict.same_address", BindOutcome::Conflict},
+    {"bind.conflict.wildcard_v6", BindOutcome::Conflict},
+    {"bind.conflict.wildcard_v4", BindOutcome::Conflict},
+}};
+
+// The guard of rule `i` (same order as kBindConflictRules).
+template <class D>
+typename D::Bool bind_conflict_guard(std::size_t i, const BindView<D>& h, const BindView<D>& n,
+                                     const BindEnv<D>& env) {
+  using namespace bind_detail;
+  const auto tcp = is_space<D>(n, PortSpace::Tcp);
+  const auto udp = is_space<D>(n, PortSpace::Udp);
+  switch (i) {
+    case 0:  // TCP and UDP have separate bind tables (tcp_hashinfo vs udp_table)
+      return D::not_(D::eq(h.space, n.space));
+    case 1:  // the tables are keyed by port
+      return D::not_(D::eq(h.port, n.port));
+    case 2:  // both bound to devices, and not the same one
+      return all<D>(D::not_(D::eq(h.device, D::lit(std::int64_t{0}))),
+                    D::not_(D::eq(n.device, D::lit(std::int64_t{0}))),
+                    D::not_(D::eq(h.device, n.device)));
+    case 3:
+      return D::not_(addresses_overlap<D>(h, n));
+    case 4:  // TCP bind(0)'s search: relax=false, reuseport_ok=false (UDP's search
+             // in udp_lib_get_port applies the same test as an explicit port)
+      return D::and_(tcp, D::not_(env.explicit_port));
+    case 5:  // inet_csk_bind_conflict: both SO_REUSEADDR, holder not listening
+      return all<D>(tcp, D::and_(h.reuseaddr, n.reuseaddr),
+                    D::not_(D::eq(h.state, D::lit(static_cast<std::int64_t>(HolderState::Listening)))));
+    case 6:  // both SO_REUSEPORT, same owner (TCP: or the holder is in TIME_WAIT)
+      return all<D>(D::and_(h.reuseport, n.reuseport),
+                    D::or_(D::eq(h.uid, n.uid),
+                           D::and_(tcp, D::eq(h.state, D::lit(static_cast<std::int64_t>(HolderState::TimeWait))))));
+    case 7:  // udp_lib_lport_inuse: both SO_REUSEADDR, whatever the holder does
+      return all<D>(udp, h.reuseaddr, n.reuseaddr);
+    case 8:
+      return all<D>(D::eq(h.addr, n.addr), D::eq(h.v4, n.v4),
+                    D::and_(D::eq(h.v6_hi, n.v6_hi), D::eq(h.v6_lo, n.v6_lo)));
+    case 9:  // what overlaps and is not equal is covered by a wildcard: [::] ...
+      return D::or_(is<D>(h.addr, AddrClass::Any6), is<D>(n.addr, AddrClass::Any6));
+    default:  // ... or 0.0.0.0 (also as ::ffff:0.0.0.0)
+      return D::lit(true);
+  }
+}
+
+// Symbolic use: the condition under which rule `i` decides.
+template <class D>
+typename D::Bool bind_conflict_path(std::size_t i, const BindView<D>& h, const BindView<D>& n,
+                                    const BindEnv<D>& env) {
+  auto path = bind_conflict_guard<D>(i, h, n, env);
+  for (std::size_t j = 0; j < i; ++j) path = D::and_(path, D::not_(bind_conflict_guard<D>(j, h, n, env)));
+  return path;
+}
+
+// ---------------------------------------------------------------- concrete
+
+struct ConcreteDomain {
+  using Bool = bool;
+  using Int = std::int64_t;
+  static Bool lit(bool b) { return b; }
+  static Int lit(std::int64_t i) { return i; }
+  static Bool and_(Bool a, Bool b) { return a && b; }
+  static Bool or_(Bool a, Bool b) { return a || b; }
+  static Bool not_(Bool a) { return !a; }
+  static Bool eq(Int a, Int b) { return a == b; }
+  static Bool ite(Bool c, Bool a, Bool b) { return c ? a : b; }
+};
+
+struct BindDecision {
+  BindOutcome outcome;
+  std::string_view rule;
+};
+
+// The first rule whose guard holds.
+inline BindDecision decide_bind_conflict(const BindView<ConcreteDomain>& holder,
+                                         const BindView<ConcreteDomain>& newcomer,
+                                         const BindEnv<ConcreteDomain>& env) {
+  for (std::size_t i = 0; i < kBindConflictRules.size(); ++i)
+    if (bind_conflict_guard<ConcreteDomain>(i, holder, newcomer, env))
+      return {kBindConflictRules[i].outcome, kBindConflictRules[i].name};
+  return {BindOutcome::Conflict, kBindConflictRules.back().name};  // unreachable: the last guard is true
+}
+
+}  // namespace sockspec

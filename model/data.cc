@@ -1,0 +1,421 @@
+// Data on TCP and UDP sockets: send, recv, poll, SIGURG ownership, and the
+// hooks the lifecycle handlers call on shutdown and close. AF_UNIX data
+// lives in unix.cc, urgent data in oob.cc. The rules are documented in
+// spec/data.md (and spec/oob.md for the urgent-data ones).
+//
+// Loopback delivery is instant (DESIGN.md, "Speed"): a send appends to the
+// peer's receive side before it returns, so the model never has bytes "in
+// flight". Sends are assumed to fit the buffers (scenario strings are short).
+#include <algorithm>
+#include <cerrno>
+#include <utility>
+
+#include "model/data.h"
+#include "model/handlers.h"
+#include "model/inet.h"
+
+namespace sockspec {
+
+namespace {
+
+bool is_tcp(const Socket& s) { return s.family != Family::Unix && s.type == SockType::Stream; }
+bool is_udp(const Socket& s) { return s.family != Family::Unix && s.type == SockType::Dgram; }
+bool tcp_closed(SockState st) { return st == SockState::Unconn || st == SockState::Close; }
+
+// sock_error(): a pending error is reported once, then cleared.
+int take_error(Socket& s) { return std::exchange(s.so_error, 0); }
+
+// What recv / recvfrom print: the bytes, or with MSG_TRUNC the count recv(2)
+// returned; recvfrom adds the source (nullopt prints `from none`).
+Result recv_result(std::string bytes, std::int64_t count, MsgFlags flags, bool want_source,
+                   std::optional<Address> source) {
+  const bool trunc = flags & kMsgTrunc;
+  if (!want_source) return trunc ? Result::num(count) : Result::bytes(std::move(bytes));
+  Result r;
+  r.kind = Result::Kind::From;
+  r.from_truncated = trunc;
+  if (trunc) r.integer = count; else r.text = std::move(bytes);
+  r.address = std::move(source);
+  return r;
+}
+
+// ------------------------------------------------------------------ TCP
+
+// tcp_reset(): what a RST does to the socket that receives it.
+void tcp_receive_reset(Ctx& ctx, SocketId id) {
+  Socket& s = ctx.world.sock(id);
+  if (!s.open || tcp_closed(s.state) || s.state == SockState::Listen) return;
+  ctx.rule("data.tcp.reset_error");
+  s.so_error = s.state == SockState::SynSent ? ECONNREFUSED
+               : s.state == SockState::CloseWait ? EPIPE : ECONNRESET;
+  s.state = SockState::Close;
+  s.data.reset = true;
+  s.data.rcv_shutdown = s.data.snd_shutdown = true;  // tcp_done: SHUTDOWN_MASK
+}
+
+Result tcp_send(Ctx& ctx, SocketId id, std::string_view bytes, MsgFlags flags) {
+  Socket& s = ctx.world.sock(id);
+  if (s.state != SockState::Established && s.state != SockState::CloseWait) {
+    // sk_stream_wait_connect() with a zero timeout
+    if (s.so_error) { ctx.rule("data.tcp.send_pending_error"); return Result::err(take_error(s)); }
+    if (s.state == SockState::SynSent || s.state == SockState::SynRecv) {
+      ctx.rule("data.tcp.send_connecting_eagain");
+      return Result::err(EAGAIN);
+    }
+    ctx.rule("data.tcp.send_not_connected_epipe");
+    return Result::err(EPIPE);
+  }
+  // (SEND_SHUTDOWN without a state change happens only in races the
+  // runner cannot produce: shutdown wr leaves ESTABLISHED and CLOSE-WAIT.)
+  if (s.so_error) { ctx.rule("data.tcp.send_pending_error"); return Result::err(take_error(s)); }
+  ctx.rule("data.tcp.send_delivers");
+  if (bytes.empty()) return Result::num(0);  // nothing queued, no urgent pointer
+  const SocketId peer = s.peer_socket;
+  if (peer == kNoSocket) return ctx.unsupported("connected TCP socket without a modelled peer");
+  Socket& p = ctx.world.sock(peer);
+  if (!p.open) {
+    // The peer closed: its orphan has RCV_SHUTDOWN and answers new data with
+    // a RST (tcp_rcv_state_process, FIN_WAIT1/2 case; RFC 2525 2.17).
+    ctx.rule("data.tcp.send_to_closed_peer_resets");
+    tcp_receive_reset(ctx, id);
+    return Result::num(static_cast<std::int64_t>(bytes.size()));
+  }
+  p.data.bytes.append(bytes);
+  tcp_segment_arrived(ctx, peer, bytes.size(), flags & kMsgOob);
+  return Result::num(static_cast<std::int64_t>(bytes.size()));
+}
+
+// tcp_recvmsg_locked with MSG_DONTWAIT (the oracle never blocks).
+Result tcp_recv(Ctx& ctx, SocketId id, std::int64_t len, MsgFlags flags, bool want_source) {
+  Socket& s = ctx.world.sock(id);
+  if (s.state == SockState::Listen) { ctx.rule("data.tcp.recv_listener_enotconn"); return Result::err(ENOTCONN); }
+  if (flags & kMsgOob) {
+    Result r = tcp_recv_urgent(ctx, id, len, flags);
+    if (r.kind != Result::Kind::Bytes) return r;
+    const auto n = static_cast<std::int64_t>(r.text.size());
+    return recv_result(std::move(r.text), n, flags, want_source, std::nullopt);
+  }
+  StreamData& d = s.data;
+  const bool peek = flags & kMsgPeek;
+  std::uint64_t seq = d.copied;  // copied_seq, or the private peek_seq
+  std::uint64_t left = static_cast<std::uint64_t>(len);
+  std::string out;
+  std::int64_t copied = 0;
+  auto consume_to = [&](std::uint64_t new_seq) {
+    if (peek) return;
+    d.bytes.erase(0, static_cast<std::size_t>(new_seq - d.copied));
+    d.copied = new_seq;
+    if (d.urg != UrgState::None && d.copied > d.urg_seq) d.urg = UrgState::None;  // past the mark
+  };
+  do {
+    if (d.urg != UrgState::None && d.urg_seq == seq && copied) {
+      ctx.rule("oob.tcp.recv_stops_at_mark");
+      break;
+    }
+    const std::uint64_t avail = d.rcv_nxt() - seq;
+    if (avail == 0) {
+      if (copied) break;
+      if (d.fin) { ctx.rule("data.tcp.recv_eof"); break; }
+      if (s.so_error) { ctx.rule("data.tcp.recv_pending_error"); return Result::err(take_error(s)); }
+      if (d.rcv_shutdown) { ctx.rule("data.tcp.recv_eof"); break; }
+      if (tcp_closed(s.state)) { ctx.rule("data.tcp.recv_not_connected_enotconn"); return Result::err(ENOTCONN); }
+      ctx.rule("data.recv.empty_eagain");
+      return Result::err(EAGAIN);
+    }
+    std::uint64_t used = std::min(avail, left);
+    std::uint64_t offset = seq - d.copied;
+    if (d.urg != UrgState::None && d.urg_seq >= seq && d.urg_seq - seq < used) {
+      if (d.urg_seq == seq) {
+        if (!s.opt.oobinline) {
+          ctx.rule("oob.tcp.recv_skips_urgent_byte");
+          ++seq; ++offset; --used;
+        }
+      } else {
+        used = d.urg_seq - seq;
+      }
+    }
+    if (!(flags & kMsgTrunc)) out.append(d.bytes, static_cast<std::size_t>(offset), static_cast<std::size_t>(used));
+    seq += used;
+    copied += static_cast<std::int64_t>(used);
+    left -= used;
+    consume_to(seq);
+  } while (left > 0);
+  if (flags & kMsgPeek) ctx.rule("data.recv.peek_keeps");
+  if (flags & kMsgTrunc) ctx.rule("data.tcp.recv_trunc_discards");
+  ctx.rule("data.tcp.recv_reads");
+  return recv_result(std::move(out), copied, flags, want_source, std::nullopt);
+}
+
+PollEvents tcp_poll_events(const World& world, const Socket& s) {
+  if (s.state == SockState::Listen) return s.accept_queue.empty() ? 0 : kPollIn;  // inet_csk_listen_poll
+  const StreamData& d = s.data;
+  PollEvents ev = 0;
+  if ((d.rcv_shutdown && d.snd_shutdown) || tcp_closed(s.state)) ev |= kPollHup;
+  if (d.rcv_shutdown) ev |= kPollIn | kPollRdhup;
+  if (s.state != SockState::SynSent && s.state != SockState::SynRecv) {
+    std::uint64_t target = 1;
+    if (d.urg != UrgState::None && d.urg_seq == d.copied && !s.opt.oobinline) ++target;
+    if (d.rcv_nxt() - d.copied >= target) ev |= kPollIn;
+    ev |= kPollOut;
+    if (d.urg == UrgState::Valid) ev |= kPollPri;
+  }
+  if (s.so_error) ev |= kPollErr;
+  (void)world;
+  return ev;
+}
+
+// ------------------------------------------------------------------ UDP
+
+bool is_wildcard(const Address& a) {
+  return std::all_of(a.ip.begin(), a.ip.begin() + (a.kind == AddressKind::Inet4 ? 4 : 16),
+                     [](std::uint8_t b) { return b == 0; });
+}
+
+bool same_host(const Address& a, const Address& b) { return a.kind == b.kind && a.ip == b.ip; }
+
+// The source address a datagram carries: the sender's bound address, or for
+// a wildcard-bound sender the address the route to a local destination
+// prefers (127.0.0.1 for 127.0.0.0/8 on lo, else the destination itself).
+Address datagram_source(const Address& local, const Address& dest) {
+  Address src = local;
+  if (!is_wildcard(local)) return src;
+  src.ip = dest.ip;
+  if (dest.kind == AddressKind::Inet4 && dest.ip[0] == 127) src.ip = {127, 0, 0, 1};
+  return src;
+}
+
+// __udp4_lib_lookup / __udp6_lib_lookup, restricted to what scenarios build:
+// an open UDP socket of the namespace bound to the port and the address (or
+// the wildcard), and, when connected, connected to the source.
+SocketId udp_find_receiver(const World& world, int ns, const Address& dest, const Address& source) {
+  for (SocketId id = 0; id < static_cast<SocketId>(world.sockets.size()); ++id) {
+    const Socket& r = world.sock(id);
+    if (!r.open || r.ns != ns || !is_udp(r) || !r.local || !r.port_bound) continue;
+    if (r.local->kind != dest.kind || r.local->port != dest.port) continue;
+    if (!is_wildcard(*r.local) && !same_host(*r.local, dest)) continue;
+    if (r.peer && !(same_host(*r.peer, source) && r.peer->port == source.port)) continue;
+    return id;
+  }
+  return kNoSocket;
+}
+
+Result udp_send(Ctx& ctx, SocketId id, std::string_view bytes, const Address* to, MsgFlags flags) {
+  Socket& s = ctx.world.sock(id);
+  if (!s.port_bound) {
+    // inet_send_prepare autobinds before udp_sendmsg looks at anything
+    ctx.rule("data.udp.send_autobinds");
+    if (int err = inet::autobind(ctx, id)) return Result::err(err);
+  }
+  if (flags & kMsgOob) { ctx.rule("oob.udp.send_eopnotsupp"); return Result::err(EOPNOTSUPP); }
+  const AddressKind own = s.family == Family::Inet6 ? AddressKind::Inet6 : AddressKind::Inet4;
+  if (to && to->kind != own) return ctx.unsupported("a UDP destination of another family");
+  if (!to && !s.peer) { ctx.rule("data.udp.send_unconnected_edestaddrreq"); return Result::err(EDESTADDRREQ); }
+  const Address dest = to ? *to : *s.peer;
+  if (s.so_error) { ctx.rule("data.udp.pending_error_once"); return Result::err(take_error(s)); }
+  const Address source = datagram_source(*s.local, dest);
+  const SocketId receiver = udp_find_receiver(ctx.world, s.ns, dest, source);
+  if (receiver == kNoSocket) {
+    // ICMP port unreachable comes back at once on loopback; __udp4_lib_err
+    // keeps it (as ECONNREFUSED) only on a connected socket.
+    if (s.peer && !to) { ctx.rule("data.udp.port_unreachable_econnrefused"); s.so_error = ECONNREFUSED; }
+    else ctx.rule("data.udp.send_unreachable_silent");
+    return Result::num(static_cast<std::int64_t>(bytes.size()));
+  }
+  ctx.rule("data.udp.send_delivers");
+  ctx.world.sock(receiver).data.datagrams.push_back(Datagram{std::string(bytes), source});
+  return Result::num(static_cast<std::int64_t>(bytes.size()));
+}
+
+// udp_recvmsg: a pending error first (__skb_recv_udp checks sock_error before
+// the queue), then one datagram, cut to LEN; MSG_TRUNC reports its length.
+Result udp_recv(Ctx& ctx, SocketId id, std::int64_t len, MsgFlags flags, bool want_source) {
+  Socket& s = ctx.world.sock(id);
+  if (s.so_error) { ctx.rule("data.udp.pending_error_once"); return Result::err(take_error(s)); }
+  if (s.data.datagrams.empty()) { ctx.rule("data.recv.empty_eagain"); return Result::err(EAGAIN); }
+  Datagram& dg = s.data.datagrams.front();
+  ctx.rule("data.dgram.recv_one_datagram");
+  std::string out = dg.bytes.substr(0, static_cast<std::size_t>(std::min<std::int64_t>(len, static_cast<std::int64_t>(dg.bytes.size()))));
+  std::int64_t count = static_cast<std::int64_t>(out.size());
+  if (flags & kMsgTrunc) { ctx.rule("data.dgram.trunc_full_length"); count = static_cast<std::int64_t>(dg.bytes.size()); }
+  std::optional<Address> source = dg.source;
+  if (flags & kMsgPeek) ctx.rule("data.recv.peek_keeps");
+  else s.data.datagrams.pop_front();
+  return recv_result(std::move(out), count, flags, want_source, std::move(source));
+}
+
+PollEvents udp_poll_events(const Socket& s) {
+  PollEvents ev = 0;  // datagram_poll
+  if (s.so_error) ev |= kPollErr;
+  if (s.data.rcv_shutdown) ev |= kPollIn | kPollRdhup;
+  if (s.data.rcv_shutdown && s.data.snd_shutdown) ev |= kPollHup;
+  if (!s.data.datagrams.empty()) ev |= kPollIn;
+  return ev | kPollOut;
+}
+
+bool supported_inet(const Socket& s) {
+  return s.protocol == 6 || s.protocol == 17 || s.protocol == 136;  // TCP, UDP, UDP-Lite
+}
+
+Result send_any(Ctx& ctx, std::string_view bytes, const Address* to, MsgFlags flags) {
+  const SocketId id = ctx.target();
+  Socket& s = ctx.world.sock(id);
+  if (s.family == Family::Unix) return unix_send(ctx, id, bytes, to, flags);
+  if (!supported_inet(s)) return ctx.unsupported("data on this protocol is not modelled");
+  if (is_tcp(s)) return tcp_send(ctx, id, bytes, flags);  // tcp_sendmsg ignores a destination
+  if (is_udp(s)) return udp_send(ctx, id, bytes, to, flags);
+  return ctx.unsupported("data on this socket type is not modelled");
+}
+
+Result recv_any(Ctx& ctx, std::int64_t len, MsgFlags flags, bool want_source) {
+  const SocketId id = ctx.target();
+  Socket& s = ctx.world.sock(id);
+  if (len < 0) return ctx.unsupported("a negative recv length");
+  if (s.family == Family::Unix) return unix_recv(ctx, id, len, flags, want_source);
+  if (!supported_inet(s)) return ctx.unsupported("data on this protocol is not modelled");
+  if (is_tcp(s)) return tcp_recv(ctx, id, len, flags, want_source);
+  if (is_udp(s)) return udp_recv(ctx, id, len, flags, want_source);
+  return ctx.unsupported("data on this socket type is not modelled");
+}
+
+}  // namespace
+
+// ------------------------------------------------------------------ handlers
+
+Result handle(Ctx& ctx, const op::Send& op) { return send_any(ctx, op.data, nullptr, op.flags); }
+
+Result handle(Ctx& ctx, const op::SendTo& op) {
+  if (!op.addr.var.empty() || op.addr.port.kind != PortTerm::Kind::Exact)
+    return ctx.unsupported("unresolved address variable");
+  return send_any(ctx, op.data, &op.addr.base, op.flags);
+}
+
+Result handle(Ctx& ctx, const op::Recv& op) { return recv_any(ctx, op.len, op.flags, false); }
+Result handle(Ctx& ctx, const op::RecvFrom& op) { return recv_any(ctx, op.len, op.flags, true); }
+
+Result handle(Ctx& ctx, const op::SockAtMark&) {
+  const Socket& s = ctx.world.sock(ctx.target());
+  if (s.family == Family::Unix) {
+    if (s.type != SockType::Stream) { ctx.rule("oob.unix.sockatmark_not_stream_eopnotsupp"); return Result::err(EOPNOTSUPP); }
+    ctx.rule("oob.unix.sockatmark");
+    return Result::num(unix_at_mark(s.data) ? 1 : 0);
+  }
+  if (is_tcp(s)) {
+    ctx.rule("oob.tcp.sockatmark");
+    return Result::num(tcp_at_mark(s.data) ? 1 : 0);
+  }
+  return ctx.unsupported("SIOCATMARK on this protocol is not modelled");
+}
+
+Result handle(Ctx& ctx, const op::Poll& op) {
+  const SocketId id = ctx.target();
+  const Socket& s = ctx.world.sock(id);
+  PollEvents ev = 0;
+  if (s.family == Family::Unix) ev = unix_poll_events(ctx.world, id);
+  else if (is_tcp(s)) { ctx.rule("data.poll.tcp"); ev = tcp_poll_events(ctx.world, s); }
+  else if (is_udp(s)) { ctx.rule("data.poll.udp"); ev = udp_poll_events(s); }
+  else return ctx.unsupported("poll on this socket type is not modelled");
+  // poll(2) reports err and hup whatever was asked for
+  return Result::events(ev & (op.mask | kPollErr | kPollHup));
+}
+
+Result handle(Ctx& ctx, const op::SetOwn&) {
+  ctx.rule("oob.sigurg.setown");
+  ctx.world.sock(ctx.target()).owned = true;
+  return Result::ok();
+}
+
+Result handle(Ctx& ctx, const op::SigUrg&) {
+  ctx.rule("oob.sigurg.count");
+  return Result::num(std::exchange(ctx.world.sigurg_pending, 0));
+}
+
+void send_sigurg(Ctx& ctx, SocketId receiver) {
+  // sk_send_sigurg -> send_sigurg(file): only a socket with an owner, and a
+  // connection not yet accepted has no file at all.
+  if (ctx.world.sock(receiver).owned) {
+    ctx.rule("oob.sigurg.one_per_urgent_send");
+    ++ctx.world.sigurg_pending;
+  }
+}
+
+// ------------------------------------------------------------------ hooks
+
+void data_on_shutdown(Ctx& ctx, SocketId id, ShutHow how) {
+  Socket& s = ctx.world.sock(id);
+  const bool rd = how != ShutHow::Wr, wr = how != ShutHow::Rd;
+  if (rd) s.data.rcv_shutdown = true;
+  if (wr) s.data.snd_shutdown = true;
+  const SocketId peer = s.peer_socket;
+  if (s.family == Family::Unix) {
+    // unix_shutdown: stream and seqpacket mirror the modes onto the peer
+    if (peer == kNoSocket || s.type == SockType::Dgram) return;
+    Socket& p = ctx.world.sock(peer);
+    ctx.rule("unix.shutdown.mirrors_to_peer");
+    if (rd) p.data.snd_shutdown = true;
+    if (wr) p.data.rcv_shutdown = true;
+    return;
+  }
+  if (is_tcp(s) && wr && peer != kNoSocket &&
+      (s.state == SockState::Established || s.state == SockState::CloseWait ||
+       s.state == SockState::FinWait1 || s.state == SockState::FinWait2 || s.state == SockState::LastAck)) {
+    // tcp_shutdown sends a FIN; tcp_fin at the peer sets RCV_SHUTDOWN and SOCK_DONE
+    Socket& p = ctx.world.sock(peer);
+    if (p.open) {
+      ctx.rule("data.tcp.fin_is_eof");
+      p.data.fin = true;
+      p.data.rcv_shutdown = true;
+    }
+  }
+}
+
+void data_on_close(Ctx& ctx, SocketId id) {
+  Socket& s = ctx.world.sock(id);
+  if (s.family == Family::Unix) return;  // unix_release (unix.cc) does the data side
+  if (!is_tcp(s)) return;
+  if (s.state == SockState::Listen) {
+    // inet_csk_listen_stop: connections never accepted are reset
+    for (SocketId child : s.accept_queue) {
+      Socket& c = ctx.world.sock(child);
+      if (c.peer_socket != kNoSocket) tcp_receive_reset(ctx, c.peer_socket);
+    }
+    return;
+  }
+  const SocketId peer = s.peer_socket;
+  if (peer == kNoSocket || !ctx.world.sock(peer).open) return;
+  const bool unread = !s.data.bytes.empty();
+  const bool zero_linger = s.opt.linger && *s.opt.linger == 0;
+  if (unread || zero_linger) {
+    // tcp_close: unread data (the urgent byte included) or SO_LINGER 0 means
+    // a RST instead of a FIN (RFC 2525 2.17)
+    ctx.rule(unread ? "data.tcp.close_unread_resets" : "data.tcp.close_linger0_resets");
+    tcp_receive_reset(ctx, peer);
+    return;
+  }
+  Socket& p = ctx.world.sock(peer);
+  if (!s.data.snd_shutdown && !tcp_closed(s.state)) {
+    ctx.rule("data.tcp.fin_is_eof");
+    p.data.fin = true;
+    p.data.rcv_shutdown = true;
+  }
+}
+
+std::uint32_t data_recvq(const World& world, SocketId id) {
+  const Socket& s = world.sock(id);
+  if (s.family == Family::Unix) {
+    std::size_t n = 0;  // unix_inq_len
+    if (s.type == SockType::Stream) for (const UnixSegment& seg : s.data.segments) n += seg.unread();
+    else if (!s.data.datagrams.empty()) n = s.data.datagrams.front().bytes.size();
+    return static_cast<std::uint32_t>(n);
+  }
+  if (is_tcp(s)) return static_cast<std::uint32_t>(s.data.bytes.size());  // rcv_nxt - copied_seq
+  std::size_t n = 0;  // UDP: sk_rmem_alloc counts skb truesize; the model reports payload bytes
+  for (const Datagram& d : s.data.datagrams) n += d.bytes.size();
+  return static_cast<std::uint32_t>(n);
+}
+
+std::uint32_t data_sendq(const World&, SocketId) {
+  // Loopback delivers at once: nothing waits in a send queue.
+  return 0;
+}
+
+}  // namespace sockspec

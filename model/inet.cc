@@ -1,0 +1,268 @@
+// Addresses, local addresses, port tables and ephemeral ports (model/inet.h).
+#include "model/inet.h"
+
+#include <netinet/in.h>
+
+#include <algorithm>
+#include <cstring>
+
+namespace sockspec::inet {
+
+// ---------------------------------------------------------------- addresses
+
+bool is_inet(const Socket& s) { return s.family == Family::Inet || s.family == Family::Inet6; }
+bool is_tcp(const Socket& s) { return is_inet(s) && s.type == SockType::Stream; }
+PortSpace port_space(const Socket& s) { return s.type == SockType::Stream ? PortSpace::Tcp : PortSpace::Udp; }
+
+bool is_v4mapped(const Address& a) {
+  if (a.kind != AddressKind::Inet6) return false;
+  for (int i = 0; i < 10; ++i)
+    if (a.ip[static_cast<std::size_t>(i)] != 0) return false;
+  return a.ip[10] == 0xff && a.ip[11] == 0xff;
+}
+
+std::uint32_t v4_of(const Address& a) {
+  const std::size_t at = a.kind == AddressKind::Inet4 ? 0 : 12;
+  return (std::uint32_t{a.ip[at]} << 24) | (std::uint32_t{a.ip[at + 1]} << 16) |
+         (std::uint32_t{a.ip[at + 2]} << 8) | std::uint32_t{a.ip[at + 3]};
+}
+
+bool is_any(const Address& a) {
+  if (a.kind == AddressKind::Inet4) return v4_of(a) == 0;
+  if (a.kind != AddressKind::Inet6) return false;
+  return std::all_of(a.ip.begin(), a.ip.end(), [](std::uint8_t b) { return b == 0; });
+}
+
+Address v4(std::uint32_t ip, std::uint16_t port) {
+  Address a;
+  a.kind = AddressKind::Inet4;
+  a.port = port;
+  a.ip[0] = static_cast<std::uint8_t>(ip >> 24);
+  a.ip[1] = static_cast<std::uint8_t>(ip >> 16);
+  a.ip[2] = static_cast<std::uint8_t>(ip >> 8);
+  a.ip[3] = static_cast<std::uint8_t>(ip);
+  return a;
+}
+
+Address v4_mapped(std::uint32_t ip, std::uint16_t port) {
+  Address a;
+  a.kind = AddressKind::Inet6;
+  a.port = port;
+  a.ip[10] = a.ip[11] = 0xff;
+  a.ip[12] = static_cast<std::uint8_t>(ip >> 24);
+  a.ip[13] = static_cast<std::uint8_t>(ip >> 16);
+  a.ip[14] = static_cast<std::uint8_t>(ip >> 8);
+  a.ip[15] = static_cast<std::uint8_t>(ip);
+  return a;
+}
+
+Address loopback(Family f) {
+  if (f == Family::Inet) return v4(INADDR_LOOPBACK, 0);
+  Address a;
+  a.kind = AddressKind::Inet6;
+  a.ip[15] = 1;
+  return a;
+}
+
+Address any(Family f) {
+  Address a;
+  a.kind = f == Family::Inet ? AddressKind::Inet4 : AddressKind::Inet6;
+  return a;
+}
+
+Family family_of(const Address& a) { return a.kind == AddressKind::Inet4 ? Family::Inet : Family::Inet6; }
+
+bool carries_v4(const Address& a) { return a.kind == AddressKind::Inet4 || is_v4mapped(a); }
+
+Address as_family(const Address& a, Family f) {
+  if (!carries_v4(a)) return a;
+  return f == Family::Inet ? v4(v4_of(a), a.port) : v4_mapped(v4_of(a), a.port);
+}
+
+bool is_v4_multicast_or_broadcast(std::uint32_t ip) { return (ip >> 28) == 0xe || ip == 0xffffffffu; }
+
+static bool same_host(const Address& a, const Address& b) {
+  return a.kind == b.kind && a.ip == b.ip;
+}
+
+bool is_local(const Namespace& ns, const Address& a) {
+  if (carries_v4(a)) {
+    const std::uint32_t ip = v4_of(a);
+    if ((ip >> 24) == 127) return true;
+    return std::any_of(ns.addresses.begin(), ns.addresses.end(),
+                       [&](const Address& x) { return x.kind == AddressKind::Inet4 && v4_of(x) == ip; });
+  }
+  if (same_host(a, loopback(Family::Inet6))) return true;
+  return std::any_of(ns.addresses.begin(), ns.addresses.end(), [&](const Address& x) { return same_host(x, a); });
+}
+
+// ---------------------------------------------------------------- ports
+
+PortRange local_port_range(const World& w, const Socket& s, bool* per_socket) {
+  const Sysctls& sys = w.namespaces[static_cast<std::size_t>(s.ns)].sysctl;
+  PortRange r{sys.port_lo, sys.port_hi};
+  const int sk_lo = s.opt.port_range_lo, sk_hi = s.opt.port_range_hi;
+  const bool set = sk_lo != 0 || sk_hi != 0;
+  if (set) {  // inet_sk_get_local_port_range: each bound narrows only when inside the range
+    const int lo = r.lo, hi = r.hi;
+    if (lo <= sk_lo && sk_lo <= hi) r.lo = sk_lo;
+    if (lo <= sk_hi && sk_hi <= hi) r.hi = sk_hi;
+  }
+  if (per_socket) *per_socket = set;
+  return r;
+}
+
+static std::int64_t v6_half(const Address& a, std::size_t from) {
+  std::uint64_t h = 0;
+  for (std::size_t i = from; i < from + 8; ++i) h = (h << 8) | a.ip[i];
+  return static_cast<std::int64_t>(h);
+}
+
+static int device_index(const World& w, const Socket& s) {
+  if (s.opt.bindtodevice.empty()) return 0;
+  const auto& ifs = w.namespaces[static_cast<std::size_t>(s.ns)].interfaces;
+  for (std::size_t i = 0; i < ifs.size(); ++i)
+    if (ifs[i].name == s.opt.bindtodevice) return static_cast<int>(i) + 1;
+  return 0;
+}
+
+BindView<ConcreteDomain> bind_view(const World& w, const Socket& s, const Address& local) {
+  BindView<ConcreteDomain> v{};
+  v.space = static_cast<std::int64_t>(port_space(s));
+  if (s.family == Family::Inet) {
+    v.addr = static_cast<std::int64_t>(is_any(local) ? AddrClass::Any4 : AddrClass::Ip4);
+    v.v4 = v4_of(local);
+  } else if (is_v4mapped(local)) {
+    v.addr = static_cast<std::int64_t>(AddrClass::Mapped);
+    v.v4 = v4_of(local);
+  } else if (is_any(local)) {
+    v.addr = static_cast<std::int64_t>(AddrClass::Any6);
+  } else {
+    v.addr = static_cast<std::int64_t>(AddrClass::Ip6);
+    v.v6_hi = v6_half(local, 0);
+    v.v6_lo = v6_half(local, 8);
+  }
+  v.port = local.port;
+  v.v6only = s.family == Family::Inet6 && s.opt.v6only;
+  v.reuseaddr = s.opt.reuseaddr;
+  v.reuseport = s.opt.reuseport;
+  v.uid = s.uid;
+  v.state = static_cast<std::int64_t>(s.state == SockState::Listen     ? HolderState::Listening
+                                      : s.state == SockState::TimeWait ? HolderState::TimeWait
+                                                                        : HolderState::Other);
+  v.device = device_index(w, s);
+  return v;
+}
+
+SocketId find_bind_conflict(const World& w, SocketId newcomer, const Address& local, bool explicit_port,
+                            std::string_view* rule) {
+  const Socket& n = w.sock(newcomer);
+  const auto nv = bind_view(w, n, local);
+  const BindEnv<ConcreteDomain> env{explicit_port};
+  for (SocketId id = 0; id < static_cast<SocketId>(w.sockets.size()); ++id) {
+    const Socket& h = w.sock(id);
+    if (id == newcomer || h.ns != n.ns || !h.port_bound || !is_inet(h) || !h.local) continue;
+    const auto d = decide_bind_conflict(bind_view(w, h, *h.local), nv, env);
+    if (rule) *rule = d.rule;
+    if (d.outcome == BindOutcome::Conflict) return id;
+  }
+  return kNoSocket;
+}
+
+bool four_tuple_free(const World& w, SocketId s, const Address& src, const Address& dst, std::uint16_t port) {
+  const Socket& me = w.sock(s);
+  for (SocketId id = 0; id < static_cast<SocketId>(w.sockets.size()); ++id) {
+    const Socket& h = w.sock(id);
+    if (id == s || h.ns != me.ns || !h.port_bound || !is_tcp(h) || !h.local || h.local->port != port || !h.peer) continue;
+    if (same_host(as_family(*h.local, Family::Inet6), as_family(src, Family::Inet6)) &&
+        same_host(as_family(*h.peer, Family::Inet6), as_family(dst, Family::Inet6)) && h.peer->port == dst.port)
+      return false;  // established or TIME_WAIT with the same 4-tuple
+  }
+  return true;
+}
+
+bool connect_port_usable(const World& w, SocketId s, const Address& src, const Address& dst, std::uint16_t port) {
+  const Socket& me = w.sock(s);
+  for (const Socket& h : w.sockets)
+    if (&h != &me && h.ns == me.ns && h.port_bound && is_tcp(h) && h.local && h.local->port == port &&
+        h.bucket_from_bind)
+      return false;  // tb->fastreuse >= 0: a bind()-made bucket
+  return four_tuple_free(w, s, src, dst, port);
+}
+
+std::optional<std::uint16_t> kernel_port(Ctx& ctx) {
+  if (!ctx.kernel) return std::nullopt;
+  auto a = ctx.kernel->local_address(ctx.line.socket);
+  if (!a || a->port == 0) return std::nullopt;
+  return a->port;
+}
+
+// The ports of a range in the order the model tries them alone: TCP bind
+// tries the odd offsets first (inet_csk_find_open_port), TCP connect the
+// even ones (__inet_hash_connect), UDP goes up from the low end (its real
+// start is random: udp_lib_get_port).
+template <class Fn>
+static std::optional<std::uint16_t> scan(PortRange r, int first_parity, Fn usable) {
+  for (int parity : {first_parity, 1 - first_parity})
+    for (int p = r.lo + parity; p <= r.hi; p += 2)
+      if (usable(static_cast<std::uint16_t>(p))) return static_cast<std::uint16_t>(p);
+  return std::nullopt;
+}
+
+std::optional<std::uint16_t> choose_bind_port(Ctx& ctx, SocketId s, const Address& local,
+                                              std::optional<std::uint16_t> kernel_choice,
+                                              std::optional<std::uint16_t>* forbidden) {
+  const Socket& me = ctx.world.sock(s);
+  const PortRange r = local_port_range(ctx.world, me);
+  std::string_view last_conflict;
+  auto usable = [&](std::uint16_t port) {
+    Address a = local;
+    a.port = port;
+    std::string_view rule;
+    const bool free = find_bind_conflict(ctx.world, s, a, false, &rule) == kNoSocket;
+    if (!free) last_conflict = rule;
+    return free;
+  };
+  if (kernel_choice) {
+    if (*kernel_choice >= r.lo && *kernel_choice <= r.hi && usable(*kernel_choice)) {
+      ctx.rule("bind.ephemeral.adopt_kernel");
+      return kernel_choice;
+    }
+    *forbidden = *kernel_choice;
+    return std::nullopt;
+  }
+  ctx.rule("bind.ephemeral.canonical");
+  auto port = scan(r, is_tcp(me) ? 1 : 0, usable);
+  if (!port && !last_conflict.empty()) ctx.rule(last_conflict);  // why the last port was refused
+  return port;
+}
+
+std::optional<std::uint16_t> choose_connect_port(Ctx& ctx, SocketId s, const Address& src, const Address& dst,
+                                                 std::optional<std::uint16_t> kernel_choice,
+                                                 std::optional<std::uint16_t>* forbidden) {
+  const PortRange r = local_port_range(ctx.world, ctx.world.sock(s));
+  auto usable = [&](std::uint16_t port) { return connect_port_usable(ctx.world, s, src, dst, port); };
+  if (kernel_choice) {
+    if (*kernel_choice >= r.lo && *kernel_choice <= r.hi && usable(*kernel_choice)) {
+      ctx.rule("connect.ephemeral.adopt_kernel");
+      return kernel_choice;
+    }
+    *forbidden = *kernel_choice;
+    return std::nullopt;
+  }
+  ctx.rule("connect.ephemeral.canonical");
+  return scan(r, 0, usable);
+}
+
+void release_port(Socket& s) {
+  s.port_bound = false;
+  s.bucket_from_bind = false;
+}
+
+std::string_view name_of(const World& w, SocketId id) {
+  for (const auto& [name, sid] : w.names)
+    if (sid == id) return name;
+  return {};
+}
+
+}  // namespace sockspec::inet

@@ -1,0 +1,90 @@
+// Helpers the inet handlers share (model/inet_*.cc): addresses, which
+// addresses are local, the port tables and the choice of ephemeral ports.
+//
+// Contract: pure functions over the World; every decision that the spec
+// names is cited through the Ctx by the caller or here, as documented.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+#include "model/bind_conflict.h"
+#include "model/context.h"
+
+namespace sockspec::inet {
+
+// ---------------------------------------------------------------- addresses
+
+bool is_inet(const Socket& s);                 // AF_INET or AF_INET6
+bool is_tcp(const Socket& s);                  // an inet stream socket
+PortSpace port_space(const Socket& s);
+bool is_any(const Address& a);                 // 0.0.0.0 or [::]
+bool is_v4mapped(const Address& a);            // ::ffff:a.b.c.d
+std::uint32_t v4_of(const Address& a);         // the IPv4 address (Inet4 or v4-mapped)
+Address v4(std::uint32_t ip, std::uint16_t port);
+Address v4_mapped(std::uint32_t ip, std::uint16_t port);
+Address loopback(Family f);                    // 127.0.0.1 or ::1, port 0
+Address any(Family f);                         // 0.0.0.0 or [::], port 0
+Family family_of(const Address& a);            // Inet4 -> Inet, Inet6 -> Inet6
+// IPv4 traffic: an Inet4 address, or a v4-mapped one.
+bool carries_v4(const Address& a);
+// The address `a` (IPv4 traffic) as a socket of family `f` shows it.
+Address as_family(const Address& a, Family f);
+
+// Is `a` an address of this namespace (RTN_LOCAL / ipv6_chk_addr)? All of
+// 127.0.0.0/8 and ::1 are local on `lo`; `addr add` adds more.
+bool is_local(const Namespace& ns, const Address& a);
+// 224.0.0.0/4 or 255.255.255.255: bindable though not local (RTN_MULTICAST, RTN_BROADCAST).
+bool is_v4_multicast_or_broadcast(std::uint32_t ip);
+
+// ---------------------------------------------------------------- ports
+
+struct PortRange { int lo, hi; };
+// net.ipv4.ip_local_port_range narrowed by IP_LOCAL_PORT_RANGE
+// (`inet_sk_get_local_port_range`); `per_socket` says whether the option applied.
+PortRange local_port_range(const World& w, const Socket& s, bool* per_socket = nullptr);
+
+BindView<ConcreteDomain> bind_view(const World& w, const Socket& s, const Address& local);
+
+// The first holder of the same namespace whose binding conflicts with
+// `newcomer` taking `local` (explicit_port: a bind with a port, or listen's
+// re-check; false: the ephemeral search), or kNoSocket. `rule` receives the
+// deciding rule of the conflict found, or of the last pair examined.
+SocketId find_bind_conflict(const World& w, SocketId newcomer, const Address& local, bool explicit_port,
+                            std::string_view* rule);
+
+// Whether connect's autobind may give `port` to `s` connecting from `src` to
+// `dst`: no bind()-made bucket on the port, and the 4-tuple is unused
+// (`__inet_hash_connect`, `__inet_check_established`).
+bool connect_port_usable(const World& w, SocketId s, const Address& src, const Address& dst, std::uint16_t port);
+
+// No other socket of the namespace uses this (src, port, dst) 4-tuple.
+bool four_tuple_free(const World& w, SocketId s, const Address& src, const Address& dst, std::uint16_t port);
+
+// inet_autobind for UDP (connect, sendto): 0, or EAGAIN when no port is free.
+int autobind(Ctx& ctx, SocketId id);
+
+// Ephemeral port of bind(port 0) / listen on an unbound socket / UDP autobind.
+// With a kernel, adopts its choice when allowed; alone, the canonical choice.
+// Returns nullopt when no port is free (exhaustion), or when the kernel's
+// choice is not allowed (then *forbidden holds the port it chose).
+std::optional<std::uint16_t> choose_bind_port(Ctx& ctx, SocketId s, const Address& local,
+                                              std::optional<std::uint16_t> kernel_choice,
+                                              std::optional<std::uint16_t>* forbidden);
+
+// Ephemeral port of a TCP connect from `src` to `dst` (`__inet_hash_connect`).
+std::optional<std::uint16_t> choose_connect_port(Ctx& ctx, SocketId s, const Address& src, const Address& dst,
+                                                 std::optional<std::uint16_t> kernel_choice,
+                                                 std::optional<std::uint16_t>* forbidden);
+
+// The kernel's getsockname port for the line's socket, when in lockstep.
+std::optional<std::uint16_t> kernel_port(Ctx& ctx);
+
+// Drops the socket's hold on its port (and its address unless locked).
+void release_port(Socket& s);
+
+// The scenario name of an open socket, or "" (for KernelView questions).
+std::string_view name_of(const World& w, SocketId id);
+
+}  // namespace sockspec::inet

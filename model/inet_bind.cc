@@ -1,0 +1,165 @@
+// bind and listen for inet sockets (AF_UNIX: unix_bind / unix_listen).
+// Rules: spec/bind.md, spec/listen.md.
+#include <cerrno>
+
+#include "model/handlers.h"
+#include "model/inet.h"
+
+namespace sockspec {
+
+using namespace inet;
+
+namespace {
+
+// Takes the port: the socket becomes a holder in its namespace's table.
+void hold(Socket& s, const Address& local, bool from_bind) {
+  s.local = local;
+  s.port_bound = true;
+  s.bucket_from_bind = from_bind;
+}
+
+// The ephemeral port for `local` (port 0), or the errno and a note when the
+// kernel chose a port the spec forbids.
+std::optional<std::uint16_t> ephemeral(Ctx& ctx, SocketId id, const Address& local) {
+  std::optional<std::uint16_t> forbidden;
+  auto port = choose_bind_port(ctx, id, local, kernel_port(ctx), &forbidden);
+  if (forbidden) ctx.step.note = "the kernel chose port " + std::to_string(*forbidden) + ", which is taken or out of range";
+  return port;
+}
+
+// __inet_bind's address checks: EADDRNOTAVAIL for an address that is not
+// local (unless IP_FREEBIND or ip_nonlocal_bind); multicast and broadcast
+// addresses are bindable.
+bool v4_bindable(Ctx& ctx, const Socket& s, std::uint32_t ip) {
+  const Namespace& ns = ctx.world.ns();
+  if (ip == 0 || is_local(ns, v4(ip, 0))) return true;
+  if (is_v4_multicast_or_broadcast(ip)) { ctx.rule("bind.address.multicast_broadcast"); return true; }
+  if (s.opt.freebind || ns.sysctl.ip_nonlocal_bind) { ctx.rule("bind.address.nonlocal_allowed"); return true; }
+  return false;
+}
+
+Result bind_inet(Ctx& ctx, SocketId id, const Address& a) {
+  Socket& s = ctx.world.sock(id);
+  const bool privileged_port = a.port != 0 && a.port < ctx.world.ns().sysctl.unprivileged_port_start && ctx.world.uid != 0;
+  const bool already = s.port_bound || s.state != SockState::Unconn;
+  if (s.family == Family::Inet) {
+    // inet_bind_sk / __inet_bind: family, address, privilege, then state
+    if (a.kind != AddressKind::Inet4) {
+      ctx.rule(a.kind == AddressKind::Inet6 ? "bind.family.mismatch_eafnosupport" : "bind.family.short_einval");
+      return Result::err(a.kind == AddressKind::Inet6 ? EAFNOSUPPORT : EINVAL);
+    }
+    if (!v4_bindable(ctx, s, v4_of(a))) { ctx.rule("bind.address.not_local"); return Result::err(EADDRNOTAVAIL); }
+    if (privileged_port) { ctx.rule("bind.port.privileged_eacces"); return Result::err(EACCES); }
+    if (already) { ctx.rule("bind.state.already_bound_einval"); return Result::err(EINVAL); }
+  } else {
+    // __inet6_bind: length, family, multicast on TCP, privilege, state, then the address
+    if (a.kind != AddressKind::Inet6) {
+      ctx.rule(a.kind == AddressKind::Inet4 ? "bind.family.v4_on_inet6_einval" : "bind.family.mismatch_eafnosupport");
+      return Result::err(a.kind == AddressKind::Inet4 ? EINVAL : EAFNOSUPPORT);
+    }
+    if (a.ip[0] == 0xff && is_tcp(s)) { ctx.rule("bind.address.v6_multicast_tcp_einval"); return Result::err(EINVAL); }
+    if (privileged_port) { ctx.rule("bind.port.privileged_eacces"); return Result::err(EACCES); }
+    if (already) { ctx.rule("bind.state.already_bound_einval"); return Result::err(EINVAL); }
+    if (!a.scope.empty() || (a.ip[0] == 0xfe && (a.ip[1] & 0xc0) == 0x80))
+      return ctx.unsupported("link-local and scoped IPv6 addresses");
+    if (is_v4mapped(a)) {
+      if (s.opt.v6only) { ctx.rule("bind.address.mapped_on_v6only_einval"); return Result::err(EINVAL); }
+      if (!v4_bindable(ctx, s, v4_of(a))) { ctx.rule("bind.address.not_local"); return Result::err(EADDRNOTAVAIL); }
+    } else if (!is_any(a) && a.ip[0] != 0xff && !is_local(ctx.world.ns(), a)) {
+      if (!s.opt.freebind && !ctx.world.ns().sysctl.ip6_nonlocal_bind) {
+        ctx.rule("bind.address.not_local");
+        return Result::err(EADDRNOTAVAIL);
+      }
+      ctx.rule("bind.address.nonlocal_allowed");
+    }
+  }
+  ctx.rule("bind.address.local");
+  Address local = a;
+  local.scope.clear();
+  if (a.port == 0) {
+    if (s.opt.bind_address_no_port && is_tcp(s)) {
+      // the port waits for connect (IP_BIND_ADDRESS_NO_PORT)
+      ctx.rule("bind.port.no_port_deferred");
+      s.local = local;
+      s.addr_bound = !is_any(a);
+      return Result::ok();
+    }
+    auto port = ephemeral(ctx, id, local);
+    if (!port) { ctx.rule("bind.ephemeral.exhausted_eaddrinuse"); return Result::err(EADDRINUSE); }
+    local.port = *port;
+  } else {
+    std::string_view rule;
+    if (find_bind_conflict(ctx.world, id, local, true, &rule) != kNoSocket) {
+      ctx.rule(rule);
+      return Result::err(EADDRINUSE);
+    }
+    if (!rule.empty()) ctx.rule(rule);
+    s.port_locked = true;
+  }
+  hold(s, local, true);
+  s.addr_bound = !is_any(a);
+  // __inet6_bind: a specific IPv6 (not v4-mapped) address makes the socket IPv6-only
+  if (s.family == Family::Inet6 && !is_any(a) && !is_v4mapped(a)) {
+    ctx.rule("bind.address.v6_specific_sets_v6only");
+    s.opt.v6only = true;
+  }
+  return Result::ok();
+}
+
+}  // namespace
+
+Result handle(Ctx& ctx, const op::Bind& o) {
+  const SocketId id = ctx.target();
+  const Socket& s = ctx.world.sock(id);
+  if (s.family == Family::Unix) return unix_bind(ctx, id, o.addr.base);
+  return bind_inet(ctx, id, o.addr.base);
+}
+
+// inet_listen: stream sockets only; a connected socket may not listen; a
+// listener may listen again (only the backlog changes); an unbound socket
+// gets an ephemeral port; listen re-checks the port with the socket now
+// listening (inet_csk_listen_start -> get_port), which is how two
+// SO_REUSEADDR sockets that were allowed to share a port stop both listening.
+Result handle(Ctx& ctx, const op::Listen& o) {
+  const SocketId id = ctx.target();
+  Socket& s = ctx.world.sock(id);
+  if (s.family == Family::Unix) return unix_listen(ctx, id, o.backlog);
+  if (!is_tcp(s)) { ctx.rule("listen.type.dgram_eopnotsupp"); return Result::err(EOPNOTSUPP); }
+  if (s.state != SockState::Unconn && s.state != SockState::Listen && s.state != SockState::Close) {
+    ctx.rule("listen.state.connected_einval");
+    return Result::err(EINVAL);
+  }
+  // __sys_listen: an unsigned comparison, so a negative backlog is somaxconn too
+  const int somaxconn = ctx.world.ns().sysctl.somaxconn;
+  const int backlog = static_cast<std::uint64_t>(static_cast<std::uint32_t>(o.backlog)) > static_cast<std::uint32_t>(somaxconn)
+                          ? somaxconn
+                          : static_cast<int>(o.backlog);
+  ctx.rule("listen.backlog.clamped_to_somaxconn");
+  if (s.state == SockState::Listen) {
+    ctx.rule("listen.state.relisten_sets_backlog");
+    s.backlog = backlog;
+    return Result::ok();
+  }
+  const SockState before = s.state;
+  s.state = SockState::Listen;
+  if (!s.port_bound) {
+    Address local = s.local ? *s.local : any(s.family);
+    ctx.rule("listen.port.unbound_gets_ephemeral");
+    auto port = ephemeral(ctx, id, local);
+    if (!port) { s.state = before; ctx.rule("bind.ephemeral.exhausted_eaddrinuse"); return Result::err(EADDRINUSE); }
+    local.port = *port;
+    hold(s, local, true);
+  } else {
+    std::string_view rule;
+    if (find_bind_conflict(ctx.world, id, *s.local, true, &rule) != kNoSocket) {
+      s.state = before;
+      ctx.rule("listen.port.recheck_conflict");
+      ctx.rule(rule);
+      return Result::err(EADDRINUSE);
+    }
+  }
+  s.backlog = backlog;
+  return Result::ok();
+}
+
+}  // namespace sockspec

@@ -1,0 +1,322 @@
+// connect and accept for inet sockets (AF_UNIX: unix_connect / unix_accept),
+// and UDP's automatic bind. Loopback connections complete inside connect
+// (DESIGN.md): the listener's accept queue gets an established child at once,
+// unless the queue is full. Rules: spec/connect.md, spec/accept.md.
+#include <cerrno>
+
+#include "model/handlers.h"
+#include "model/inet.h"
+
+namespace sockspec {
+
+using namespace inet;
+
+namespace inet {
+
+// inet_autobind: a UDP socket without a port takes one from the range,
+// keeping any address it was bound to (IP_BIND_ADDRESS_NO_PORT). Returns 0 or
+// EAGAIN when the range is used up.
+int autobind(Ctx& ctx, SocketId id) {
+  Socket& s = ctx.world.sock(id);
+  Address local = s.local ? *s.local : any(s.family);
+  std::optional<std::uint16_t> forbidden;
+  auto port = choose_bind_port(ctx, id, local, kernel_port(ctx), &forbidden);
+  if (!port) {
+    ctx.rule("connect.udp.autobind_exhausted_eagain");
+    return EAGAIN;
+  }
+  local.port = *port;
+  s.local = local;
+  s.port_bound = true;
+  s.bucket_from_bind = true;
+  return 0;
+}
+
+}  // namespace inet
+
+namespace {
+
+bool connected_tcp_state(SockState st) {
+  return st == SockState::Established || st == SockState::CloseWait || st == SockState::FinWait1 ||
+         st == SockState::FinWait2 || st == SockState::LastAck || st == SockState::Closing ||
+         st == SockState::TimeWait;
+}
+
+// The source address a route to `dst` gives on loopback: 127.0.0.1 for all
+// of 127.0.0.0/8 (lo's primary address), ::1, or the local address itself
+// (the local table's prefsrc).
+Address route_source(const Address& dst) {
+  if (carries_v4(dst)) {
+    const std::uint32_t ip = v4_of(dst);
+    const std::uint32_t src = (ip >> 24) == 127 ? 0x7f000001u : ip;
+    return dst.kind == AddressKind::Inet4 ? v4(src, 0) : v4_mapped(src, 0);
+  }
+  Address a = dst;
+  a.port = 0;
+  a.scope.clear();
+  return a;
+}
+
+// The listener a SYN to `dst` reaches (__inet_lookup_listener /
+// inet6_lookup_listener): an exact address beats a wildcard; for IPv4
+// traffic an AF_INET socket beats a dual-stack AF_INET6 one (compute_score).
+// Several candidates of equal score form a SO_REUSEPORT group.
+std::vector<SocketId> listeners_for(const World& w, int ns, const Address& dst) {
+  std::vector<SocketId> best;
+  int best_score = 0;
+  const bool v4traffic = carries_v4(dst);
+  for (SocketId id = 0; id < static_cast<SocketId>(w.sockets.size()); ++id) {
+    const Socket& l = w.sock(id);
+    if (l.ns != ns || l.state != SockState::Listen || !is_tcp(l) || !l.local || l.local->port != dst.port) continue;
+    int score = 0;
+    const Address& a = *l.local;
+    if (v4traffic) {
+      if (l.family == Family::Inet6 && (l.opt.v6only || !(is_any(a) || is_v4mapped(a)))) continue;
+      const bool exact = !is_any(a) && v4_of(a) == v4_of(dst);
+      const bool wild = is_any(a) || (is_v4mapped(a) && v4_of(a) == 0);
+      if (!exact && !wild) continue;
+      score = (exact ? 4 : 2) + (l.family == Family::Inet ? 1 : 0);
+    } else {
+      if (l.family != Family::Inet6 || is_v4mapped(a)) continue;
+      const bool exact = a.ip == dst.ip;
+      if (!exact && !is_any(a)) continue;
+      score = exact ? 4 : 2;
+    }
+    if (score > best_score) { best.clear(); best_score = score; }
+    if (score == best_score) best.push_back(id);
+  }
+  return best;
+}
+
+// Of a SO_REUSEPORT group, the one whose queue the kernel grew; alone, the first.
+SocketId pick_listener(Ctx& ctx, const std::vector<SocketId>& group) {
+  if (group.size() > 1) {
+    ctx.rule("connect.listener.reuseport_group");
+    if (ctx.kernel)
+      for (SocketId id : group) {
+        const auto name = name_of(ctx.world, id);
+        if (name.empty()) continue;
+        const auto q = ctx.kernel->accept_queue(name);
+        if (q && *q == ctx.world.sock(id).accept_queue.size() + 1) return id;
+      }
+  }
+  return group.front();
+}
+
+// A new established socket for `listener`'s queue (tcp_create_openreq_child):
+// it inherits the listener's options and port; its local address is the
+// one the client connected to, in the listener's family.
+SocketId make_child(Ctx& ctx, SocketId listener_id, const Address& dst, const Address& client_addr, SocketId client) {
+  Socket child = ctx.world.sock(listener_id);
+  child.state = SockState::Established;
+  child.accept_queue.clear();
+  child.backlog = 0;
+  child.local = as_family(dst, child.family);
+  child.peer = as_family(client_addr, child.family);
+  child.peer_socket = client;
+  child.listener = listener_id;
+  child.data = StreamData{};
+  child.so_error = 0;
+  child.shut_rd = child.shut_wr = false;
+  child.owned = false;
+  ctx.world.sockets.push_back(std::move(child));
+  const auto id = static_cast<SocketId>(ctx.world.sockets.size() - 1);
+  ctx.world.sock(listener_id).accept_queue.push_back(id);
+  return id;
+}
+
+Result connect_tcp(Ctx& ctx, SocketId id, const Address& dst, bool nowait) {
+  Socket& s = ctx.world.sock(id);
+  // __inet_stream_connect: the socket's state first
+  if (s.state == SockState::SynSent) {
+    ctx.rule("connect.state.in_progress_ealready");
+    return nowait ? Result::err(EALREADY) : Result::pending();
+  }
+  if (s.state == SockState::Listen || connected_tcp_state(s.state) || (s.peer && s.state == SockState::Close)) {
+    ctx.rule("connect.state.connected_eisconn");
+    return Result::err(EISCONN);
+  }
+  // tcp_v4_connect / tcp_v6_connect: the address
+  if (s.family == Family::Inet && dst.kind != AddressKind::Inet4) {
+    ctx.rule("connect.family.mismatch_eafnosupport");
+    return Result::err(EAFNOSUPPORT);
+  }
+  if (s.family == Family::Inet6 && dst.kind != AddressKind::Inet6) {
+    ctx.rule(dst.kind == AddressKind::Inet4 ? "connect.family.v4_on_inet6_einval" : "connect.family.mismatch_eafnosupport");
+    return Result::err(dst.kind == AddressKind::Inet4 ? EINVAL : EAFNOSUPPORT);
+  }
+  if (s.family == Family::Inet6 && is_v4mapped(dst) && s.opt.v6only) {
+    ctx.rule("connect.address.mapped_on_v6only_enetunreach");
+    return Result::err(ENETUNREACH);
+  }
+  if (is_any(dst) || !dst.scope.empty()) return ctx.unsupported("connect to a wildcard or scoped address");
+  if (!is_local(ctx.world.ns(), dst)) {
+    if (!ctx.world.ns().addresses.empty() || ctx.world.ns().interfaces.size() > 1)
+      return ctx.unsupported("connect beyond loopback");
+    ctx.rule("connect.address.no_route_enetunreach");
+    return Result::err(ENETUNREACH);
+  }
+  // the source: the bound address, else the route's
+  Address src = s.local && !is_any(*s.local) ? *s.local : route_source(dst);
+  src.port = 0;
+  if (s.port_bound) {
+    src.port = s.local->port;
+    if (!four_tuple_free(ctx.world, id, src, dst, src.port)) {
+      ctx.rule("connect.ephemeral.four_tuple_taken");
+      return Result::err(EADDRNOTAVAIL);
+    }
+  } else {
+    std::optional<std::uint16_t> forbidden;
+    auto port = choose_connect_port(ctx, id, src, dst, kernel_port(ctx), &forbidden);
+    if (!port) {
+      if (forbidden) ctx.step.note = "the kernel chose port " + std::to_string(*forbidden) + ", which connect may not use";
+      ctx.rule("connect.ephemeral.exhausted_eaddrnotavail");
+      return Result::err(EADDRNOTAVAIL);
+    }
+    src.port = *port;
+    s.port_bound = true;
+    s.bucket_from_bind = false;
+  }
+  s.local = src;
+  s.peer = dst;
+  // self-connect: the SYN meets the socket itself (simultaneous open)
+  if (src.ip == dst.ip && src.kind == dst.kind && src.port == dst.port) {
+    ctx.rule("connect.self.simultaneous_open");
+    s.state = SockState::Established;
+    s.peer_socket = id;
+    return nowait ? Result::err(EINPROGRESS) : Result::ok();
+  }
+  const auto group = listeners_for(ctx.world, s.ns, dst);
+  if (group.empty()) {
+    // a RST answers the SYN: tcp_reset -> ECONNREFUSED; tcp_done releases an
+    // automatic port, tcp_disconnect an automatic address
+    ctx.rule("connect.listener.none_econnrefused");
+    s.state = SockState::Close;
+    s.peer.reset();
+    if (!s.port_locked) release_port(s);
+    if (!s.addr_bound) s.local = any(s.family), s.local->port = src.port;
+    if (nowait) { s.so_error = ECONNREFUSED; return Result::err(EINPROGRESS); }
+    return Result::err(ECONNREFUSED);
+  }
+  const SocketId lid = pick_listener(ctx, group);
+  Socket& l = ctx.world.sock(lid);
+  if (l.accept_queue.size() > static_cast<std::size_t>(l.backlog)) {
+    // sk_acceptq_is_full: the SYN is dropped; the client keeps retrying
+    ctx.rule("connect.listener.queue_full_pending");
+    s.state = SockState::SynSent;
+    s.listener = lid;
+    return nowait ? Result::err(EINPROGRESS) : Result::pending();
+  }
+  ctx.rule("connect.listener.queued");
+  const SocketId child = make_child(ctx, lid, dst, as_family(src, s.family), id);
+  Socket& me = ctx.world.sock(id);  // make_child may have moved the vector
+  me.state = SockState::Established;
+  me.peer_socket = child;
+  return nowait ? Result::err(EINPROGRESS) : Result::ok();
+}
+
+Result connect_udp(Ctx& ctx, SocketId id, const Address& dst) {
+  // inet_dgram_connect: the automatic bind comes before the address is read
+  if (!ctx.world.sock(id).port_bound) {
+    ctx.rule("connect.udp.autobind");
+    if (int e = autobind(ctx, id)) return Result::err(e);
+  }
+  Socket& s = ctx.world.sock(id);
+  if (s.family == Family::Inet && dst.kind != AddressKind::Inet4) {
+    ctx.rule("connect.family.mismatch_eafnosupport");
+    return Result::err(EAFNOSUPPORT);
+  }
+  if (s.family == Family::Inet6 && dst.kind != AddressKind::Inet6) {
+    ctx.rule(dst.kind == AddressKind::Inet4 ? "connect.family.v4_on_inet6_einval" : "connect.family.mismatch_eafnosupport");
+    return Result::err(dst.kind == AddressKind::Inet4 ? EINVAL : EAFNOSUPPORT);
+  }
+  if (s.family == Family::Inet6 && is_v4mapped(dst) && s.opt.v6only) {
+    ctx.rule("connect.address.mapped_on_v6only_enetunreach");
+    return Result::err(ENETUNREACH);
+  }
+  if (is_any(dst) || !dst.scope.empty()) return ctx.unsupported("connect to a wildcard or scoped address");
+  if (!is_local(ctx.world.ns(), dst)) {
+    if (!ctx.world.ns().addresses.empty() || ctx.world.ns().interfaces.size() > 1)
+      return ctx.unsupported("connect beyond loopback");
+    ctx.rule("connect.address.no_route_enetunreach");
+    return Result::err(ENETUNREACH);
+  }
+  // ip4_datagram_connect: an unbound address takes the route's source
+  ctx.rule("connect.udp.sets_peer");
+  if (!s.addr_bound) {
+    Address src = route_source(dst);
+    src.port = s.local->port;
+    s.local = src;
+  }
+  s.peer = dst;
+  s.state = SockState::Established;
+  return Result::ok();
+}
+
+// AF_UNSPEC: udp_disconnect / tcp_disconnect. An automatic address goes
+// back to the wildcard, an automatic port is released.
+Result disconnect(Ctx& ctx, SocketId id) {
+  Socket& s = ctx.world.sock(id);
+  if (is_tcp(s) && s.state != SockState::Unconn && s.state != SockState::Close &&
+      s.state != SockState::Established)
+    return ctx.unsupported("AF_UNSPEC on a TCP socket in this state");
+  if (is_tcp(s) && s.state == SockState::Established) {
+    if (s.peer_socket == id) return ctx.unsupported("AF_UNSPEC on a self-connected socket");
+    ctx.rule("connect.unspec.tcp_resets_peer");
+    if (s.peer_socket != kNoSocket) {
+      Socket& p = ctx.world.sock(s.peer_socket);
+      if (p.open && p.state != SockState::Close) {
+        p.so_error = p.state == SockState::CloseWait ? EPIPE : ECONNRESET;
+        p.state = SockState::Close;
+        p.data.reset = true;
+        p.data.rcv_shutdown = p.data.snd_shutdown = true;
+        if (!p.port_locked) release_port(p);
+      }
+    }
+  }
+  ctx.rule("connect.unspec.dissolves");
+  const std::uint16_t port = s.local ? s.local->port : 0;
+  s.peer.reset();
+  s.peer_socket = kNoSocket;
+  s.state = is_tcp(s) ? SockState::Close : SockState::Unconn;
+  if (!s.addr_bound && s.local) { s.local = any(s.family); s.local->port = port; }
+  if (!s.port_locked && s.local) {
+    release_port(s);
+    if (!is_tcp(s)) s.local->port = 0;  // udp_disconnect clears inet_sport too
+    if (!is_tcp(s) && !s.addr_bound) s.local.reset();
+  }
+  return Result::ok();
+}
+
+}  // namespace
+
+Result handle(Ctx& ctx, const op::Connect& o) {
+  const SocketId id = ctx.target();
+  const Socket& s = ctx.world.sock(id);
+  if (s.family == Family::Unix) return unix_connect(ctx, id, o.addr.base, o.nowait);
+  if (o.addr.base.kind == AddressKind::Unspec) return disconnect(ctx, id);
+  if (is_tcp(s)) return connect_tcp(ctx, id, o.addr.base, o.nowait);
+  return connect_udp(ctx, id, o.addr.base);
+}
+
+// inet_accept / inet_csk_accept: only a listener accepts; an empty queue is
+// EAGAIN on the runner's non-blocking sockets; the new socket is the oldest
+// queued connection.
+Result handle(Ctx& ctx, const op::Accept& o) {
+  (void)o;
+  const SocketId id = ctx.target();
+  Socket& l = ctx.world.sock(id);
+  if (l.family == Family::Unix) return unix_accept(ctx, id);
+  if (!is_tcp(l)) { ctx.rule("accept.type.dgram_eopnotsupp"); return Result::err(EOPNOTSUPP); }
+  if (l.state != SockState::Listen) { ctx.rule("accept.state.not_listening_einval"); return Result::err(EINVAL); }
+  if (l.accept_queue.empty()) { ctx.rule("accept.queue.empty_eagain"); return Result::err(EAGAIN); }
+  ctx.rule("accept.queue.oldest_first");
+  const SocketId child = l.accept_queue.front();
+  l.accept_queue.pop_front();
+  ctx.world.names[ctx.line.names.front()] = child;
+  ctx.world.sock(child).listener = kNoSocket;
+  ctx.world.sock(child).uid = ctx.world.uid;
+  return Result::ok();
+}
+
+}  // namespace sockspec

@@ -1,0 +1,159 @@
+// The sandbox: private user (when not root), mount and network namespaces.
+//
+// enter_sandbox runs once, before any thread exists (unshare(CLONE_NEWUSER)
+// refuses a multi-threaded caller). It proves it left the host's network
+// namespace by comparing namespace inodes before and after, and refuses
+// otherwise: nothing may ever create a socket in the machine's own namespace.
+#include "oracle/sandbox.h"
+
+#include <fcntl.h>
+#include <net/if.h>
+#include <sched.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "oracle/oracle.h"
+
+namespace sockspec {
+namespace {
+
+std::atomic<bool> g_in_sandbox{false};
+SandboxInfo g_info;
+int g_base_netns_fd = -1;
+
+std::string failure(std::string_view what) {
+  return fmt::format("cannot enter the oracle's sandbox: {}: {}", what, std::strerror(errno));
+}
+
+std::uint64_t netns_inode(const char* path) {
+  struct stat st{};
+  if (stat(path, &st) != 0) return 0;
+  return st.st_ino;
+}
+
+bool write_file(const char* path, std::string_view text) {
+  int fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  bool ok = write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  close(fd);
+  return ok;
+}
+
+// Not root: a user namespace in which we are root, mapping 0 to ourselves
+// (user_namespaces(7): setgroups must be denied before gid_map is written).
+std::optional<std::string> enter_user_namespace() {
+  uid_t uid = geteuid();
+  gid_t gid = getegid();
+  if (unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWNET) != 0)
+    return failure("unshare(CLONE_NEWUSER|CLONE_NEWNS|CLONE_NEWNET)");
+  if (!write_file("/proc/self/setgroups", "deny")) return failure("writing /proc/self/setgroups");
+  if (!write_file("/proc/self/uid_map", fmt::format("0 {} 1", uid))) return failure("writing uid_map");
+  if (!write_file("/proc/self/gid_map", fmt::format("0 {} 1", gid))) return failure("writing gid_map");
+  return std::nullopt;
+}
+
+// A fresh tmpfs on /tmp, and the working directory in it (relative unix
+// paths then live there too).
+std::optional<std::string> mount_private_tmp() {
+  if (mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") != 0)
+    return failure("mounting a tmpfs on /tmp");
+  if (chdir("/tmp") != 0) return failure("chdir(/tmp)");
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<std::string> enter_sandbox(SandboxInfo* info) {
+  if (g_in_sandbox.load()) {
+    if (info) *info = g_info;
+    return std::nullopt;
+  }
+  SandboxInfo me;
+  me.host_netns = netns_inode("/proc/self/ns/net");
+  if (me.host_netns == 0) return failure("stat(/proc/self/ns/net)");
+  me.root = geteuid() == 0;
+  bool entered = me.root && unshare(CLONE_NEWNS | CLONE_NEWNET) == 0;
+  if (!entered) {  // not root, or root without CAP_SYS_ADMIN (a container)
+    if (auto error = enter_user_namespace()) return error;
+    me.user_namespace = true;
+  }
+  // our mounts must not propagate back to the host's mount namespace
+  if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0)
+    return failure("making mounts private");
+  if (auto error = mount_private_tmp()) return error;
+  me.sandbox_netns = netns_inode("/proc/self/ns/net");
+  if (me.sandbox_netns == 0 || me.sandbox_netns == me.host_netns)
+    return "cannot enter the oracle's sandbox: still in the host's network namespace";
+  g_base_netns_fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+  if (g_base_netns_fd < 0) return failure("opening the sandbox's network namespace");
+  if (int e = oracle::bring_loopback_up(); e != 0) {
+    errno = e;
+    return failure("bringing lo up");
+  }
+  g_info = me;
+  g_in_sandbox.store(true);
+  if (info) *info = me;
+  return std::nullopt;
+}
+
+bool in_sandbox() { return g_in_sandbox.load(); }
+
+namespace oracle {
+
+int base_netns_fd() { return g_base_netns_fd; }
+
+std::optional<std::string> prepare_thread() {
+  thread_local bool prepared = false;
+  if (prepared) return std::nullopt;
+  // CLONE_NEWNS implies CLONE_FS: this thread gets its own root, working
+  // directory and mount table, which works in a multi-threaded process.
+  if (unshare(CLONE_NEWNS) != 0) return failure("unshare(CLONE_NEWNS) for a worker thread");
+  if (auto error = mount_private_tmp()) return error;
+  prepared = true;
+  return std::nullopt;
+}
+
+void empty_tmp() {
+  // Scenarios can only create socket files here (they make no directories),
+  // but remove_all keeps this right whatever is found.
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/tmp", ec))
+    std::filesystem::remove_all(entry.path(), ec);
+}
+
+namespace {
+
+// SIOCGIFFLAGS, then SIOCSIFFLAGS with `add` set; 0 or an errno. With add
+// 0 it changes nothing but still takes RTNL (dev_ioctl).
+int update_flags(const char* name, short add) {
+  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return errno;
+  ifreq ifr{};
+  std::strncpy(ifr.ifr_name, name, IFNAMSIZ - 1);
+  int e = 0;
+  if (ioctl(fd, SIOCGIFFLAGS, &ifr) != 0) {
+    e = errno;
+  } else {
+    ifr.ifr_flags = static_cast<short>(ifr.ifr_flags | add);
+    if (ioctl(fd, SIOCSIFFLAGS, &ifr) != 0) e = errno;
+  }
+  close(fd);
+  return e;
+}
+
+}  // namespace
+
+int set_link_up(const char* name) { return update_flags(name, IFF_UP); }
+
+}  // namespace oracle
+}  // namespace sockspec

@@ -1,0 +1,86 @@
+// The `sockspec` command as users meet it: exit codes, error messages, the
+// unprivileged path, and the JSON schema of `check --json`.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <unistd.h>
+
+#include "tests/command_runner.h"
+
+namespace sockspec::testing {
+namespace {
+
+std::string sockspec(const std::string& args) { return sockspec_binary() + " " + args; }
+
+TEST(Cli, MalformedScenarioIsBadInputWithItsPosition) {
+  auto r = run_command(sockspec("run tests/data/malformed-op.scn"));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("tests/data/malformed-op.scn:3:"), std::string::npos) << r.err;
+  EXPECT_EQ(r.out.find("->"), std::string::npos) << "nothing may run on bad input: " << r.out;
+}
+
+TEST(Cli, MissingFileIsBadInput) {
+  auto r = run_command(sockspec("check tests/data/no-such-file.scn"));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("no-such-file.scn"), std::string::npos) << r.err;
+}
+
+TEST(Cli, UnknownFlagIsBadInput) {
+  EXPECT_EQ(run_command(sockspec("check --no-such-flag corpus/examples")).exit_code, 2);
+}
+
+TEST(Cli, ExamplesPassOnTheKernel) {
+  auto r = run_command(sockspec("run corpus/examples"));
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("12 passed, 0 failed"), std::string::npos) << r.out;
+}
+
+TEST(Cli, FailedExpectationExitsOneAndSaysWhatWasExpected) {
+  auto r = run_command(sockspec("run tests/data/wrong-expectation.scn"));
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("FAILED: expected EADDRNOTAVAIL"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("0 passed, 1 failed"), std::string::npos) << r.out;
+}
+
+// An ordinary user runs everything through a user namespace; `uid` lines
+// (example b) give `skip` and are not judged.
+TEST(Cli, ExamplesPassAsAnOrdinaryUser) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to switch to uid 65534";
+  auto r = run_command("setpriv --reuid=65534 --regid=65534 --clear-groups " + sockspec("run corpus/examples"));
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("-> skip"), std::string::npos) << "uid 1000 cannot be honoured unprivileged";
+}
+
+// Inside a user namespace without a uid mapping nothing can create a network
+// namespace: the oracle must refuse with exit 3, not run in the host's.
+TEST(Cli, NoNamespacePermissionExitsThree) {
+  auto r = run_command("unshare -U " + sockspec("run corpus/examples/i-self-connect.scn"));
+  EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
+  EXPECT_NE(r.err.find("cannot run here"), std::string::npos) << r.err;
+}
+
+TEST(Cli, CheckJsonFollowsTheSchema) {
+  auto r = run_command(sockspec("check --json corpus/examples/a-tcp-and-udp-share-a-port.scn"));
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  for (auto key : {"file", "lines", "agree", "expect_failures", "divergences", "unsupported", "skipped"})
+    EXPECT_TRUE(j.contains(key)) << key;
+  EXPECT_EQ(j["agree"], true);
+  EXPECT_EQ(j["lines"], 16);  // statements, not text lines
+}
+
+// Mutation testing: a rule made wrong on purpose is caught by the corpus,
+// and the divergence names it.
+TEST(Cli, PlantedFaultIsReportedAsADivergenceWithItsRule) {
+  auto r = run_command(sockspec("check --json --plant-fault bind.conflict.wildcard_v4 corpus/examples/d-wildcard-listener.scn"));
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  auto j = nlohmann::json::parse(r.out.substr(0, r.out.find('\n')));
+  ASSERT_FALSE(j["divergences"].empty()) << r.out;
+  auto d = j["divergences"][0];
+  EXPECT_EQ(d["op"], "bind o 127.0.0.2:8080");
+  EXPECT_EQ(d["kernel"], "EADDRINUSE");
+  EXPECT_EQ(d["model"], "ok");
+  EXPECT_NE(d["rules"].dump().find("bind.conflict.wildcard_v4"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace sockspec::testing

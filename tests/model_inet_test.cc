@@ -1,0 +1,178 @@
+// The inet model alone (no kernel): each test runs a few parsed lines and
+// checks the result of the last one and the rule that decided it.
+#include <gtest/gtest.h>
+
+#include <cerrno>
+
+#include "model/bind_conflict.h"
+#include "model/model.h"
+#include "model/world.h"
+#include "scenario/parser.h"
+#include "scenario/printer.h"
+
+namespace sockspec {
+namespace {
+
+// Runs every line on one model; returns the step of the last line.
+Step run(Model& model, const std::string& text) {
+  const Program program = parse_scenario(text);
+  Step last;
+  for (const Line& line : program.lines) last = model.step(line);
+  return last;
+}
+
+Step run(const std::string& text) {
+  Model model;
+  return run(model, text);
+}
+
+std::string printed(const Step& s) { return print_result(s.result); }
+
+TEST(ModelInet, WildcardListenerBeatsSpecificBindEvenWithReuseaddr) {
+  Step s = run(
+      "w = socket inet stream\nbind w 0.0.0.0:8080\nlisten w 5\n"
+      "o = socket inet stream\nsetsockopt o SO_REUSEADDR 1\nbind o 127.0.0.2:8080\n");
+  EXPECT_EQ(printed(s), "EADDRINUSE");
+  EXPECT_TRUE(s.rules.contains("bind.conflict.wildcard_v4"));
+}
+
+TEST(ModelInet, ListenRechecksTheConflict) {
+  Step s = run(
+      "w = socket inet stream\nsetsockopt w SO_REUSEADDR 1\nbind w 0.0.0.0:8080\n"
+      "o = socket inet stream\nsetsockopt o SO_REUSEADDR 1\nbind o 127.0.0.2:8080\n"
+      "listen w 5\nlisten o 5\n");
+  EXPECT_EQ(printed(s), "EADDRINUSE");
+  EXPECT_TRUE(s.rules.contains("listen.port.recheck_conflict"));
+}
+
+TEST(ModelInet, TcpAndUdpPortsAreApart) {
+  Step s = run("t = socket inet stream\nbind t 127.0.0.1:80\nu = socket inet dgram\nbind u 127.0.0.1:80\n");
+  EXPECT_EQ(printed(s), "ok");
+  EXPECT_TRUE(s.rules.contains("bind.conflict.other_protocol"));
+}
+
+TEST(ModelInet, DualStackWildcardCoversIpv4UnlessV6only) {
+  EXPECT_EQ(printed(run("a = socket inet6 stream\nbind a [::]:80\nb = socket inet stream\nbind b 127.0.0.1:80\n")),
+            "EADDRINUSE");
+  Step s = run(
+      "a = socket inet6 stream\nsetsockopt a IPV6_V6ONLY 1\nbind a [::]:80\n"
+      "b = socket inet stream\nbind b 127.0.0.1:80\n");
+  EXPECT_EQ(printed(s), "ok");
+  EXPECT_TRUE(s.rules.contains("bind.conflict.disjoint_addresses"));
+}
+
+TEST(ModelInet, ReuseportNeedsTheSameOwner) {
+  const std::string both =
+      "a = socket inet stream\nsetsockopt a SO_REUSEPORT 1\nbind a 127.0.0.1:80\nlisten a 5\n";
+  Step same = run(both + "b = socket inet stream\nsetsockopt b SO_REUSEPORT 1\nbind b 127.0.0.1:80\n");
+  EXPECT_EQ(printed(same), "ok");
+  EXPECT_TRUE(same.rules.contains("bind.conflict.reuseport"));
+  Step other = run(both + "uid 1000\nb = socket inet stream\nsetsockopt b SO_REUSEPORT 1\nbind b 127.0.0.1:1080\n"
+                          "c = socket inet stream\nsetsockopt c SO_REUSEPORT 1\nbind c 127.0.0.1:80\n");
+  EXPECT_EQ(printed(other), "EADDRINUSE");
+}
+
+TEST(ModelInet, NonLocalAddressAndFreebind) {
+  EXPECT_EQ(printed(run("s = socket inet stream\nbind s 192.0.2.1:80\n")), "EADDRNOTAVAIL");
+  Step s = run("s = socket inet stream\nsetsockopt s IP_FREEBIND 1\nbind s 192.0.2.1:80\n");
+  EXPECT_EQ(printed(s), "ok");
+  EXPECT_TRUE(s.rules.contains("bind.address.nonlocal_allowed"));
+}
+
+TEST(ModelInet, FamilyAndStateErrors) {
+  EXPECT_EQ(printed(run("s = socket inet stream\nbind s [::1]:80\n")), "EAFNOSUPPORT");
+  EXPECT_EQ(printed(run("s = socket inet6 stream\nbind s 127.0.0.1:80\n")), "EINVAL");
+  Step s = run("s = socket inet stream\nbind s 127.0.0.1:80\nbind s 127.0.0.1:81\n");
+  EXPECT_EQ(printed(s), "EINVAL");
+  EXPECT_TRUE(s.rules.contains("bind.state.already_bound_einval"));
+}
+
+TEST(ModelInet, CanonicalEphemeralPorts) {
+  Model model;
+  run(model, "sysctl net.ipv4.ip_local_port_range 40000 40003\nl = socket inet stream\nbind l 127.0.0.1:8080\nlisten l 5\n"
+             "c = socket inet stream\nconnect c 127.0.0.1:8080\nb = socket inet stream\nbind b 127.0.0.2:0\n");
+  const World& w = model.world();
+  EXPECT_EQ(w.sock(w.names.at("c")).local->port, 40000);  // connect: even offsets first
+  EXPECT_EQ(w.sock(w.names.at("b")).local->port, 40001);  // bind: odd offsets first
+}
+
+TEST(ModelInet, ExhaustionErrorsDifferByCall) {
+  const std::string used =
+      "sysctl net.ipv4.ip_local_port_range 40000 40000\nl = socket inet stream\nbind l 127.0.0.1:8080\nlisten l 5\n"
+      "c = socket inet stream\nconnect c 127.0.0.1:8080\n";
+  EXPECT_EQ(printed(run(used + "d = socket inet stream\nconnect d 127.0.0.1:8080\n")), "EADDRNOTAVAIL");
+  EXPECT_EQ(printed(run(used + "b = socket inet stream\nbind b 127.0.0.1:0\n")), "EADDRINUSE");
+  EXPECT_EQ(printed(run("sysctl net.ipv4.ip_local_port_range 40000 40000\nu = socket inet dgram\nbind u 0.0.0.0:0\n"
+                        "v = socket inet dgram\nconnect v 127.0.0.1:9\n")),
+            "EAGAIN");
+}
+
+TEST(ModelInet, AcceptQueueHoldsBacklogPlusOne) {
+  Step s = run(
+      "l = socket inet stream\nbind l 127.0.0.1:80\nlisten l 1\n"
+      "a = socket inet stream\nconnect a 127.0.0.1:80\nb = socket inet stream\nconnect b 127.0.0.1:80\n"
+      "c = socket inet stream\nconnect c 127.0.0.1:80\n");
+  EXPECT_EQ(printed(s), "pending");
+  EXPECT_TRUE(s.rules.contains("connect.listener.queue_full_pending"));
+}
+
+TEST(ModelInet, RefusedAndDualStackAccept) {
+  EXPECT_EQ(printed(run("c = socket inet stream\nconnect c 127.0.0.1:80\n")), "ECONNREFUSED");
+  Model model;
+  run(model, "l = socket inet6 stream\nbind l [::]:80\nlisten l 5\nc = socket inet stream\nconnect c 127.0.0.1:80\n");
+  Step s = run(model, "a = accept l\ngetsockname a\n");
+  EXPECT_EQ(printed(s), "[::ffff:127.0.0.1]:80");
+}
+
+TEST(ModelInet, AcceptErrors) {
+  EXPECT_EQ(printed(run("l = socket inet stream\na = accept l\n")), "EINVAL");
+  EXPECT_EQ(printed(run("l = socket inet stream\nlisten l 5\na = accept l\n")), "EAGAIN");
+  EXPECT_EQ(printed(run("u = socket inet dgram\na = accept u\n")), "EOPNOTSUPP");
+}
+
+TEST(ModelInet, TimeWaitNeedsReuseaddrOnBothSides) {
+  const std::string restart =
+      "l = socket inet stream\nsetsockopt l SO_REUSEADDR 1\nbind l 127.0.0.1:80\nlisten l 5\n"
+      "c = socket inet stream\nconnect c 127.0.0.1:80\na = accept l\nclose a\nclose c\nclose l\n";
+  Step ok = run(restart + "r = socket inet stream\nsetsockopt r SO_REUSEADDR 1\nbind r 127.0.0.1:80\n");
+  EXPECT_EQ(printed(ok), "ok");
+  EXPECT_TRUE(ok.rules.contains("bind.conflict.tcp_reuseaddr"));
+  EXPECT_EQ(printed(run(restart + "r = socket inet stream\nbind r 127.0.0.1:80\n")), "EADDRINUSE");
+}
+
+TEST(ModelInet, UdpUnspecUndoesAnAutomaticBinding) {
+  Step s = run("u = socket inet dgram\nconnect u 127.0.0.1:9\nconnect u unspec\ngetsockname u\n");
+  EXPECT_EQ(printed(s), "0.0.0.0:0");
+}
+
+TEST(ModelInet, NamespacesKeepPortsApart) {
+  Step s = run("ns a\nx = socket inet stream\nbind x 127.0.0.1:80\nns b\ny = socket inet stream\nbind y 127.0.0.1:80\n");
+  EXPECT_EQ(printed(s), "ok");
+}
+
+TEST(ModelInet, SsShowsListenerQueueAndBacklog) {
+  Step s = run("l = socket inet stream\nbind l 127.0.0.1:80\nlisten l -1\nss\n");
+  EXPECT_EQ(printed(s), "tcp LISTEN 127.0.0.1:80 *:* q=0/4096");
+}
+
+// The concrete relation: exactly one rule decides every pair, and the
+// decision does not depend on the order of unrelated fields.
+TEST(BindConflict, FirstMatchingRuleDecides) {
+  BindView<ConcreteDomain> h{};
+  h.space = 0; h.addr = static_cast<std::int64_t>(AddrClass::Any4); h.port = 80;
+  BindView<ConcreteDomain> n = h;
+  n.addr = static_cast<std::int64_t>(AddrClass::Ip4);
+  n.v4 = 0x7f000002;
+  auto d = decide_bind_conflict(h, n, {true});
+  EXPECT_EQ(d.outcome, BindOutcome::Conflict);
+  EXPECT_EQ(d.rule, "bind.conflict.wildcard_v4");
+  n.port = 81;
+  EXPECT_EQ(decide_bind_conflict(h, n, {true}).rule, "bind.conflict.other_port");
+  for (std::size_t i = 0; i < kBindConflictRules.size(); ++i) {
+    const bool path = bind_conflict_path<ConcreteDomain>(i, h, n, {true});
+    EXPECT_EQ(path, kBindConflictRules[i].name == "bind.conflict.other_port") << kBindConflictRules[i].name;
+  }
+}
+
+}  // namespace
+}  // namespace sockspec

@@ -1,0 +1,120 @@
+// Urgent-data rules of the model, one by one, without a kernel: each case
+// steps parsed lines through a Model and checks the result and the rule
+// that decided it (spec/oob.md).
+#include <gtest/gtest.h>
+
+#include "model/model.h"
+#include "scenario/match.h"
+#include "scenario/parser.h"
+#include "scenario/printer.h"
+
+namespace sockspec {
+namespace {
+
+// Runs every line; every expectation written in `text` must hold. Returns
+// the steps so a test can look at the rules a line cited.
+std::vector<Step> run(const std::string& text) {
+  Program p = parse_scenario(text);
+  Model m;
+  Bindings b;
+  std::vector<Step> steps;
+  for (const Line& line : p.lines) {
+    Step s = m.step(line);
+    EXPECT_FALSE(s.unsupported) << print_line(line) << ": " << s.note;
+    if (line.expect) EXPECT_TRUE(matches(*line.expect, s.result, b)) << print_line(line) << " gave " << print_result(s.result);
+    steps.push_back(std::move(s));
+  }
+  return steps;
+}
+
+const char* kTcpPair =
+    "l = socket inet stream\nbind l 127.0.0.1:7000\nlisten l 5\n"
+    "c = socket inet stream\nconnect c 127.0.0.1:7000\ns = accept l\n";
+
+TEST(ModelOob, TcpLastByteUrgentAndReadStopsAtMark) {
+  auto st = run(std::string(kTcpPair) + "send c \"abcd\" MSG_OOB -> 4\nrecv s 16 -> \"abc\"\nsockatmark s -> 1\n");
+  EXPECT_TRUE(st[6].rules.contains("oob.tcp.last_byte_urgent"));
+  EXPECT_TRUE(st[7].rules.contains("oob.tcp.recv_stops_at_mark"));
+  EXPECT_TRUE(st[8].rules.contains("oob.tcp.sockatmark"));
+}
+
+TEST(ModelOob, TcpReadAndRereadUrgentByte) {
+  auto st = run(std::string(kTcpPair) +
+                "send c \"ab\" MSG_OOB\nrecv s 1 MSG_OOB|MSG_PEEK -> \"b\"\nrecv s 1 MSG_OOB -> \"b\"\n"
+                "recv s 1 MSG_OOB -> EINVAL\nrecv s 9 -> \"a\"\nrecv s 9 -> EAGAIN\nsockatmark s -> 0\n"
+                "recv s 1 MSG_OOB -> EINVAL\n");
+  EXPECT_TRUE(st[7].rules.contains("oob.recv.peek_keeps_urgent"));
+  EXPECT_TRUE(st[8].rules.contains("oob.recv.oob_reads_byte"));
+  EXPECT_TRUE(st[9].rules.contains("oob.recv.already_read_einval"));
+  EXPECT_TRUE(st[11].rules.contains("oob.tcp.recv_skips_urgent_byte"));
+  EXPECT_TRUE(st[13].rules.contains("oob.recv.no_mark_einval"));
+}
+
+TEST(ModelOob, TcpReplacementDropsAtHeadElseKeepsAsData) {
+  auto st = run(std::string(kTcpPair) +
+                "send c \"x\" MSG_OOB\nsend c \"y\" MSG_OOB\nrecv s 1 MSG_OOB -> \"y\"\nrecv s 9 -> EAGAIN\n"
+                "send c \"ab\" MSG_OOB\nsend c \"cd\" MSG_OOB\nrecv s 1 MSG_OOB -> \"d\"\nrecv s 9 -> \"abc\"\n");
+  EXPECT_TRUE(st[7].rules.contains("oob.tcp.replaced_at_head_dropped"));
+  EXPECT_TRUE(st[11].rules.contains("oob.tcp.replaced_becomes_data"));
+}
+
+TEST(ModelOob, TcpOobinline) {
+  auto st = run(std::string(kTcpPair) +
+                "setsockopt s SO_OOBINLINE 1\nsend c \"ab\" MSG_OOB\nrecv s 1 MSG_OOB -> EINVAL\n"
+                "recv s 9 -> \"a\"\nrecv s 9 -> \"b\"\n");
+  EXPECT_TRUE(st[8].rules.contains("oob.tcp.oobinline_recv_oob_einval"));
+}
+
+TEST(ModelOob, TcpStdurgNotYetThenArrives) {
+  auto st = run("sysctl net.ipv4.tcp_stdurg 1\n" + std::string(kTcpPair) +
+                "send c \"ab\" MSG_OOB\nrecv s 1 MSG_OOB -> EAGAIN\npoll s -> in|out\nsend c \"z\"\n"
+                "poll s -> in|out|pri\nrecv s 1 MSG_OOB -> \"z\"\n");
+  EXPECT_TRUE(st[7].rules.contains("oob.tcp.stdurg_points_past"));
+  EXPECT_TRUE(st[8].rules.contains("oob.tcp.recv_oob_notyet_eagain"));
+  EXPECT_TRUE(st[10].rules.contains("oob.tcp.notyet_byte_arrives"));
+}
+
+TEST(ModelOob, SigurgOnlyForOwnedSockets) {
+  auto st = run(std::string(kTcpPair) +
+                "send c \"a\" MSG_OOB\nsigurg -> 0\nsetown s -> ok\nsend c \"b\" MSG_OOB\nsend c \"plain\"\nsigurg -> 1\n");
+  EXPECT_TRUE(st[9].rules.contains("oob.sigurg.one_per_urgent_send"));
+  EXPECT_TRUE(st[11].rules.contains("oob.sigurg.count"));
+}
+
+TEST(ModelOob, UdpRejectsOob) {
+  auto st = run("u = socket inet dgram\nsendto u \"x\" 127.0.0.1:9 MSG_OOB -> EOPNOTSUPP\ngetsockname u -> 0.0.0.0:*\n");
+  EXPECT_TRUE(st[1].rules.contains("oob.udp.send_eopnotsupp"));
+}
+
+TEST(ModelOob, UnixKeepsOldUrgentByteAsData) {
+  auto st = run("a, b = socketpair unix stream\nsend a \"x\" MSG_OOB\nsend a \"y\" MSG_OOB\n"
+                "sockatmark b -> 0\nrecv b 9 -> \"x\"\nsockatmark b -> 1\nrecv b 1 MSG_OOB -> \"y\"\n");
+  EXPECT_TRUE(st[1].rules.contains("oob.unix.last_byte_own_skb"));
+  EXPECT_TRUE(st[2].rules.contains("oob.unix.replaced_becomes_data"));
+  EXPECT_TRUE(st[4].rules.contains("oob.unix.recv_stops_at_mark"));
+  EXPECT_TRUE(st[5].rules.contains("oob.unix.sockatmark"));
+}
+
+TEST(ModelOob, UnixNormalReadDropsUrgentByteAndStopsAtHusk) {
+  auto st = run("a, b = socketpair unix stream\nsend a \"x\" MSG_OOB\nrecv b 1 -> EAGAIN\n"
+                "recv b 1 MSG_OOB -> EINVAL\nsend a \"hello\" MSG_OOB\nsend a \"world\"\n"
+                "recv b 1 MSG_OOB -> \"o\"\nrecv b 9 -> \"hell\"\nrecv b 9 -> \"world\"\n"
+                "send a \"pq\" MSG_OOB\nrecv b 9 MSG_PEEK -> \"p\"\n");
+  EXPECT_TRUE(st[2].rules.contains("oob.unix.recv_drops_urgent_byte"));
+  EXPECT_TRUE(st[3].rules.contains("oob.unix.recv_oob_none_einval"));
+  EXPECT_TRUE(st[7].rules.contains("oob.unix.recv_stops_at_read_urgent"));
+}
+
+TEST(ModelOob, UnixMisuse) {
+  auto st = run("a, b = socketpair unix stream\nsend a \"\" MSG_OOB -> EOPNOTSUPP\n"
+                "setsockopt b SO_OOBINLINE 1\nsend a \"k\" MSG_OOB\nrecv b 1 MSG_OOB -> EINVAL\nrecv b 1 -> \"k\"\n"
+                "d, e = socketpair unix dgram\nsend d \"x\" MSG_OOB -> EOPNOTSUPP\nsockatmark e -> EOPNOTSUPP\n");
+  EXPECT_TRUE(st[1].rules.contains("oob.unix.send_empty_eopnotsupp"));
+  EXPECT_TRUE(st[4].rules.contains("oob.unix.oobinline_recv_oob_einval"));
+  EXPECT_TRUE(st[5].rules.contains("oob.unix.oobinline_reads_inline"));
+  EXPECT_TRUE(st[7].rules.contains("oob.unix.dgram_eopnotsupp"));
+  EXPECT_TRUE(st[8].rules.contains("oob.unix.sockatmark_not_stream_eopnotsupp"));
+}
+
+}  // namespace
+}  // namespace sockspec
