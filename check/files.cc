@@ -28,10 +28,13 @@ std::vector<std::string> expand_scenario_paths(const std::vector<std::string>& a
   return files;
 }
 
-std::vector<Program> load_programs(const std::vector<std::string>& files) {
+std::vector<Program> load_programs(const std::vector<std::string>& files, const ScenarioLimits& limits) {
   std::vector<Program> programs;
   programs.reserve(files.size());
-  for (const auto& file : files) programs.push_back(parse_scenario_file(file));
+  for (const auto& file : files) {
+    programs.push_back(parse_scenario_file(file));
+    if (auto over = check_limits(programs.back(), limits)) throw ParseError(file, 0, 0, *over);
+  }
   return programs;
 }
 

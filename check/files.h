@@ -2,18 +2,21 @@
 //
 // Contract: expand_scenario_paths turns FILE|DIR arguments into the sorted
 // list of `.scn` files (directories recursively); load_programs parses them
-// all, or throws the first ParseError, so nothing runs on bad input.
+// all and checks their limits, or throws the first ParseError (a limit is
+// reported as a ParseError at the file's line 0), so nothing runs on bad input.
 #pragma once
 
 #include <string>
 #include <vector>
 
+#include "check/limits.h"
 #include "scenario/ast.h"
 
 namespace sockspec {
 
 // Throws std::runtime_error for a path that does not exist.
 std::vector<std::string> expand_scenario_paths(const std::vector<std::string>& args);
-std::vector<Program> load_programs(const std::vector<std::string>& files);
+std::vector<Program> load_programs(const std::vector<std::string>& files,
+                                   const ScenarioLimits& limits = {});
 
 }  // namespace sockspec

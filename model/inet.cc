@@ -72,6 +72,18 @@ Address any(Family f) {
 
 Family family_of(const Address& a) { return a.kind == AddressKind::Inet4 ? Family::Inet : Family::Inet6; }
 
+std::size_t sockaddr_len(const Address& a) {
+  switch (a.kind) {
+    case AddressKind::Unspec: return 16;   // sizeof(sockaddr)
+    case AddressKind::Inet4: return 16;    // sizeof(sockaddr_in)
+    case AddressKind::Inet6: return 28;    // sizeof(sockaddr_in6)
+    case AddressKind::Unix:                // sun_path offset + name (+ NUL for a path)
+      if (a.path.empty()) return 2;
+      return 2 + a.path.size() + (a.path[0] == '@' ? 0 : 1);
+  }
+  return 0;
+}
+
 bool carries_v4(const Address& a) { return a.kind == AddressKind::Inet4 || is_v4mapped(a); }
 
 Address as_family(const Address& a, Family f) {

@@ -38,25 +38,30 @@ bool v4_bindable(Ctx& ctx, const Socket& s, std::uint32_t ip) {
   return false;
 }
 
+Result bind_inet(Ctx& ctx, SocketId id, const Address& a);
+
 Result bind_inet(Ctx& ctx, SocketId id, const Address& a) {
   Socket& s = ctx.world.sock(id);
   const bool privileged_port = a.port != 0 && a.port < ctx.world.ns().sysctl.unprivileged_port_start && ctx.world.uid != 0;
   const bool already = s.port_bound || s.state != SockState::Unconn;
   if (s.family == Family::Inet) {
     // inet_bind_sk / __inet_bind: family, address, privilege, then state
-    if (a.kind != AddressKind::Inet4) {
-      ctx.rule(a.kind == AddressKind::Inet6 ? "bind.family.mismatch_eafnosupport" : "bind.family.short_einval");
-      return Result::err(a.kind == AddressKind::Inet6 ? EAFNOSUPPORT : EINVAL);
+    if (sockaddr_len(a) < 16) { ctx.rule("bind.family.short_einval"); return Result::err(EINVAL); }
+    if (a.kind == AddressKind::Unspec) {  // AF_UNSPEC with INADDR_ANY: bind 0.0.0.0:0
+      ctx.rule("bind.family.unspec_as_any");
+      return bind_inet(ctx, id, any(Family::Inet));
     }
+    if (a.kind != AddressKind::Inet4) { ctx.rule("bind.family.mismatch_eafnosupport"); return Result::err(EAFNOSUPPORT); }
     if (!v4_bindable(ctx, s, v4_of(a))) { ctx.rule("bind.address.not_local"); return Result::err(EADDRNOTAVAIL); }
     if (privileged_port) { ctx.rule("bind.port.privileged_eacces"); return Result::err(EACCES); }
     if (already) { ctx.rule("bind.state.already_bound_einval"); return Result::err(EINVAL); }
   } else {
     // __inet6_bind: length, family, multicast on TCP, privilege, state, then the address
-    if (a.kind != AddressKind::Inet6) {
-      ctx.rule(a.kind == AddressKind::Inet4 ? "bind.family.v4_on_inet6_einval" : "bind.family.mismatch_eafnosupport");
-      return Result::err(a.kind == AddressKind::Inet4 ? EINVAL : EAFNOSUPPORT);
+    if (sockaddr_len(a) < 24) {  // SIN6_LEN_RFC2133
+      ctx.rule(a.kind == AddressKind::Inet4 ? "bind.family.v4_on_inet6_einval" : "bind.family.short_einval");
+      return Result::err(EINVAL);
     }
+    if (a.kind != AddressKind::Inet6) { ctx.rule("bind.family.mismatch_eafnosupport"); return Result::err(EAFNOSUPPORT); }
     if (a.ip[0] == 0xff && is_tcp(s)) { ctx.rule("bind.address.v6_multicast_tcp_einval"); return Result::err(EINVAL); }
     if (privileged_port) { ctx.rule("bind.port.privileged_eacces"); return Result::err(EACCES); }
     if (already) { ctx.rule("bind.state.already_bound_einval"); return Result::err(EINVAL); }

@@ -125,6 +125,24 @@ SocketId make_child(Ctx& ctx, SocketId listener_id, const Address& dst, const Ad
   return id;
 }
 
+// tcp_v4_connect / ip4_datagram_connect and their IPv6 twins check the
+// length (sockaddr_in, SIN6_LEN_RFC2133) before the family.
+bool family_error(Ctx& ctx, const Socket& s, const Address& dst, Result* r) {
+  const std::size_t need = s.family == Family::Inet ? 16 : 24;
+  const AddressKind own = s.family == Family::Inet ? AddressKind::Inet4 : AddressKind::Inet6;
+  if (sockaddr_len(dst) < need) {
+    ctx.rule(dst.kind == AddressKind::Inet4 ? "connect.family.v4_on_inet6_einval" : "connect.family.short_einval");
+    *r = Result::err(EINVAL);
+    return true;
+  }
+  if (dst.kind != own) {
+    ctx.rule("connect.family.mismatch_eafnosupport");
+    *r = Result::err(EAFNOSUPPORT);
+    return true;
+  }
+  return false;
+}
+
 Result connect_tcp(Ctx& ctx, SocketId id, const Address& dst, bool nowait) {
   Socket& s = ctx.world.sock(id);
   // __inet_stream_connect: the socket's state first
@@ -137,14 +155,7 @@ Result connect_tcp(Ctx& ctx, SocketId id, const Address& dst, bool nowait) {
     return Result::err(EISCONN);
   }
   // tcp_v4_connect / tcp_v6_connect: the address
-  if (s.family == Family::Inet && dst.kind != AddressKind::Inet4) {
-    ctx.rule("connect.family.mismatch_eafnosupport");
-    return Result::err(EAFNOSUPPORT);
-  }
-  if (s.family == Family::Inet6 && dst.kind != AddressKind::Inet6) {
-    ctx.rule(dst.kind == AddressKind::Inet4 ? "connect.family.v4_on_inet6_einval" : "connect.family.mismatch_eafnosupport");
-    return Result::err(dst.kind == AddressKind::Inet4 ? EINVAL : EAFNOSUPPORT);
-  }
+  if (Result r; family_error(ctx, s, dst, &r)) return r;
   if (s.family == Family::Inet6 && is_v4mapped(dst) && s.opt.v6only) {
     ctx.rule("connect.address.mapped_on_v6only_enetunreach");
     return Result::err(ENETUNREACH);
@@ -215,21 +226,21 @@ Result connect_tcp(Ctx& ctx, SocketId id, const Address& dst, bool nowait) {
   return nowait ? Result::err(EINPROGRESS) : Result::ok();
 }
 
-Result connect_udp(Ctx& ctx, SocketId id, const Address& dst) {
+Result connect_udp(Ctx& ctx, SocketId id, const Address& dst_written) {
+  Address dst = dst_written;
   // inet_dgram_connect: the automatic bind comes before the address is read
   if (!ctx.world.sock(id).port_bound) {
     ctx.rule("connect.udp.autobind");
     if (int e = autobind(ctx, id)) return Result::err(e);
   }
   Socket& s = ctx.world.sock(id);
-  if (s.family == Family::Inet && dst.kind != AddressKind::Inet4) {
-    ctx.rule("connect.family.mismatch_eafnosupport");
-    return Result::err(EAFNOSUPPORT);
+  if (s.family == Family::Inet6 && dst.kind == AddressKind::Inet4) {
+    // __ip6_datagram_connect: an AF_INET address is an IPv4 connect, unless IPv6-only
+    if (s.opt.v6only) { ctx.rule("connect.udp.inet_address_on_inet6"); return Result::err(EAFNOSUPPORT); }
+    ctx.rule("connect.udp.inet_address_on_inet6");
+    dst = v4_mapped(v4_of(dst), dst.port);
   }
-  if (s.family == Family::Inet6 && dst.kind != AddressKind::Inet6) {
-    ctx.rule(dst.kind == AddressKind::Inet4 ? "connect.family.v4_on_inet6_einval" : "connect.family.mismatch_eafnosupport");
-    return Result::err(dst.kind == AddressKind::Inet4 ? EINVAL : EAFNOSUPPORT);
-  }
+  if (Result r; family_error(ctx, s, dst, &r)) return r;
   if (s.family == Family::Inet6 && is_v4mapped(dst) && s.opt.v6only) {
     ctx.rule("connect.address.mapped_on_v6only_enetunreach");
     return Result::err(ENETUNREACH);

@@ -42,6 +42,7 @@ constexpr Rule kRules[] = {
     {"socket.shutdown.unix", "socket"},
     {"socket.ss.table", "socket"},
     // ---- bind (spec/bind.md)
+    {"bind.family.unspec_as_any", "bind"},
     {"bind.family.mismatch_eafnosupport", "bind"},
     {"bind.family.short_einval", "bind"},
     {"bind.family.v4_on_inet6_einval", "bind"},
@@ -77,6 +78,8 @@ constexpr Rule kRules[] = {
     {"listen.state.relisten_sets_backlog", "listen"},
     {"listen.type.dgram_eopnotsupp", "listen"},
     // ---- connect (spec/connect.md)
+    {"connect.family.short_einval", "connect"},
+    {"connect.udp.inet_address_on_inet6", "connect"},
     {"connect.family.v4_on_inet6_einval", "connect"},
     {"connect.address.mapped_on_v6only_enetunreach", "connect"},
     {"connect.address.no_route_enetunreach", "connect"},

@@ -685,7 +685,7 @@ KernelRun::~KernelRun() {
   auto& pool = oracle::NamespacePool::for_this_thread();
   for (auto& ns : run.namespaces) {
     ns.diag = oracle::SockDiag();  // its socket belongs to the namespace
-    pool.release(ns.fd, !ns.changed && run.uid == 0 && !run.uid_failed);
+    pool.release(ns.fd, run.config.reuse_namespaces && !ns.changed && run.uid == 0 && !run.uid_failed);
   }
   oracle::empty_tmp();
   t_sigurg_count.store(0);

@@ -89,7 +89,7 @@ std::string class_title(const ClassKey& k) {
 Witness class_witness(const ClassResult& r) {
   ScenarioWriter w;
   w.comment("sockspec solve classes: a witness of one decision path of the bind-conflict relation\n"
-            "(model/bind_conflict.h), found by Z3. Regenerate with `sockspec solve classes --write corpus/solver`.");
+            "(model/bind_conflict.h), found by Z3. Regenerate with `sockspec solve classes --write corpus/solver/classes`.");
   w.comment(fmt::format("class: {}", class_title(r.key)));
   w.comment(fmt::format("path: {}", path_text(r.key.rule)));
   w.comment(fmt::format("predicted: bind B -> {}", expect_word(r.predicted)));
@@ -186,7 +186,7 @@ std::vector<AsymmetricResult> enumerate_asymmetric() {
                                               expect_word(kBindConflictRules[ba].outcome));
         ScenarioWriter w;
         w.comment("sockspec solve asymmetric: the outcome depends on which socket binds first.\n"
-                  "Regenerate with `sockspec solve asymmetric --write corpus/solver`.");
+                  "Regenerate with `sockspec solve asymmetric --write corpus/solver/asymmetric`.");
         w.comment(fmt::format("A: {} (then {}); B: {} (then {}); knobs: {}", describe(r.a), role_name(r.a.role),
                               describe(r.b), role_name(r.b.role), describe(r.knobs)));
         w.comment(fmt::format("A then B: {}", path_text(ab)));
@@ -242,8 +242,8 @@ std::vector<DiffResult> enumerate_diff(Knob knob) {
         const bool explicit_port = m->eval(p.explicit_port, true).is_true();
         ScenarioWriter w;
         w.comment(fmt::format("sockspec solve diff {}: a bind whose outcome the knob changes.\n"
-                              "Regenerate with `sockspec solve diff --write corpus/solver`.",
-                              knob_name(knob)));
+                              "Regenerate with `sockspec solve diff --knob {} --write corpus/solver/diff`.",
+                              knob_name(knob), sysctl ? "bindv6only" : "legacy"));
         w.comment(fmt::format("A: {} ({}); B: {}{}", describe(r.holder), role_name(r.holder.role),
                               describe(r.newcomer), explicit_port ? "" : " binding port 0"));
         w.comment(fmt::format("knob off: {} -> {}", path_text(i), expect_word(r.outcome_off)));

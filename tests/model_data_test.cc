@@ -41,9 +41,10 @@ TEST(ModelData, TcpStreamAcrossSendsWithPeekAndTrunc) {
 
 TEST(ModelData, TcpFinAndReset) {
   auto st = run(std::string(kTcpPair) + "shutdown c wr\nrecv s 9 -> \"\"\nsend s \"x\" -> 1\nclose c\n"
-                "recv s 9 -> \"\"\nsend s \"x\" -> 1\nsend s \"x\" -> EPIPE\n");
+                "recv s 9 -> \"\"\nsend s \"x\" -> EPIPE\nsend s \"x\" -> EPIPE\n");
   EXPECT_TRUE(st[7].rules.contains("data.tcp.recv_eof"));
-  EXPECT_TRUE(st[9].rules.contains("data.tcp.close_unread_resets"));
+  EXPECT_TRUE(st[9].rules.contains("data.tcp.close_unread_resets"));  // "x" was never read by c
+  EXPECT_TRUE(st[11].rules.contains("data.tcp.send_pending_error"));  // the RST's EPIPE, once
 }
 
 TEST(ModelData, TcpNotConnected) {

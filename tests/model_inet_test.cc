@@ -63,13 +63,14 @@ TEST(ModelInet, DualStackWildcardCoversIpv4UnlessV6only) {
 
 TEST(ModelInet, ReuseportNeedsTheSameOwner) {
   const std::string both =
-      "a = socket inet stream\nsetsockopt a SO_REUSEPORT 1\nbind a 127.0.0.1:80\nlisten a 5\n";
-  Step same = run(both + "b = socket inet stream\nsetsockopt b SO_REUSEPORT 1\nbind b 127.0.0.1:80\n");
+      "a = socket inet stream\nsetsockopt a SO_REUSEPORT 1\nbind a 127.0.0.1:8080\nlisten a 5\n";
+  Step same = run(both + "b = socket inet stream\nsetsockopt b SO_REUSEPORT 1\nbind b 127.0.0.1:8080\n");
   EXPECT_EQ(printed(same), "ok");
   EXPECT_TRUE(same.rules.contains("bind.conflict.reuseport"));
-  Step other = run(both + "uid 1000\nb = socket inet stream\nsetsockopt b SO_REUSEPORT 1\nbind b 127.0.0.1:1080\n"
-                          "c = socket inet stream\nsetsockopt c SO_REUSEPORT 1\nbind c 127.0.0.1:80\n");
+  Step other = run(both + "uid 1000\nc = socket inet stream\nsetsockopt c SO_REUSEPORT 1\nbind c 127.0.0.1:8080\n");
   EXPECT_EQ(printed(other), "EADDRINUSE");
+  // below ip_unprivileged_port_start, uid 1000 is refused before any conflict
+  EXPECT_EQ(printed(run("uid 1000\nd = socket inet stream\nbind d 127.0.0.1:80\n")), "EACCES");
 }
 
 TEST(ModelInet, NonLocalAddressAndFreebind) {

@@ -9,6 +9,7 @@
 
 #include "check/driver.h"
 #include "check/files.h"
+#include "check/parallel.h"
 #include "check/report.h"
 #include "model/rules.h"
 #include "oracle/oracle.h"
@@ -24,6 +25,7 @@ struct ScenarioOptions {
   DriverConfig driver;
   bool json = false;
   bool verbose = false;
+  int jobs = default_jobs();
 };
 
 void add_common_options(CLI::App* cmd, ScenarioOptions& o) {
@@ -37,6 +39,9 @@ void add_common_options(CLI::App* cmd, ScenarioOptions& o) {
   cmd->add_option("--time-limit-ms", o.driver.time_limit_ms,
                   "per-scenario time limit; a scenario over it is stopped and reported")
       ->capture_default_str();
+  cmd->add_option("-j,--jobs", o.jobs, "scenarios run at once, one worker thread each (output keeps the input order)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
 }
 
 // Parses every file first: on a parse error nothing runs (exit 2).
@@ -66,8 +71,7 @@ void run_all(const ScenarioOptions& o, Mode mode) {
   if (!programs) return;
   if (mode != Mode::Model && !enter_sandbox_or_report()) return;
   int passed = 0, failed = 0;
-  for (const Program& program : *programs) {
-    ScenarioVerdict verdict = run_scenario(program, mode, o.driver);
+  run_scenarios(*programs, mode, o.driver, o.jobs, [&](ScenarioVerdict&& verdict) {
     (verdict.passed() ? passed : failed)++;
     if (o.json) {
       fmt::print("{}\n", verdict_json(verdict).dump());
@@ -77,7 +81,7 @@ void run_all(const ScenarioOptions& o, Mode mode) {
       fmt::print("{}\n", verdict_text_full(verdict, mode));
     }
     std::fflush(stdout);
-  }
+  });
   if (!o.json) fmt::print("{} passed, {} failed\n", passed, failed);
   exit_code() = failed == 0 ? kOk : kFailed;
 }

@@ -1,0 +1,82 @@
+#include "check/parallel.h"
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+namespace sockspec {
+namespace {
+
+ScenarioVerdict run_one(const Program& program, Mode mode, const DriverConfig& config) {
+  try {
+    return run_scenario(program, mode, config);
+  } catch (const std::exception& e) {
+    ScenarioVerdict verdict;
+    verdict.file = program.file;
+    verdict.error = e.what();
+    return verdict;
+  }
+}
+
+// Verdicts finished by the workers, waiting to be handed out in order.
+class InOrderQueue {
+ public:
+  explicit InOrderQueue(std::size_t n) : slots_(n) {}
+
+  void put(std::size_t index, ScenarioVerdict&& verdict) {
+    {
+      std::lock_guard lock(mutex_);
+      slots_[index] = std::move(verdict);
+    }
+    ready_.notify_one();
+  }
+
+  ScenarioVerdict take(std::size_t index) {
+    std::unique_lock lock(mutex_);
+    ready_.wait(lock, [&] { return slots_[index].has_value(); });
+    ScenarioVerdict verdict = std::move(*slots_[index]);
+    slots_[index].reset();
+    return verdict;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable ready_;
+  std::vector<std::optional<ScenarioVerdict>> slots_;
+};
+
+}  // namespace
+
+int default_jobs() { return static_cast<int>(std::max(1u, std::thread::hardware_concurrency())); }
+
+void run_scenarios(const std::vector<Program>& programs, Mode mode, const DriverConfig& config, int jobs,
+                   const std::function<void(ScenarioVerdict&&)>& on_verdict) {
+  const std::size_t workers = std::min<std::size_t>(static_cast<std::size_t>(std::max(jobs, 1)), programs.size());
+  if (workers <= 1) {
+    for (const Program& program : programs) on_verdict(run_one(program, mode, config));
+    return;
+  }
+  InOrderQueue finished(programs.size());
+  std::atomic<std::size_t> next{0};
+  std::vector<std::jthread> threads;
+  threads.reserve(workers);
+  for (std::size_t w = 0; w < workers; ++w)
+    threads.emplace_back([&] {
+      for (std::size_t i; (i = next.fetch_add(1)) < programs.size();)
+        finished.put(i, run_one(programs[i], mode, config));
+    });
+  for (std::size_t i = 0; i < programs.size(); ++i) on_verdict(finished.take(i));
+}
+
+std::vector<ScenarioVerdict> run_scenarios(const std::vector<Program>& programs, Mode mode,
+                                           const DriverConfig& config, int jobs) {
+  std::vector<ScenarioVerdict> verdicts;
+  verdicts.reserve(programs.size());
+  run_scenarios(programs, mode, config, jobs, [&](ScenarioVerdict&& v) { verdicts.push_back(std::move(v)); });
+  return verdicts;
+}
+
+}  // namespace sockspec
