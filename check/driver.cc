@@ -5,6 +5,9 @@
 #include <chrono>
 #include <fmt/format.h>
 
+#include <set>
+#include <variant>
+
 #include "scenario/match.h"
 
 namespace sockspec {
@@ -28,9 +31,28 @@ Result planted_wrong(const Result& right) {
   return right.kind == Result::Kind::Ok ? Result::err(EPERM) : Result::ok();
 }
 
+// Sockets whose history the model lost because a line on them was outside
+// the model: later lines on them (and `ss`, which shows every socket) are
+// reported unsupported too, instead of as divergences the model could not
+// have avoided.
+struct Untracked {
+  std::set<std::string, std::less<>> names;
+  int first_line = 0;
+
+  bool covers(const Line& line) const {
+    if (names.empty()) return false;
+    return names.contains(line.socket) || std::holds_alternative<op::Ss>(line.op);
+  }
+  void add(const Line& line) {
+    if (names.empty()) first_line = line.line_no;
+    if (!line.socket.empty()) names.insert(line.socket);
+    names.insert(line.names.begin(), line.names.end());
+  }
+};
+
 // Runs one line on the kernel and/or the model and fills in the verdict.
 void step_line(const Line& line, KernelRun* kernel, Model* model, const std::string& planted_fault,
-               LineVerdict& v) {
+               Untracked& untracked, LineVerdict& v) {
   if (kernel) {
     v.kernel = kernel->execute(line);
     // A line the kernel could not run (`uid` without privilege) is not run
@@ -41,6 +63,12 @@ void step_line(const Line& line, KernelRun* kernel, Model* model, const std::str
     }
   }
   if (!model) return;
+  if (untracked.covers(line)) {
+    untracked.add(line);
+    v.unsupported = true;
+    v.note = fmt::format("acts on a socket the model lost track of at line {}", untracked.first_line);
+    return;
+  }
   Step step = model->step(line, kernel);
   v.model = std::move(step.result);
   v.rules = step.rules;
@@ -50,6 +78,7 @@ void step_line(const Line& line, KernelRun* kernel, Model* model, const std::str
     v.model = planted_wrong(*v.model);
     v.note = "planted fault in " + planted_fault;
   }
+  if (v.unsupported) untracked.add(line);
   if (kernel && !v.unsupported) v.diverged = !(*v.model == *v.kernel);
   if (!kernel && v.model->kind == Result::Kind::Skip) v.skipped = true;
 }
@@ -71,6 +100,7 @@ ScenarioVerdict run_scenario(const Program& program, Mode mode, const DriverConf
   if (mode != Mode::Kernel) model.emplace();
 
   Bindings bindings;
+  Untracked untracked;
   const auto deadline = Clock::now() + std::chrono::milliseconds(config.time_limit_ms);
   for (const Line& line : program.lines) {
     LineVerdict& v = verdict.lines.emplace_back();
@@ -95,8 +125,9 @@ ScenarioVerdict run_scenario(const Program& program, Mode mode, const DriverConf
         continue;
       }
     }
+    if (config.before_model_step && model) config.before_model_step(resolved ? *resolved : line, *model);
     step_line(resolved ? *resolved : line, kernel ? &*kernel : nullptr, model ? &*model : nullptr,
-              config.planted_fault, v);
+              config.planted_fault, untracked, v);
     if (!line.expect) continue;
     const Result& result = observed(v);
     // `-> skip` holds for a skipped line; any other expectation is not

@@ -9,6 +9,7 @@
 // is skipped by the model too. Never throws on a well-formed Program.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -53,6 +54,10 @@ struct DriverConfig {
   // (`sockspec check --plant-fault RULE`) and produces a real divergence for
   // tests and demonstrations. Empty: off.
   std::string planted_fault;
+  // Called with each line (variables resolved) and the model as it is just
+  // before the model steps that line; `sockspec explain` reads the sockets
+  // a line met there (check/explain.h). Empty: not called.
+  std::function<void(const Line& line, const Model& model)> before_model_step;
 };
 
 // `program` must outlive the verdict (LineVerdict points into it).

@@ -6,8 +6,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <set>
 #include <system_error>
 
 #include "check/reproducer.h"
@@ -28,14 +30,25 @@ const char* family_word(const std::optional<Address>& a) {
   return "?";
 }
 
+// The `ss` rows of `table` that `other` does not have, as `proto state`
+// (ports and queues vary between runs of one bug).
+std::string rows_not_in(const Result& table, const Result& other) {
+  std::set<std::string> kinds;
+  for (const SsRow& row : table.rows)
+    if (std::find(other.rows.begin(), other.rows.end(), row) == other.rows.end())
+      kinds.insert(row.proto + " " + row.state);
+  std::string out;
+  for (const auto& k : kinds) out += (out.empty() ? "" : ",") + k;
+  return fmt::format("table({})", out);
+}
+
 // The result with what varies between runs of one bug left out.
-std::string result_class(const Result& r) {
+std::string result_class(const Result& r, const Result& other) {
   switch (r.kind) {
     case Result::Kind::Bytes: return fmt::format("data[{}]", r.text.size());
     case Result::Kind::Address: return fmt::format("address({})", family_word(r.address));
-    case Result::Kind::From:
-      return fmt::format("from({})", family_word(r.address));
-    case Result::Kind::Table: return fmt::format("table[{}]", r.rows.size());
+    case Result::Kind::From: return fmt::format("from({})", family_word(r.address));
+    case Result::Kind::Table: return rows_not_in(r, other);
     default: return print_result(r);
   }
 }
@@ -66,8 +79,8 @@ std::string divergence_signature(const Line& line, const LineVerdict& verdict) {
   std::string rules;
   for (auto rule : verdict.rules) rules += (rules.empty() ? "" : ",") + std::string(rule);
   return fmt::format("{} | {} | {} | {}", operation_kind(line), rules.empty() ? "-" : rules,
-                     verdict.kernel ? result_class(*verdict.kernel) : "-",
-                     verdict.model ? result_class(*verdict.model) : "-");
+                     verdict.kernel && verdict.model ? result_class(*verdict.kernel, *verdict.model) : "-",
+                     verdict.kernel && verdict.model ? result_class(*verdict.model, *verdict.kernel) : "-");
 }
 
 std::optional<Divergence> find_divergence(const Program& program, const ScenarioVerdict& verdict,

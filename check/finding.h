@@ -6,8 +6,9 @@
 //   `bind | bind.conflict.wildcard_v4 | EADDRINUSE | ok`. A result class is
 //   the result with what varies between runs of the same bug left out: an
 //   errno by name, `ok`, `pending`, integers, events and words as printed,
-//   but data only by length, addresses only by family, tables by row
-//   count. Two divergences with the same signature are one finding.
+//   but data only by length, addresses only by family, and an `ss` table
+//   as the `proto state` of its rows the other side does not have. Two
+//   divergences with the same signature are one finding.
 // - record_finding writes <dir>/<id>.scn (the minimized scenario, with a
 //   header comment saying the kernel's and the model's results and the
 //   rules) and <id>.c (check/reproducer.h), each atomically: written to a

@@ -114,6 +114,12 @@ Result tcp_recv(Ctx& ctx, SocketId id, std::int64_t len, MsgFlags flags, bool wa
     }
     const std::uint64_t avail = d.rcv_nxt() - seq;
     if (avail == 0) {
+      if (d.fin && !d.fin_read) {
+        // found_fin_ok: a read with room left steps over the FIN, even after
+        // copying bytes; from then on ss no longer counts it
+        ctx.rule("data.tcp.fin_in_recvq");
+        if (!peek) d.fin_read = true;
+      }
       if (copied) break;
       if (d.fin) { ctx.rule("data.tcp.recv_eof"); break; }
       if (s.so_error) { ctx.rule("data.tcp.recv_pending_error"); return Result::err(take_error(s)); }
@@ -407,7 +413,7 @@ std::uint32_t data_recvq(const World& world, SocketId id) {
     else if (!s.data.datagrams.empty()) n = s.data.datagrams.front().bytes.size();
     return static_cast<std::uint32_t>(n);
   }
-  if (is_tcp(s)) return static_cast<std::uint32_t>(s.data.bytes.size());  // rcv_nxt - copied_seq
+  if (is_tcp(s)) return static_cast<std::uint32_t>(s.data.tcp_unread());  // rcv_nxt - copied_seq
   std::size_t n = 0;  // UDP: sk_rmem_alloc counts skb truesize; the model reports payload bytes
   for (const Datagram& d : s.data.datagrams) n += d.bytes.size();
   return static_cast<std::uint32_t>(n);

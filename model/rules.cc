@@ -213,6 +213,7 @@ constexpr Rule kRules[] = {
     {"data.recv.peek_keeps", "data"},
     {"data.tcp.close_linger0_resets", "data"},
     {"data.tcp.close_unread_resets", "data"},
+    {"data.tcp.fin_in_recvq", "data"},
     {"data.tcp.fin_is_eof", "data"},
     {"data.tcp.recv_eof", "data"},
     {"data.tcp.recv_listener_enotconn", "data"},

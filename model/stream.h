@@ -50,6 +50,8 @@ struct StreamData {
   char urg_byte = 0;               // the byte, once Valid
   std::uint64_t urg_seq = 0;       // tp->urg_seq, in the same count as `copied`
   bool fin = false;                // FIN received (SOCK_DONE): EOF after `bytes`
+  bool fin_read = false;           // a read reached the FIN: copied_seq moved past it
+                                   // (tcp_recvmsg_locked, found_fin_ok)
 
   // ---- AF_UNIX stream
   std::deque<UnixSegment> segments;
@@ -65,6 +67,9 @@ struct StreamData {
   bool reset = false;              // TCP: a RST arrived (tcp_reset -> tcp_done)
 
   std::uint64_t rcv_nxt() const { return copied + bytes.size(); }
+  // rcv_nxt - copied_seq as tcp_diag_get_info reports it: the FIN takes one
+  // sequence number, so it counts until a read consumes it.
+  std::uint64_t tcp_unread() const { return bytes.size() + (fin && !fin_read ? 1 : 0); }
 };
 
 // Bound AF_UNIX names -> socket id. A path name whose socket has closed

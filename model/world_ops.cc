@@ -62,7 +62,8 @@ const char* state_name(SockState st) {
 // One inet socket's row, or nullopt when sock_diag would not list it: TCP
 // lists listeners, bound sockets and every connection the kernel still keeps
 // (orphans in FIN-WAIT-2 and TIME-WAIT included); UDP lists bound sockets.
-std::optional<SsRow> inet_row(const World& w, SocketId id) {
+std::optional<SsRow> inet_row(Ctx& ctx, SocketId id) {
+  const World& w = ctx.world;
   const Socket& s = w.sock(id);
   SsRow row;
   row.proto = is_tcp(s) ? "tcp" : "udp";
@@ -85,6 +86,7 @@ std::optional<SsRow> inet_row(const World& w, SocketId id) {
   if (s.state == SockState::SynSent) { row.sendq = 1; return row; }  // the unacknowledged SYN
   if (s.state == SockState::TimeWait) return row;
   row.recvq = data_recvq(w, id);
+  if (is_tcp(s) && s.data.fin && !s.data.fin_read) ctx.rule("data.tcp.fin_in_recvq");
   row.sendq = data_sendq(w, id) + (s.state == SockState::FinWait1 ? 1 : 0);  // the unacknowledged FIN
   return row;
 }
@@ -98,7 +100,7 @@ Result handle(Ctx& ctx, const op::Ss&) {
   for (SocketId id = 0; id < static_cast<SocketId>(ctx.world.sockets.size()); ++id) {
     const Socket& s = ctx.world.sock(id);
     if (s.ns != ns || !is_inet(s)) continue;
-    if (auto row = inet_row(ctx.world, id)) rows.push_back(std::move(*row));
+    if (auto row = inet_row(ctx, id)) rows.push_back(std::move(*row));
   }
   unix_ss_rows(ctx.world, ns, rows);
   std::vector<std::pair<std::string, SsRow>> printed;

@@ -246,7 +246,7 @@ struct KernelRun::Impl {
   // refuses (the sandbox then cannot work at all).
   std::size_t create_namespace(const std::string& name) {
     std::string error;
-    int fd = oracle::NamespacePool::for_this_thread().acquire(&error);
+    int fd = oracle::NamespacePool::for_this_thread().acquire(&error, config.reuse_namespaces);
     if (fd < 0) throw std::runtime_error("the oracle cannot create a network namespace: " + error);
     Namespace& ns = namespaces.emplace_back();
     ns.name = name;

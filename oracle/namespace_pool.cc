@@ -203,8 +203,8 @@ int NamespacePool::create_fresh(std::string* error) {
   return fd;
 }
 
-int NamespacePool::acquire(std::string* error) {
-  while (!idle_.empty()) {
+int NamespacePool::acquire(std::string* error, bool reuse) {
+  while (reuse && !idle_.empty()) {
     int fd = idle_.back();
     idle_.pop_back();
     if (setns(fd, CLONE_NEWNET) == 0) {

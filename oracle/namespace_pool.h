@@ -48,7 +48,8 @@ class NamespacePool {
   static NamespacePool& for_this_thread();
 
   // An fd of a clean namespace the thread is now in, or -1 and *error.
-  int acquire(std::string* error);
+  // reuse false: always a fresh one (OracleConfig::reuse_namespaces).
+  int acquire(std::string* error, bool reuse = true);
   // The thread must not be in `fd`'s namespace unless it leaves it next.
   void release(int fd, bool reusable);
 

@@ -4,11 +4,15 @@
 // refuses a multi-threaded caller). It proves it left the host's network
 // namespace by comparing namespace inodes before and after, and refuses
 // otherwise: nothing may ever create a socket in the machine's own namespace.
+// Then it gives up every privilege the oracle does not need (below).
 #include "oracle/sandbox.h"
 
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <net/if.h>
 #include <sched.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
@@ -71,6 +75,59 @@ std::optional<std::string> mount_private_tmp() {
   return std::nullopt;
 }
 
+// The capabilities the oracle keeps once it is in its sandbox; every other
+// one leaves the bounding, permitted, effective, inheritable and ambient
+// sets. Each was found necessary by running the corpus without it
+// (docs/safety.md "Privileges"):
+//  - CAP_SYS_ADMIN: unshare(CLONE_NEWNET) for each `ns`, setns(2) into them
+//    and the per-thread mount namespace with its tmpfs (prepare_thread);
+//  - CAP_NET_ADMIN: lo up (SIOCSIFFLAGS), `link add` and `addr add` (rtnetlink);
+//  - CAP_SETUID: `uid N` (setresuid of the effective uid only);
+//  - CAP_NET_BIND_SERVICE: binding ports below 1024, as root may
+//    (__inet_bind: inet_port_requires_bind_service);
+//  - CAP_NET_RAW: changing SO_BINDTODEVICE once set
+//    (sock_bindtoindex_locked: sk_bound_dev_if && !ns_capable(CAP_NET_RAW));
+//  - CAP_DAC_OVERRIDE: root connects to a unix socket file another `uid`
+//    bound (unix_find_bsd: path_permission(MAY_WRITE)).
+// The last three change no machinery, only results: without them the
+// kernel would answer root's calls as it answers an ordinary user's.
+constexpr int kKeptCapabilities[] = {CAP_SYS_ADMIN,        CAP_NET_ADMIN, CAP_SETUID,
+                                     CAP_NET_BIND_SERVICE, CAP_NET_RAW,   CAP_DAC_OVERRIDE};
+
+bool kept(int capability) {
+  for (int c : kKeptCapabilities)
+    if (c == capability) return true;
+  return false;
+}
+
+// Drops everything but kKeptCapabilities and sets no_new_privs, so neither
+// this process nor anything it executes can regain what was dropped
+// (prctl(2) PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS; capabilities(7)). The
+// sets are per thread: like enter_sandbox, this runs before any thread
+// exists, and threads inherit them.
+std::optional<std::string> drop_privileges() {
+  // The bounding set first: dropping from it needs CAP_SETPCAP, which
+  // capset below takes away. Caps already out of it are left alone.
+  for (int c = 0; prctl(PR_CAPBSET_READ, c, 0, 0, 0) >= 0; ++c)
+    if (!kept(c) && prctl(PR_CAPBSET_READ, c, 0, 0, 0) == 1 && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) != 0)
+      return failure(fmt::format("dropping capability {} from the bounding set", c));
+  if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0) return failure("clearing ambient capabilities");
+  __user_cap_header_struct header{.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
+  __user_cap_data_struct have[_LINUX_CAPABILITY_U32S_3] = {};
+  if (syscall(SYS_capget, &header, have) != 0) return failure("capget");
+  // kept and held: permitted and effective; nothing inheritable
+  __user_cap_data_struct keep[_LINUX_CAPABILITY_U32S_3] = {};
+  for (int c : kKeptCapabilities) {
+    auto bit = 1u << (c % 32);
+    if (!(have[c / 32].permitted & bit)) continue;
+    keep[c / 32].permitted |= bit;
+    keep[c / 32].effective |= bit;
+  }
+  if (syscall(SYS_capset, &header, keep) != 0) return failure("capset");
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return failure("prctl(PR_SET_NO_NEW_PRIVS)");
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::optional<std::string> enter_sandbox(SandboxInfo* info) {
@@ -100,6 +157,7 @@ std::optional<std::string> enter_sandbox(SandboxInfo* info) {
     errno = e;
     return failure("bringing lo up");
   }
+  if (auto error = drop_privileges()) return error;
   g_info = me;
   g_in_sandbox.store(true);
   if (info) *info = me;

@@ -75,6 +75,22 @@ TEST(FindingSignature, IgnoresWhatVariesBetweenRunsOfOneBug) {
   EXPECT_NE(divergence_signature(p.lines[2], data1), divergence_signature(p.lines[2], other_rule));
 }
 
+TEST(FindingSignature, TablesByTheRowsOnlyOneSideHas) {
+  Program p = parse_scenario("ss\n");
+  SsRow listener{"tcp", "LISTEN", v4(1, 8080), std::nullopt, 0, 5};
+  SsRow unconnected{"tcp", "UNCONN", v4(1, 40000), v4(1, 0), 0, 3};
+  Result kernel, model;
+  kernel.kind = model.kind = Result::Kind::Table;
+  kernel.rows = {listener, unconnected};
+  model.rows = {listener, SsRow{"tcp", "UNCONN", v4(1, 40000), std::nullopt, 0, 0}};
+  auto v = diverged(p.lines[0], kernel, model, "socket.ss.table");
+  EXPECT_EQ(divergence_signature(p.lines[0], v), "ss | socket.ss.table | table(tcp UNCONN) | table(tcp UNCONN)");
+  kernel.rows[1].local->port = 40001;  // another ephemeral port: the same finding
+  model.rows[1].local->port = 40001;
+  EXPECT_EQ(divergence_signature(p.lines[0], diverged(p.lines[0], kernel, model, "socket.ss.table")),
+            divergence_signature(p.lines[0], v));
+}
+
 TEST(FindingSignature, FindDivergenceFiltersBySignature) {
   Program p = parse_scenario("s = socket inet stream\nbind s 127.0.0.1:80\nlisten s 1\n");
   ScenarioVerdict v;

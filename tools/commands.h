@@ -18,5 +18,8 @@ int& exit_code();
 void add_scenario_commands(CLI::App& app);  // run, model, check, rules
 void add_solve_command(CLI::App& app);      // solve classes|asymmetric|diff|coexist
 void add_fuzz_command(CLI::App& app);       // fuzz (a libFuzzer campaign)
+void add_report_command(CLI::App& app);     // report DIR (report.md, report.html)
+void add_explain_command(CLI::App& app);    // explain FILE:LINE
+void add_table_command(CLI::App& app);      // table backlog
 
 }  // namespace sockspec::cli

@@ -2,14 +2,17 @@
 // model, or both in lockstep.
 #include <fmt/format.h>
 
+#include <chrono>
 #include <cstdio>
 #include <map>
 #include <memory>
 #include <stdexcept>
 
+#include "check/check_outputs.h"
 #include "check/driver.h"
 #include "check/files.h"
 #include "check/parallel.h"
+#include "check/progress.h"
 #include "check/report.h"
 #include "model/rules.h"
 #include "oracle/oracle.h"
@@ -26,6 +29,7 @@ struct ScenarioOptions {
   bool json = false;
   bool verbose = false;
   int jobs = default_jobs();
+  CheckOutputOptions outputs;  // check: --out, --junit, --baseline, --write-baseline
 };
 
 void add_common_options(CLI::App* cmd, ScenarioOptions& o) {
@@ -69,10 +73,21 @@ bool enter_sandbox_or_report() {
 void run_all(const ScenarioOptions& o, Mode mode) {
   auto programs = load_or_report(o.paths);
   if (!programs) return;
+  std::optional<CheckOutputs> outputs;  // before the sandbox: it changes the working directory
+  try {
+    outputs.emplace(o.outputs, mode);
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "sockspec: {}\n", e.what());
+    exit_code() = kBadInput;
+    return;
+  }
   if (mode != Mode::Model && !enter_sandbox_or_report()) return;
   int passed = 0, failed = 0;
+  const auto start = std::chrono::steady_clock::now();
+  ProgressMeter progress(programs->size());  // only when stderr is a terminal
   run_scenarios(*programs, mode, o.driver, o.jobs, [&](ScenarioVerdict&& verdict) {
-    (verdict.passed() ? passed : failed)++;
+    (outputs->add(verdict) ? failed : passed)++;
+    progress.finish();  // clear the status line before printing
     if (o.json) {
       fmt::print("{}\n", verdict_json(verdict).dump());
     } else if (mode == Mode::Lockstep && !o.verbose) {
@@ -81,7 +96,15 @@ void run_all(const ScenarioOptions& o, Mode mode) {
       fmt::print("{}\n", verdict_text_full(verdict, mode));
     }
     std::fflush(stdout);
+    progress.advance(verdict.file);
   });
+  progress.finish();
+  try {
+    outputs->finish(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), stderr);
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "sockspec: {}\n", e.what());
+    failed++;
+  }
   if (!o.json) fmt::print("{} passed, {} failed\n", passed, failed);
   exit_code() = failed == 0 ? kOk : kFailed;
 }
@@ -132,6 +155,13 @@ void add_scenario_commands(CLI::App& app) {
   check->add_flag("-v,--verbose", check_opts.verbose, "print every line, not only the ones that fail");
   check->add_option("--plant-fault", check_opts.driver.planted_fault,
                     "mutation testing: make the model answer wrongly wherever it cites RULE");
+  check->add_option("--out", check_opts.outputs.out_dir,
+                    "write DIR/check.jsonl (every verdict, line by line) for `sockspec report DIR`");
+  check->add_option("--junit", check_opts.outputs.junit_path, "write JUnit XML: a test case per scenario");
+  check->add_option("--baseline", check_opts.outputs.baseline_path,
+                    "accepted divergences (docs/reports.md): fail only on divergences not in FILE");
+  check->add_option("--write-baseline", check_opts.outputs.write_baseline_path,
+                    "write every divergence of this run into FILE as a baseline");
   check->callback([] { run_all(check_opts, Mode::Lockstep); });
 
   static std::vector<std::string> rule_paths{"corpus"};

@@ -20,6 +20,9 @@ int main(int argc, char** argv) {
   add_scenario_commands(app);
   add_solve_command(app);
   add_fuzz_command(app);
+  add_report_command(app);
+  add_explain_command(app);
+  add_table_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,116 @@
+// sockspec_bench: how fast the model, the kernel oracle and lockstep checking
+// run on a fixed mix of corpus scenarios. scripts/bench.sh runs it and turns
+// its JSON into the table of docs/performance.md (with the ratios the
+// project targets); this file only measures.
+//
+// The mix is every corpus scenario without a `sleep` or `link add` line
+// (those measure the kernel's timers and veth set-up, not our overhead),
+// parsed once. Every benchmark runs the whole mix per iteration and reports
+// rates as counters: lines/s for the model, scenarios/s for the rest.
+#include <benchmark/benchmark.h>
+
+#include <cstdio>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "check/files.h"
+#include "check/parallel.h"
+#include "oracle/namespace_pool.h"
+#include "oracle/oracle.h"
+
+namespace sockspec {
+namespace {
+
+bool waits_on_the_kernel(const Program& program) {
+  for (const Line& line : program.lines)
+    if (std::holds_alternative<op::Sleep>(line.op) || std::holds_alternative<op::LinkAdd>(line.op)) return true;
+  return false;
+}
+
+const std::vector<Program>& mix() {
+  static const std::vector<Program> programs = [] {
+    std::vector<Program> kept;
+    for (Program& p : load_programs(expand_scenario_paths({SOCKSPEC_SOURCE_DIR "/corpus"})))
+      if (!waits_on_the_kernel(p)) kept.push_back(std::move(p));
+    return kept;
+  }();
+  return programs;
+}
+
+std::size_t mix_lines() {
+  std::size_t n = 0;
+  for (const Program& p : mix()) n += p.lines.size();
+  return n;
+}
+
+void set_rates(benchmark::State& state) {
+  const double iterations = static_cast<double>(state.iterations());
+  state.counters["scenarios_per_s"] =
+      benchmark::Counter(iterations * static_cast<double>(mix().size()), benchmark::Counter::kIsRate);
+  state.counters["lines_per_s"] =
+      benchmark::Counter(iterations * static_cast<double>(mix_lines()), benchmark::Counter::kIsRate);
+  state.counters["scenarios"] = static_cast<double>(mix().size());
+}
+
+// Sequential runs on the benchmark's own thread (its namespace pool lives
+// as long as the thread, as in `sockspec run -j1`).
+void run_mix(benchmark::State& state, Mode mode, const DriverConfig& config) {
+  const auto before = oracle::namespace_stats();
+  int failed = 0;
+  for (auto _ : state)
+    for (const Program& program : mix()) {
+      ScenarioVerdict verdict = run_scenario(program, mode, config);
+      failed += verdict.error.empty() ? 0 : 1;
+      benchmark::DoNotOptimize(verdict);
+    }
+  set_rates(state);
+  const auto after = oracle::namespace_stats();
+  const double runs = static_cast<double>(state.iterations() * mix().size());
+  state.counters["namespaces_created_per_scenario"] = static_cast<double>(after.created - before.created) / runs;
+  state.counters["throttle_waits"] = static_cast<double>(after.throttle_waits - before.throttle_waits);
+  state.counters["stopped_scenarios"] = failed;
+}
+
+void BM_ModelAlone(benchmark::State& state) { run_mix(state, Mode::Model, DriverConfig{}); }
+
+void BM_KernelPool(benchmark::State& state) { run_mix(state, Mode::Kernel, DriverConfig{}); }
+
+void BM_KernelFresh(benchmark::State& state) {
+  DriverConfig config;
+  config.oracle.reuse_namespaces = false;
+  run_mix(state, Mode::Kernel, config);
+  state.counters["awaiting_destruction_after"] = oracle::namespaces_awaiting_destruction();
+}
+
+void BM_Lockstep(benchmark::State& state) { run_mix(state, Mode::Lockstep, DriverConfig{}); }
+
+// `sockspec check -jN`: the mix spread over N worker threads (started per
+// iteration, so each pays its first namespace and its /tmp once).
+void BM_LockstepJobs(benchmark::State& state) {
+  const int jobs = static_cast<int>(state.range(0));
+  for (auto _ : state) benchmark::DoNotOptimize(run_scenarios(mix(), Mode::Lockstep, DriverConfig{}, jobs));
+  set_rates(state);
+}
+
+BENCHMARK(BM_ModelAlone)->Unit(benchmark::kMillisecond)->MinTime(1.0)->UseRealTime();
+BENCHMARK(BM_KernelPool)->Unit(benchmark::kMillisecond)->MinTime(2.0)->UseRealTime();
+BENCHMARK(BM_KernelFresh)->Unit(benchmark::kMillisecond)->MinTime(2.0)->UseRealTime();
+BENCHMARK(BM_Lockstep)->Unit(benchmark::kMillisecond)->MinTime(2.0)->UseRealTime();
+BENCHMARK(BM_LockstepJobs)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->MinTime(2.0)->UseRealTime();
+
+}  // namespace
+}  // namespace sockspec
+
+// The sandbox must be entered before any thread exists.
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  if (auto why = sockspec::enter_sandbox()) {
+    std::fprintf(stderr, "sockspec_bench: the kernel oracle cannot run here: %s\n", why->c_str());
+    return 3;
+  }
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

@@ -1,0 +1,126 @@
+#include "check/check_outputs.h"
+
+#include <fmt/format.h>
+
+#include <stdexcept>
+
+#include "check/finding.h"
+#include "check/report.h"
+#include "scenario/printer.h"
+
+namespace sockspec {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+void open_for_writing(std::ofstream& out, const fs::path& path) {
+  out.open(path, std::ios::trunc);
+  if (!out) throw std::runtime_error("cannot write " + path.string());
+}
+
+nlohmann::json rules_json(const RuleTrace& rules) {
+  nlohmann::json out = nlohmann::json::array();
+  for (auto r : rules) out.push_back(std::string(r));
+  return out;
+}
+
+nlohmann::json step_json(const LineVerdict& v) {
+  nlohmann::json step = {{"line", v.line->line_no}, {"op", print_operation(*v.line)}, {"rules", rules_json(v.rules)}};
+  if (v.line->expect) step["expect"] = print_expectation(*v.line->expect);
+  if (v.kernel) step["kernel"] = print_result(*v.kernel);
+  if (v.model) step["model"] = print_result(*v.model);
+  for (auto [key, mark] : {std::pair{"diverged", v.diverged}, {"expectation_failed", v.expectation_failed},
+                           {"unsupported", v.unsupported}, {"skipped", v.skipped}})
+    if (mark) step[key] = true;
+  if (!v.note.empty()) step["note"] = v.note;
+  return step;
+}
+
+void write_text(std::ofstream& out, const std::string& path, const std::string& text) {
+  out << text;
+  out.close();
+  if (!out) throw std::runtime_error("cannot write " + path);
+}
+
+}  // namespace
+
+nlohmann::json verdict_json_with_steps(const ScenarioVerdict& verdict, const std::set<std::string>& known) {
+  nlohmann::json j = verdict_json(verdict);
+  nlohmann::json steps = nlohmann::json::array();
+  std::size_t d = 0;
+  for (const LineVerdict& v : verdict.lines) {
+    steps.push_back(step_json(v));
+    if (!v.diverged) continue;
+    // verdict_json lists the divergences in line order, as we meet them
+    std::string signature = divergence_signature(*v.line, v);
+    j["divergences"][d]["known"] = known.contains(signature);
+    j["divergences"][d++]["signature"] = std::move(signature);
+  }
+  j["steps"] = std::move(steps);
+  return j;
+}
+
+CheckOutputs::CheckOutputs(CheckOutputOptions options, Mode mode) : options_(std::move(options)), mode_(mode) {
+  if (!options_.baseline_path.empty()) baseline_ = read_baseline(options_.baseline_path);
+  if (!options_.out_dir.empty()) {
+    std::error_code ec;
+    fs::create_directories(options_.out_dir, ec);
+    open_for_writing(jsonl_, fs::path(options_.out_dir) / "check.jsonl");
+    open_for_writing(summary_, fs::path(options_.out_dir) / "check-summary.json");
+  }
+  if (!options_.junit_path.empty()) {
+    open_for_writing(junit_file_, options_.junit_path);
+    junit_.emplace("sockspec check");
+  }
+  if (!options_.write_baseline_path.empty()) open_for_writing(baseline_file_, options_.write_baseline_path);
+}
+
+bool CheckOutputs::add(const ScenarioVerdict& verdict) {
+  ++scenarios_;
+  std::vector<BaselineEntry> entries = divergence_entries(verdict);
+  divergences_ += static_cast<int>(entries.size());
+  bool new_divergence = false;
+  std::string known_text;
+  for (const BaselineEntry& e : entries) {
+    const bool known = baseline_ && baseline_->contains(e.signature);
+    new_divergence |= !known;
+    if (!known) continue;
+    ++known_;
+    baseline_seen_.insert(e.signature);
+    known_text += fmt::format("known divergence (baseline): {}\n  {}\n", e.seen_at, e.signature);
+  }
+  const bool failed = !verdict.error.empty() || verdict.expectation_failures() > 0 || new_divergence;
+  failed_ += failed;
+  if (jsonl_.is_open()) {
+    jsonl_ << verdict_json_with_steps(verdict, baseline_ ? *baseline_ : std::set<std::string>{}).dump() << '\n';
+    jsonl_.flush();  // a report of an interrupted run still reads every finished scenario
+  }
+  if (junit_) junit_->add(verdict, failed, known_text);
+  if (!options_.write_baseline_path.empty())
+    all_divergences_.insert(all_divergences_.end(), entries.begin(), entries.end());
+  return failed;
+}
+
+void CheckOutputs::finish(double seconds, std::FILE* notes) {
+  if (!options_.out_dir.empty()) {
+    const char* mode = mode_ == Mode::Lockstep ? "check" : mode_ == Mode::Kernel ? "run" : "model";
+    nlohmann::json summary = {{"mode", mode},          {"scenarios", scenarios_}, {"failed", failed_},
+                              {"divergences", divergences_}, {"known_divergences", known_}, {"seconds", seconds}};
+    write_text(summary_, options_.out_dir + "/check-summary.json", summary.dump(1) + "\n");
+  }
+  if (junit_) write_text(junit_file_, options_.junit_path, junit_->xml(seconds));
+  if (!options_.write_baseline_path.empty()) {
+    write_text(baseline_file_, options_.write_baseline_path, baseline_text(all_divergences_));
+    fmt::print(notes, "baseline: {} divergence(s) written to {}\n", all_divergences_.size(),
+               options_.write_baseline_path);
+  }
+  if (!baseline_) return;
+  if (known_ > 0) fmt::print(notes, "baseline: {} known divergence(s) accepted\n", known_);
+  for (const std::string& signature : *baseline_)
+    if (!baseline_seen_.contains(signature))
+      fmt::print(notes, "baseline: not seen in this run (fixed? remove it from {}): {}\n", options_.baseline_path,
+                 signature);
+}
+
+}  // namespace sockspec

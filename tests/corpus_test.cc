@@ -1,0 +1,47 @@
+// The corpus is the spec's evidence: on this kernel every line of it agrees
+// between model and kernel, every expectation holds, no line is outside the
+// model, and every rule of the spec is exercised by some line.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <sstream>
+
+#include "tests/command_runner.h"
+
+namespace sockspec::testing {
+namespace {
+
+TEST(Corpus, ModelAndKernelAgreeOnEveryLineWithNothingUnsupported) {
+  auto r = run_command(sockspec_binary() + " check --json corpus/");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  std::istringstream lines(r.out);
+  int scenarios = 0;
+  for (std::string line; std::getline(lines, line);) {
+    if (line.empty() || line[0] != '{') continue;
+    auto j = nlohmann::json::parse(line);
+    ++scenarios;
+    EXPECT_TRUE(j["agree"].get<bool>()) << j.dump(2);
+    EXPECT_TRUE(j["expect_failures"].empty()) << j.dump(2);
+    EXPECT_TRUE(j["unsupported"].empty()) << j.dump(2);
+  }
+  EXPECT_GT(scenarios, 100);
+}
+
+TEST(Corpus, EveryRuleIsExercised) {
+  auto r = run_command(sockspec_binary() + " rules --require-all corpus/");
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+}
+
+// The checker's four verdicts, each produced by a scenario.
+TEST(Verdicts, UnsupportedLinesAndTheLinesThatFollowFromThemAreReportedAsSuch) {
+  auto r = run_command(sockspec_binary() + " check --json tests/data/mptcp-unsupported.scn");
+  EXPECT_EQ(r.exit_code, 0) << "unsupported is not a disagreement: " << r.out << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["unsupported"].size(), 2u) << j.dump(2);
+  EXPECT_EQ(j["unsupported"][0]["op"], "m = socket inet stream mptcp");
+  EXPECT_EQ(j["unsupported"][1]["op"], "bind m 127.0.0.1:0");
+  EXPECT_TRUE(j["divergences"].empty()) << j.dump(2);
+}
+
+}  // namespace
+}  // namespace sockspec::testing
