@@ -18,6 +18,8 @@ th, td { border: 1px solid #ccc; padding: .25em .6em; text-align: left; vertical
 th { background: #f2f2f4; }
 td.num { text-align: right; }
 code, td.code { font-family: ui-monospace, monospace; font-size: .92em; white-space: pre-wrap; }
+td.code { overflow-wrap: anywhere; }
+table.lines { width: 100%; }
 .figures td:first-child { color: #555; }
 .problem { border: 1px solid #d0d0d8; border-radius: 6px; padding: .4em 1em 1em; margin: 1em 0; }
 .problem h3 { margin: .4em 0; }

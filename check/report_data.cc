@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -233,7 +234,7 @@ std::vector<std::pair<std::string, std::string>> report_figures(const ReportData
   int findings = 0, divergent = 0, known = 0;
   for (const ReportProblem& p : data.problems) {
     findings += p.kind == "finding";
-    divergent += !p.signature.empty();
+    divergent += std::any_of(p.lines.begin(), p.lines.end(), [](const ReportLine& l) { return l.diverged; });
     known += p.known;
   }
   if (data.scenarios_checked > 0) {

@@ -28,8 +28,10 @@ namespace sockspec {
 
 // ---------------------------------------------------------------- the view
 
-// Protocol classes: each has its own port space.
-enum class PortSpace : std::int64_t { Tcp = 0, Udp = 1 };
+// Protocol classes: each has its own port space (tcp_hashinfo, udp_table,
+// udplite_table). UDP-Lite binds exactly like UDP (udp_lib_get_port), in
+// its own table; the solver searches TCP and UDP only.
+enum class PortSpace : std::int64_t { Tcp = 0, Udp = 1, UdpLite = 2 };
 
 // How a socket's bound address reads to the conflict check.
 enum class AddrClass : std::int64_t {
@@ -157,9 +159,9 @@ typename D::Bool bind_conflict_guard(std::size_t i, const BindView<D>& h, const 
                                      const BindEnv<D>& env) {
   using namespace bind_detail;
   const auto tcp = is_space<D>(n, PortSpace::Tcp);
-  const auto udp = is_space<D>(n, PortSpace::Udp);
+  const auto udp = D::not_(tcp);  // UDP and UDP-Lite
   switch (i) {
-    case 0:  // TCP and UDP have separate bind tables (tcp_hashinfo vs udp_table)
+    case 0:  // separate bind tables (tcp_hashinfo, udp_table, udplite_table)
       return D::not_(D::eq(h.space, n.space));
     case 1:  // the tables are keyed by port
       return D::not_(D::eq(h.port, n.port));

@@ -41,6 +41,16 @@ Result recv_result(std::string bytes, std::int64_t count, MsgFlags flags, bool w
 
 // ------------------------------------------------------------------ TCP
 
+// tcp_fin: the peer's FIN arrives (RCV_SHUTDOWN, SOCK_DONE). It takes one
+// sequence number; arriving while bytes are unread, it is merged into the
+// tail skb of the receive queue (tcp_queue_rcv -> tcp_try_coalesce).
+void tcp_fin_arrives(Ctx& ctx, Socket& receiver) {
+  ctx.rule("data.tcp.fin_is_eof");
+  receiver.data.fin = true;
+  receiver.data.fin_on_data = !receiver.data.bytes.empty();
+  receiver.data.rcv_shutdown = true;
+}
+
 // tcp_reset(): what a RST does to the socket that receives it.
 void tcp_receive_reset(Ctx& ctx, SocketId id) {
   Socket& s = ctx.world.sock(id);
@@ -81,6 +91,12 @@ Result tcp_send(Ctx& ctx, SocketId id, std::string_view bytes, MsgFlags flags) {
     return Result::num(static_cast<std::int64_t>(bytes.size()));
   }
   p.data.bytes.append(bytes);
+  if (p.state == SockState::FinWait1) {
+    // the segment acknowledges the peer's FIN (tcp_rcv_state_process,
+    // TCP_FIN_WAIT1: snd_una reached write_seq), whatever the delayed ACK does
+    ctx.rule("data.tcp.data_acks_fin");
+    p.state = SockState::FinWait2;
+  }
   tcp_segment_arrived(ctx, peer, bytes.size(), flags & kMsgOob);
   return Result::num(static_cast<std::int64_t>(bytes.size()));
 }
@@ -106,6 +122,11 @@ Result tcp_recv(Ctx& ctx, SocketId id, std::int64_t len, MsgFlags flags, bool wa
     d.bytes.erase(0, static_cast<std::size_t>(new_seq - d.copied));
     d.copied = new_seq;
     if (d.urg != UrgState::None && d.copied > d.urg_seq) d.urg = UrgState::None;  // past the mark
+    if (d.bytes.empty() && d.fin_on_data && !d.fin_read) {
+      // found_ok_skb: the skb that carries the FIN was read to its end
+      ctx.rule("data.tcp.fin_in_recvq");
+      d.fin_read = true;
+    }
   };
   do {
     if (d.urg != UrgState::None && d.urg_seq == seq && copied) {
@@ -115,8 +136,8 @@ Result tcp_recv(Ctx& ctx, SocketId id, std::int64_t len, MsgFlags flags, bool wa
     const std::uint64_t avail = d.rcv_nxt() - seq;
     if (avail == 0) {
       if (d.fin && !d.fin_read) {
-        // found_fin_ok: a read with room left steps over the FIN, even after
-        // copying bytes; from then on ss no longer counts it
+        // found_fin_ok: a read with room left steps over a FIN skb of its
+        // own, even after copying bytes; from then on ss no longer counts it
         ctx.rule("data.tcp.fin_in_recvq");
         if (!peek) d.fin_read = true;
       }
@@ -172,34 +193,51 @@ PollEvents tcp_poll_events(const World& world, const Socket& s) {
 
 // ------------------------------------------------------------------ UDP
 
-bool is_wildcard(const Address& a) {
-  return std::all_of(a.ip.begin(), a.ip.begin() + (a.kind == AddressKind::Inet4 ? 4 : 16),
-                     [](std::uint8_t b) { return b == 0; });
-}
+// A datagram's path: IPv4 traffic (an AF_INET destination, or a v4-mapped
+// one sent from an AF_INET6 socket) or IPv6 traffic. Addresses are kept in
+// the form the destination was written (Inet4, or Inet6 for IPv6 traffic).
+bool v4_traffic(const Address& dest) { return inet::carries_v4(dest); }
 
-bool same_host(const Address& a, const Address& b) { return a.kind == b.kind && a.ip == b.ip; }
-
-// The source address a datagram carries: the sender's bound address, or for
-// a wildcard-bound sender the address the route to a local destination
-// prefers (127.0.0.1 for 127.0.0.0/8 on lo, else the destination itself).
-Address datagram_source(const Address& local, const Address& dest) {
+// The source address a datagram carries: the sender's bound address, or
+// for a wildcard-bound sender the source its route gives (inet::reach).
+Address datagram_source(const Address& local, const Address& dest, const Address& route_source) {
+  if (v4_traffic(dest)) {
+    const bool bound_v4 = inet::carries_v4(local) && !inet::is_any(local) && inet::v4_of(local) != 0;
+    return inet::v4(inet::v4_of(bound_v4 ? local : route_source), local.port);
+  }
   Address src = local;
-  if (!is_wildcard(local)) return src;
-  src.ip = dest.ip;
-  if (dest.kind == AddressKind::Inet4 && dest.ip[0] == 127) src.ip = {127, 0, 0, 1};
+  if (inet::is_any(local)) src.ip = route_source.ip;
   return src;
 }
 
+// Does receiver `r` (bound to r.local) take traffic to `dest`? IPv4 traffic
+// reaches AF_INET sockets and dual-stack AF_INET6 ones bound to [::] or a
+// v4-mapped address (they sit in the IPv4 hash, udp_v6_get_port); IPv6
+// traffic reaches AF_INET6 sockets bound to [::] or that address.
+bool udp_takes(const Socket& r, const Address& dest) {
+  const Address& l = *r.local;
+  if (l.port != dest.port) return false;
+  if (v4_traffic(dest)) {
+    if (r.family == Family::Inet6 && (r.opt.v6only || !(inet::is_any(l) || inet::is_v4mapped(l)))) return false;
+    return inet::is_any(l) || inet::v4_of(l) == 0 || inet::v4_of(l) == inet::v4_of(dest);
+  }
+  if (r.family != Family::Inet6 || inet::is_v4mapped(l)) return false;
+  return inet::is_any(l) || l.ip == dest.ip;
+}
+
 // __udp4_lib_lookup / __udp6_lib_lookup, restricted to what scenarios build:
-// an open UDP socket of the namespace bound to the port and the address (or
+// an open socket of the namespace and protocol (UDP-Lite datagrams reach
+// only UDP-Lite sockets: udplite_rcv looks in udplite_table) bound to the port and the address (or
 // the wildcard), and, when connected, connected to the source.
-SocketId udp_find_receiver(const World& world, int ns, const Address& dest, const Address& source) {
+SocketId udp_find_receiver(const World& world, int ns, int protocol, const Address& dest, const Address& source) {
   for (SocketId id = 0; id < static_cast<SocketId>(world.sockets.size()); ++id) {
     const Socket& r = world.sock(id);
-    if (!r.open || r.ns != ns || !is_udp(r) || !r.local || !r.port_bound) continue;
-    if (r.local->kind != dest.kind || r.local->port != dest.port) continue;
-    if (!is_wildcard(*r.local) && !same_host(*r.local, dest)) continue;
-    if (r.peer && !(same_host(*r.peer, source) && r.peer->port == source.port)) continue;
+    if (!r.open || r.ns != ns || !is_udp(r) || r.protocol != protocol || !r.local || !r.port_bound ||
+        !udp_takes(r, dest))
+      continue;
+    if (r.peer && !(inet::as_family(*r.peer, Family::Inet6).ip == inet::as_family(source, Family::Inet6).ip &&
+                    r.peer->port == source.port))
+      continue;
     return id;
   }
   return kNoSocket;
@@ -213,13 +251,28 @@ Result udp_send(Ctx& ctx, SocketId id, std::string_view bytes, const Address* to
     if (int err = inet::autobind(ctx, id)) return Result::err(err);
   }
   if (flags & kMsgOob) { ctx.rule("oob.udp.send_eopnotsupp"); return Result::err(EOPNOTSUPP); }
-  const AddressKind own = s.family == Family::Inet6 ? AddressKind::Inet6 : AddressKind::Inet4;
-  if (to && to->kind != own) return ctx.unsupported("a UDP destination of another family");
+  if (to && to->kind != AddressKind::Inet4 && to->kind != AddressKind::Inet6)
+    return ctx.unsupported("a UDP destination that is not an IP address");
+  if (to && s.family == Family::Inet && to->kind == AddressKind::Inet6) {
+    // udp_sendmsg: sin_family is neither AF_INET nor AF_UNSPEC
+    ctx.rule("data.udp.sendto_inet6_on_inet_eafnosupport");
+    return Result::err(EAFNOSUPPORT);
+  }
   if (!to && !s.peer) { ctx.rule("data.udp.send_unconnected_edestaddrreq"); return Result::err(EDESTADDRREQ); }
   const Address dest = to ? *to : *s.peer;
+  if (s.family == Family::Inet6 && v4_traffic(dest) && s.opt.v6only) {
+    // udpv6_sendmsg hands IPv4 traffic (an AF_INET or v4-mapped destination)
+    // to the IPv4 udp_sendmsg, except on an IPv6-only socket; binding a
+    // specific IPv6 address made the socket IPv6-only (__inet6_bind)
+    ctx.rule("data.udp.v4_on_v6only_enetunreach");
+    return Result::err(ENETUNREACH);
+  }
+  Result failure;
+  const auto to_ns = inet::reach(ctx, s, dest, &failure);  // the route comes before sk_err
+  if (!to_ns) return failure;
   if (s.so_error) { ctx.rule("data.udp.pending_error_once"); return Result::err(take_error(s)); }
-  const Address source = datagram_source(*s.local, dest);
-  const SocketId receiver = udp_find_receiver(ctx.world, s.ns, dest, source);
+  const Address source = datagram_source(*s.local, dest, to_ns->source);
+  const SocketId receiver = udp_find_receiver(ctx.world, to_ns->ns, s.protocol, dest, source);
   if (receiver == kNoSocket) {
     // ICMP port unreachable comes back at once on loopback; __udp4_lib_err
     // keeps it (as ECONNREFUSED) only on a connected socket.
@@ -228,7 +281,8 @@ Result udp_send(Ctx& ctx, SocketId id, std::string_view bytes, const Address* to
     return Result::num(static_cast<std::int64_t>(bytes.size()));
   }
   ctx.rule("data.udp.send_delivers");
-  ctx.world.sock(receiver).data.datagrams.push_back(Datagram{std::string(bytes), source});
+  Socket& r = ctx.world.sock(receiver);
+  r.data.datagrams.push_back(Datagram{std::string(bytes), inet::as_family(source, r.family)});
   return Result::num(static_cast<std::int64_t>(bytes.size()));
 }
 
@@ -292,6 +346,7 @@ Result handle(Ctx& ctx, const op::Send& op) { return send_any(ctx, op.data, null
 Result handle(Ctx& ctx, const op::SendTo& op) {
   if (!op.addr.var.empty() || op.addr.port.kind != PortTerm::Kind::Exact)
     return ctx.unsupported("unresolved address variable");
+  if (inet::unknown_scope(ctx.world, op.addr.base)) { ctx.rule("socket.address.unknown_scope_enodev"); return Result::err(ENODEV); }
   return send_any(ctx, op.data, &op.addr.base, op.flags);
 }
 
@@ -366,11 +421,7 @@ void data_on_shutdown(Ctx& ctx, SocketId id, ShutHow how) {
        s.state == SockState::FinWait1 || s.state == SockState::FinWait2 || s.state == SockState::LastAck)) {
     // tcp_shutdown sends a FIN; tcp_fin at the peer sets RCV_SHUTDOWN and SOCK_DONE
     Socket& p = ctx.world.sock(peer);
-    if (p.open) {
-      ctx.rule("data.tcp.fin_is_eof");
-      p.data.fin = true;
-      p.data.rcv_shutdown = true;
-    }
+    if (p.open) tcp_fin_arrives(ctx, p);
   }
 }
 
@@ -398,11 +449,7 @@ void data_on_close(Ctx& ctx, SocketId id) {
     return;
   }
   Socket& p = ctx.world.sock(peer);
-  if (!s.data.snd_shutdown && !tcp_closed(s.state)) {
-    ctx.rule("data.tcp.fin_is_eof");
-    p.data.fin = true;
-    p.data.rcv_shutdown = true;
-  }
+  if (!s.data.snd_shutdown && !tcp_closed(s.state)) tcp_fin_arrives(ctx, p);
 }
 
 std::uint32_t data_recvq(const World& world, SocketId id) {
@@ -414,7 +461,7 @@ std::uint32_t data_recvq(const World& world, SocketId id) {
     return static_cast<std::uint32_t>(n);
   }
   if (is_tcp(s)) return static_cast<std::uint32_t>(s.data.tcp_unread());  // rcv_nxt - copied_seq
-  std::size_t n = 0;  // UDP: sk_rmem_alloc counts skb truesize; the model reports payload bytes
+  std::size_t n = 0;  // UDP: the payload bytes queued (ss shows skb memory: data.udp.recvq_memory)
   for (const Datagram& d : s.data.datagrams) n += d.bytes.size();
   return static_cast<std::uint32_t>(n);
 }

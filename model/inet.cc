@@ -4,6 +4,7 @@
 #include <netinet/in.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 
 namespace sockspec::inet {
@@ -12,7 +13,10 @@ namespace sockspec::inet {
 
 bool is_inet(const Socket& s) { return s.family == Family::Inet || s.family == Family::Inet6; }
 bool is_tcp(const Socket& s) { return is_inet(s) && s.type == SockType::Stream; }
-PortSpace port_space(const Socket& s) { return s.type == SockType::Stream ? PortSpace::Tcp : PortSpace::Udp; }
+PortSpace port_space(const Socket& s) {
+  if (s.type == SockType::Stream) return PortSpace::Tcp;
+  return s.protocol == IPPROTO_UDPLITE ? PortSpace::UdpLite : PortSpace::Udp;
+}
 
 bool is_v4mapped(const Address& a) {
   if (a.kind != AddressKind::Inet6) return false;
@@ -108,6 +112,98 @@ bool is_local(const Namespace& ns, const Address& a) {
   return std::any_of(ns.addresses.begin(), ns.addresses.end(), [&](const Address& x) { return same_host(x, a); });
 }
 
+// Does the prefix `net`/`len` hold `a`? Both are read in their own family;
+// IPv4 traffic (Inet4 or v4-mapped) matches only IPv4 prefixes.
+static bool prefix_holds(const Address& net, int len, const Address& a) {
+  if (net.kind == AddressKind::Inet4) {
+    if (!carries_v4(a)) return false;
+    const std::uint32_t mask = len <= 0 ? 0 : len >= 32 ? ~0u : ~0u << (32 - len);
+    return (v4_of(net) & mask) == (v4_of(a) & mask);
+  }
+  if (a.kind != AddressKind::Inet6 || is_v4mapped(a)) return false;
+  for (int bit = 0; bit < len && bit < 128; ++bit) {
+    const auto byte = static_cast<std::size_t>(bit / 8);
+    const int shift = 7 - bit % 8;
+    if (((net.ip[byte] >> shift) & 1) != ((a.ip[byte] >> shift) & 1)) return false;
+  }
+  return true;
+}
+
+static int namespace_index(const World& w, std::string_view name) {
+  for (std::size_t i = 0; i < w.namespaces.size(); ++i)
+    if (w.namespaces[i].name == name) return static_cast<int>(i);
+  return -1;
+}
+
+static const Interface* interface_named(const Namespace& ns, std::string_view name) {
+  for (const Interface& i : ns.interfaces)
+    if (i.name == name) return &i;
+  return nullptr;
+}
+
+RouteKind route_to(const World& w, int ns_index, const Address& dst, VethRoute* route) {
+  const Namespace& ns = w.namespaces[static_cast<std::size_t>(ns_index)];
+  if (is_local(ns, dst)) return RouteKind::Local;
+  bool covered = false;
+  for (const AssignedAddress& a : ns.assigned) {
+    if (a.dev == "lo" || !prefix_holds(a.addr, a.prefix, dst)) continue;
+    covered = true;
+    const Interface* here = interface_named(ns, a.dev);
+    if (!here || here->peer_ns.empty() || !here->up) continue;
+    const int there = namespace_index(w, here->peer_ns);
+    if (there < 0) continue;
+    const Namespace& peer_ns = w.namespaces[static_cast<std::size_t>(there)];
+    const Interface* peer = interface_named(peer_ns, here->peer);
+    if (!peer || !peer->up || !is_local(peer_ns, dst)) continue;
+    route->ns = there;
+    route->source = dst.kind == AddressKind::Inet6 && a.addr.kind == AddressKind::Inet4
+                        ? v4_mapped(v4_of(a.addr), 0)
+                        : a.addr;
+    return RouteKind::Veth;
+  }
+  return covered ? RouteKind::Unmodelled : RouteKind::NoRoute;
+}
+
+// The source address a route to `dst` gives on loopback: 127.0.0.1 for all
+// of 127.0.0.0/8 (lo's primary address), ::1, or the local address itself
+// (the local table's prefsrc).
+static Address local_route_source(const Address& dst) {
+  if (carries_v4(dst)) {
+    const std::uint32_t ip = v4_of(dst);
+    const std::uint32_t src = (ip >> 24) == 127 ? 0x7f000001u : ip;
+    return dst.kind == AddressKind::Inet4 ? v4(src, 0) : v4_mapped(src, 0);
+  }
+  Address a = dst;
+  a.port = 0;
+  a.scope.clear();
+  return a;
+}
+
+std::optional<Destination> reach(Ctx& ctx, const Socket& s, const Address& dst, Result* failure) {
+  VethRoute veth{};
+  switch (route_to(ctx.world, s.ns, dst, &veth)) {
+    case RouteKind::Local:
+      return Destination{s.ns, local_route_source(dst)};
+    case RouteKind::Veth:
+      ctx.rule("connect.route.veth_peer");
+      return Destination{veth.ns, veth.source};
+    case RouteKind::NoRoute:
+      ctx.rule("connect.address.no_route_enetunreach");
+      *failure = Result::err(ENETUNREACH);
+      return std::nullopt;
+    case RouteKind::Unmodelled:
+      break;
+  }
+  *failure = ctx.unsupported("a destination on a link with no peer answering for it");
+  return std::nullopt;
+}
+
+bool unknown_scope(const World& w, const Address& a) {
+  if (a.kind != AddressKind::Inet6 || a.scope.empty()) return false;
+  const auto& ifs = w.namespaces[static_cast<std::size_t>(w.current_ns)].interfaces;
+  return std::none_of(ifs.begin(), ifs.end(), [&](const Interface& i) { return i.name == a.scope; });
+}
+
 // ---------------------------------------------------------------- ports
 
 PortRange local_port_range(const World& w, const Socket& s, bool* per_socket) {
@@ -167,16 +263,27 @@ BindView<ConcreteDomain> bind_view(const World& w, const Socket& s, const Addres
 }
 
 SocketId find_bind_conflict(const World& w, SocketId newcomer, const Address& local, bool explicit_port,
-                            std::string_view* rule) {
+                            RuleTrace* rules) {
+  constexpr std::string_view kOtherPort = "bind.conflict.other_port";
   const Socket& n = w.sock(newcomer);
   const auto nv = bind_view(w, n, local);
   const BindEnv<ConcreteDomain> env{explicit_port};
+  RuleTrace allowed;  // why each holder that shares the port lets the newcomer in
+  bool other_port = false;
   for (SocketId id = 0; id < static_cast<SocketId>(w.sockets.size()); ++id) {
     const Socket& h = w.sock(id);
     if (id == newcomer || h.ns != n.ns || !h.port_bound || !is_inet(h) || !h.local) continue;
     const auto d = decide_bind_conflict(bind_view(w, h, *h.local), nv, env);
-    if (rule) *rule = d.rule;
-    if (d.outcome == BindOutcome::Conflict) return id;
+    if (d.outcome == BindOutcome::Conflict) {
+      if (rules) rules->add(d.rule);
+      return id;
+    }
+    if (d.rule == kOtherPort) other_port = true;
+    else if (!allowed.contains(d.rule)) allowed.add(d.rule);
+  }
+  if (rules) {
+    for (std::string_view r : allowed) rules->add(r);
+    if (allowed.size() == 0 && other_port) rules->add(kOtherPort);
   }
   return kNoSocket;
 }
@@ -230,9 +337,9 @@ std::optional<std::uint16_t> choose_bind_port(Ctx& ctx, SocketId s, const Addres
   auto usable = [&](std::uint16_t port) {
     Address a = local;
     a.port = port;
-    std::string_view rule;
-    const bool free = find_bind_conflict(ctx.world, s, a, false, &rule) == kNoSocket;
-    if (!free) last_conflict = rule;
+    RuleTrace rules;
+    const bool free = find_bind_conflict(ctx.world, s, a, false, &rules) == kNoSocket;
+    if (!free) last_conflict = *rules.begin();
     return free;
   };
   if (kernel_choice) {

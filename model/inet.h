@@ -38,6 +38,37 @@ Address as_family(const Address& a, Family f);
 // Is `a` an address of this namespace (RTN_LOCAL / ipv6_chk_addr)? All of
 // 127.0.0.0/8 and ::1 are local on `lo`; `addr add` adds more.
 bool is_local(const Namespace& ns, const Address& a);
+// A route beyond loopback (`veth_route`): the namespace the destination
+// lives in and the source address the route gives.
+struct VethRoute {
+  int ns;
+  Address source;  // in the destination's form (Inet4, or Inet6 incl. v4-mapped)
+};
+enum class RouteKind : std::uint8_t { Local, Veth, NoRoute, Unmodelled };
+// How `dst` is reached from namespace `ns`: one of its own addresses
+// (Local); through a veth whose local end has an address whose prefix holds
+// `dst`, to the peer namespace that has `dst` as a local address, both ends
+// up (Veth, *route filled); no address prefix of the namespace holds `dst`
+// (NoRoute: the kernel has no route, ENETUNREACH); or a prefix holds it but
+// no peer answers for it (Unmodelled: neighbour discovery would time out).
+RouteKind route_to(const World& w, int ns, const Address& dst, VethRoute* route);
+
+// Where traffic from socket `s` to `dst` arrives: the namespace whose
+// sockets receive it, and the source address its route gives (127.0.0.1 for
+// all of 127.0.0.0/8, the local address itself, or the veth end's address).
+struct Destination {
+  int ns;
+  Address source;  // port 0
+};
+// Cites the deciding rule. nullopt when there is no way: *failure then holds
+// ENETUNREACH (no route) or the unsupported marker (an unmodelled route).
+std::optional<Destination> reach(Ctx& ctx, const Socket& s, const Address& dst, Result* failure);
+
+// An IPv6 address whose `%scope` names no interface of the current
+// namespace: the runner's if_nametoindex fails, so the line gives ENODEV
+// without a call (scenario-language.md, Addresses).
+bool unknown_scope(const World& w, const Address& a);
+
 // 224.0.0.0/4 or 255.255.255.255: bindable though not local (RTN_MULTICAST, RTN_BROADCAST).
 bool is_v4_multicast_or_broadcast(std::uint32_t ip);
 
@@ -52,10 +83,12 @@ BindView<ConcreteDomain> bind_view(const World& w, const Socket& s, const Addres
 
 // The first holder of the same namespace whose binding conflicts with
 // `newcomer` taking `local` (explicit_port: a bind with a port, or listen's
-// re-check; false: the ephemeral search), or kNoSocket. `rule` receives the
-// deciding rule of the conflict found, or of the last pair examined.
+// re-check; false: the ephemeral search), or kNoSocket. `rules` receives the
+// deciding rule of the conflict found; when none conflicts, the deciding
+// rule of every holder that was not simply on another port (each once), or
+// bind.conflict.other_port when all were.
 SocketId find_bind_conflict(const World& w, SocketId newcomer, const Address& local, bool explicit_port,
-                            std::string_view* rule);
+                            RuleTrace* rules);
 
 // Whether connect's autobind may give `port` to `s` connecting from `src` to
 // `dst`: no bind()-made bucket on the port, and the 4-tuple is unused

@@ -93,12 +93,10 @@ Result bind_inet(Ctx& ctx, SocketId id, const Address& a) {
     if (!port) { ctx.rule("bind.ephemeral.exhausted_eaddrinuse"); return Result::err(EADDRINUSE); }
     local.port = *port;
   } else {
-    std::string_view rule;
-    if (find_bind_conflict(ctx.world, id, local, true, &rule) != kNoSocket) {
-      ctx.rule(rule);
-      return Result::err(EADDRINUSE);
-    }
-    if (!rule.empty()) ctx.rule(rule);
+    RuleTrace rules;
+    const bool conflict = find_bind_conflict(ctx.world, id, local, true, &rules) != kNoSocket;
+    for (std::string_view r : rules) ctx.rule(r);
+    if (conflict) return Result::err(EADDRINUSE);
     s.port_locked = true;
   }
   hold(s, local, true);
@@ -116,6 +114,7 @@ Result bind_inet(Ctx& ctx, SocketId id, const Address& a) {
 Result handle(Ctx& ctx, const op::Bind& o) {
   const SocketId id = ctx.target();
   const Socket& s = ctx.world.sock(id);
+  if (unknown_scope(ctx.world, o.addr.base)) { ctx.rule("socket.address.unknown_scope_enodev"); return Result::err(ENODEV); }
   if (s.family == Family::Unix) return unix_bind(ctx, id, o.addr.base);
   return bind_inet(ctx, id, o.addr.base);
 }
@@ -155,11 +154,11 @@ Result handle(Ctx& ctx, const op::Listen& o) {
     local.port = *port;
     hold(s, local, true);
   } else {
-    std::string_view rule;
-    if (find_bind_conflict(ctx.world, id, *s.local, true, &rule) != kNoSocket) {
+    RuleTrace rules;
+    if (find_bind_conflict(ctx.world, id, *s.local, true, &rules) != kNoSocket) {
       s.state = before;
       ctx.rule("listen.port.recheck_conflict");
-      ctx.rule(rule);
+      for (std::string_view r : rules) ctx.rule(r);
       return Result::err(EADDRINUSE);
     }
   }

@@ -42,21 +42,6 @@ bool connected_tcp_state(SockState st) {
          st == SockState::TimeWait;
 }
 
-// The source address a route to `dst` gives on loopback: 127.0.0.1 for all
-// of 127.0.0.0/8 (lo's primary address), ::1, or the local address itself
-// (the local table's prefsrc).
-Address route_source(const Address& dst) {
-  if (carries_v4(dst)) {
-    const std::uint32_t ip = v4_of(dst);
-    const std::uint32_t src = (ip >> 24) == 127 ? 0x7f000001u : ip;
-    return dst.kind == AddressKind::Inet4 ? v4(src, 0) : v4_mapped(src, 0);
-  }
-  Address a = dst;
-  a.port = 0;
-  a.scope.clear();
-  return a;
-}
-
 // The listener a SYN to `dst` reaches (__inet_lookup_listener /
 // inet6_lookup_listener): an exact address beats a wildcard; for IPv4
 // traffic an AF_INET socket beats a dual-stack AF_INET6 one (compute_score).
@@ -161,14 +146,11 @@ Result connect_tcp(Ctx& ctx, SocketId id, const Address& dst, bool nowait) {
     return Result::err(ENETUNREACH);
   }
   if (is_any(dst) || !dst.scope.empty()) return ctx.unsupported("connect to a wildcard or scoped address");
-  if (!is_local(ctx.world.ns(), dst)) {
-    if (!ctx.world.ns().addresses.empty() || ctx.world.ns().interfaces.size() > 1)
-      return ctx.unsupported("connect beyond loopback");
-    ctx.rule("connect.address.no_route_enetunreach");
-    return Result::err(ENETUNREACH);
-  }
+  Result failure;
+  const auto to = reach(ctx, s, dst, &failure);
+  if (!to) return failure;
   // the source: the bound address, else the route's
-  Address src = s.local && !is_any(*s.local) ? *s.local : route_source(dst);
+  Address src = s.local && !is_any(*s.local) ? *s.local : to->source;
   src.port = 0;
   if (s.port_bound) {
     src.port = s.local->port;
@@ -197,7 +179,7 @@ Result connect_tcp(Ctx& ctx, SocketId id, const Address& dst, bool nowait) {
     s.peer_socket = id;
     return nowait ? Result::err(EINPROGRESS) : Result::ok();
   }
-  const auto group = listeners_for(ctx.world, s.ns, dst);
+  const auto group = listeners_for(ctx.world, to->ns, dst);
   if (group.empty()) {
     // a RST answers the SYN: tcp_reset -> ECONNREFUSED; tcp_done releases an
     // automatic port, tcp_disconnect an automatic address
@@ -246,16 +228,13 @@ Result connect_udp(Ctx& ctx, SocketId id, const Address& dst_written) {
     return Result::err(ENETUNREACH);
   }
   if (is_any(dst) || !dst.scope.empty()) return ctx.unsupported("connect to a wildcard or scoped address");
-  if (!is_local(ctx.world.ns(), dst)) {
-    if (!ctx.world.ns().addresses.empty() || ctx.world.ns().interfaces.size() > 1)
-      return ctx.unsupported("connect beyond loopback");
-    ctx.rule("connect.address.no_route_enetunreach");
-    return Result::err(ENETUNREACH);
-  }
+  Result failure;
+  const auto to = reach(ctx, s, dst, &failure);
+  if (!to) return failure;
   // ip4_datagram_connect: an unbound address takes the route's source
   ctx.rule("connect.udp.sets_peer");
   if (!s.addr_bound) {
-    Address src = route_source(dst);
+    Address src = to->source;
     src.port = s.local->port;
     s.local = src;
   }
@@ -304,6 +283,7 @@ Result disconnect(Ctx& ctx, SocketId id) {
 Result handle(Ctx& ctx, const op::Connect& o) {
   const SocketId id = ctx.target();
   const Socket& s = ctx.world.sock(id);
+  if (unknown_scope(ctx.world, o.addr.base)) { ctx.rule("socket.address.unknown_scope_enodev"); return Result::err(ENODEV); }
   if (s.family == Family::Unix) return unix_connect(ctx, id, o.addr.base, o.nowait);
   if (o.addr.base.kind == AddressKind::Unspec) return disconnect(ctx, id);
   if (is_tcp(s)) return connect_tcp(ctx, id, o.addr.base, o.nowait);

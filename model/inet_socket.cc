@@ -122,9 +122,14 @@ Result handle(Ctx& ctx, const op::Socket& o) {
     add_socket(ctx, o.family, o.type, native);
     return Result::ok();
   }
-  if ((o.type == SockType::Stream && proto == 262) || (o.type == SockType::Dgram && proto == IPPROTO_UDPLITE) ||
-      (o.type == SockType::Dgram && proto == IPPROTO_ICMP))
-    return ctx.unsupported("MPTCP, UDP-Lite and ping sockets are outside the model");
+  if (o.type == SockType::Dgram && proto == IPPROTO_UDPLITE) {
+    // inetsw: udplite4_protosw / udplite6_protosw
+    ctx.rule("socket.create.udplite");
+    add_socket(ctx, o.family, o.type, IPPROTO_UDPLITE);
+    return Result::ok();
+  }
+  if ((o.type == SockType::Stream && proto == 262) || (o.type == SockType::Dgram && proto == IPPROTO_ICMP))
+    return ctx.unsupported("MPTCP and ping sockets are outside the model");
   ctx.rule("socket.create.wrong_protocol");
   return Result::err(EPROTONOSUPPORT);
 }

@@ -15,6 +15,10 @@
 
 namespace sockspec {
 
+struct QueueSizes {
+  std::uint32_t recvq = 0, sendq = 0;
+};
+
 class KernelView {
  public:
   virtual ~KernelView() = default;
@@ -23,6 +27,10 @@ class KernelView {
   virtual std::optional<Address> local_address(std::string_view socket) = 0;
   // The accept-queue length of a listening socket (sock_diag's rqueue).
   virtual std::optional<std::uint32_t> accept_queue(std::string_view socket) = 0;
+  // The Recv-Q and Send-Q that sock_diag reports for an open socket (the
+  // figures `ss` prints), for accounting the spec only constrains, such as
+  // a UDP socket's skb memory (truesize); nullopt when unknown.
+  virtual std::optional<QueueSizes> queue_sizes(std::string_view socket) = 0;
 };
 
 }  // namespace sockspec

@@ -50,6 +50,8 @@ struct StreamData {
   char urg_byte = 0;               // the byte, once Valid
   std::uint64_t urg_seq = 0;       // tp->urg_seq, in the same count as `copied`
   bool fin = false;                // FIN received (SOCK_DONE): EOF after `bytes`
+  bool fin_on_data = false;        // the FIN arrived while bytes were unread, so
+                                   // tcp_try_coalesce merged it into the tail skb
   bool fin_read = false;           // a read reached the FIN: copied_seq moved past it
                                    // (tcp_recvmsg_locked, found_fin_ok)
 

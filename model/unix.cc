@@ -43,6 +43,15 @@ bool parent_exists(std::string_view path) {
   return path.find('/') == std::string_view::npos;
 }
 
+// The file a path names: the runner's working directory is the scenario's
+// /tmp, so `x` and `/tmp/x` are one file (unix_find_bsd / unix_bind_bsd
+// resolve the path against the cwd). The name the socket reports stays as
+// written (unix.name.relative_is_tmp).
+std::string file_of(std::string_view path) {
+  if (path.starts_with("/")) return std::string(path);
+  return fmt::format("/tmp/{}", path);
+}
+
 // The address getsockname reports and a peer sees: the bound name, or the
 // empty name of an unnamed socket.
 Address name_of(const Socket& s) { return s.local ? *s.local : unix_address(""); }
@@ -71,7 +80,7 @@ SocketId find_other(Ctx& ctx, const Socket& s, const Address& to, int* err) {
     if (it == names.end()) { ctx.rule("unix.connect.abstract_missing_econnrefused"); *err = ECONNREFUSED; return kNoSocket; }
     return it->second;
   }
-  auto it = ctx.world.unix_paths.by_name.find(to.path);
+  auto it = ctx.world.unix_paths.by_name.find(file_of(to.path));
   if (it == ctx.world.unix_paths.by_name.end()) { ctx.rule("unix.connect.path_missing_enoent"); *err = ENOENT; return kNoSocket; }
   const Socket& other = ctx.world.sock(it->second);
   if (!other.open) { ctx.rule("unix.connect.stale_path_econnrefused"); *err = ECONNREFUSED; return kNoSocket; }
@@ -346,8 +355,9 @@ Result handle(Ctx& ctx, const op::SocketPair& op) {
 
 Result handle(Ctx& ctx, const op::Unlink& op) {
   auto& paths = ctx.world.unix_paths.by_name;
-  auto it = paths.find(op.path);
+  auto it = paths.find(file_of(op.path));
   if (it == paths.end()) { ctx.rule("unix.unlink.missing_enoent"); return Result::err(ENOENT); }
+  if (!op.path.starts_with("/")) ctx.rule("unix.name.relative_is_tmp");
   ctx.rule("unix.unlink.removes_name");
   paths.erase(it);
   return Result::ok();
@@ -380,10 +390,12 @@ Result unix_bind(Ctx& ctx, SocketId id, const Address& addr) {
   // socket's file), and only then the socket's existing name (EINVAL)
   if (!parent_exists(addr.path)) { ctx.rule("unix.bind.path_no_directory_enoent"); return Result::err(ENOENT); }
   auto& paths = ctx.world.unix_paths.by_name;
-  if (paths.contains(addr.path)) { ctx.rule("unix.bind.path_exists_eaddrinuse"); return Result::err(EADDRINUSE); }
+  const std::string file = file_of(addr.path);
+  if (!addr.path.starts_with("/")) ctx.rule("unix.name.relative_is_tmp");
+  if (paths.contains(file)) { ctx.rule("unix.bind.path_exists_eaddrinuse"); return Result::err(EADDRINUSE); }
   if (s.local) { ctx.rule("unix.bind.already_bound_einval"); return Result::err(EINVAL); }
   ctx.rule("unix.bind.path_creates_file");
-  paths[addr.path] = id;
+  paths[file] = id;
   s.local = addr;
   return Result::ok();
 }

@@ -93,12 +93,20 @@ struct Interface {
   std::string peer;     // veth: the peer's name
 };
 
+// An address added with `addr add`: its prefix gives the namespace a route
+// to the subnet through its device (the kernel's prefix route).
+struct AssignedAddress {
+  Address addr;       // port 0, no scope
+  int prefix = 0;     // 32 or 128 for a host address
+  std::string dev;
+};
+
 struct Namespace {
   std::string name;
   Sysctls sysctl;
   std::vector<Interface> interfaces;     // lo first
   std::vector<Address> addresses;        // added with `addr add` (127.0.0.0/8 and ::1 are implicit)
-  std::vector<std::pair<Address, std::string>> address_devs;  // address -> device
+  std::vector<AssignedAddress> assigned;  // the same addresses, with prefix and device
   UnixNames unix_abstract;               // abstract AF_UNIX names live per network namespace
 };
 

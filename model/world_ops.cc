@@ -1,6 +1,8 @@
 // The world a scenario runs in: namespaces, sysctls, links, addresses, the
 // effective uid, sleep, and the `ss` socket table. Rules: spec/namespaces.md
 // (and spec/socket.md for `ss`).
+#include <netinet/in.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
@@ -15,7 +17,10 @@ using namespace inet;
 
 namespace {
 
-// How long a sleep must be for the model to count a delayed ACK as arrived.
+// How long a sleep must be for the model to count a delayed ACK as arrived:
+// tcp_send_delayed_ack arms the timer for at least TCP_DELACK_MIN (HZ/25 =
+// 40 ms) and tcp_delack_timer then sends the ACK; 10 ms of margin
+// (rule namespaces.sleep.delayed_ack_arrives).
 constexpr std::int64_t kDelayedAckSettledMs = 50;
 
 int find_namespace(const World& w, std::string_view name) {
@@ -59,6 +64,23 @@ const char* state_name(SockState st) {
   return "UNKNOWN";
 }
 
+// A UDP socket's Recv-Q: sock_diag reports sk_rmem_alloc, the truesize of
+// the queued skbs (udp_diag_get_info -> udp_rqueue_get), which depends on
+// the kernel's allocator, not on the payload. The spec constrains only its
+// sign: > 0 exactly when a datagram is queued. With a kernel the model adopts
+// its figure when that holds; alone it reports the payload bytes queued.
+std::uint32_t udp_recvq(Ctx& ctx, SocketId id) {
+  ctx.rule("data.udp.recvq_memory");
+  const std::uint32_t payload = data_recvq(ctx.world, id);
+  const bool queued = !ctx.world.sock(id).data.datagrams.empty();
+  if (!ctx.kernel) return payload;
+  const auto name = name_of(ctx.world, id);
+  if (name.empty()) return payload;
+  const auto kernel = ctx.kernel->queue_sizes(name);
+  if (kernel && (kernel->recvq > 0) == queued) return kernel->recvq;
+  return payload;
+}
+
 // One inet socket's row, or nullopt when sock_diag would not list it: TCP
 // lists listeners, bound sockets and every connection the kernel still keeps
 // (orphans in FIN-WAIT-2 and TIME-WAIT included); UDP lists bound sockets.
@@ -69,6 +91,15 @@ std::optional<SsRow> inet_row(Ctx& ctx, SocketId id) {
   row.proto = is_tcp(s) ? "tcp" : "udp";
   row.state = state_name(s.state);
   row.local = s.local;
+  if (!is_tcp(s)) {
+    // the oracle's `ss` dumps IPPROTO_TCP and IPPROTO_UDP only, as `ss -tua`
+    // does: UDP-Lite sockets have no row (socket.ss.table)
+    if (!s.open || !s.port_bound || s.protocol == IPPROTO_UDPLITE) return std::nullopt;
+    row.peer = s.peer;
+    row.recvq = udp_recvq(ctx, id);
+    row.sendq = data_sendq(w, id);
+    return row;
+  }
   if (s.state == SockState::Listen) {
     row.recvq = static_cast<std::uint32_t>(s.accept_queue.size());
     row.sendq = static_cast<std::uint32_t>(s.backlog);
@@ -198,14 +229,15 @@ Result handle(Ctx& ctx, const op::AddrAdd& o) {
   Address a = o.addr;
   a.port = 0;
   a.scope.clear();
-  if (std::any_of(ns.address_devs.begin(), ns.address_devs.end(),
-                  [&](const auto& x) { return x.first == a && x.second == dev; })) {
+  if (std::any_of(ns.assigned.begin(), ns.assigned.end(),
+                  [&](const AssignedAddress& x) { return x.addr == a && x.dev == dev; })) {
     ctx.rule("namespaces.addr.exists_eexist");
     return Result::err(EEXIST);
   }
   ctx.rule("namespaces.addr.local");
   ns.addresses.push_back(a);
-  ns.address_devs.emplace_back(a, dev);
+  const int host_prefix = a.kind == AddressKind::Inet4 ? 32 : 128;
+  ns.assigned.push_back(AssignedAddress{a, o.prefix < 0 ? host_prefix : o.prefix, dev});
   return Result::ok();
 }
 

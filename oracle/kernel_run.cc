@@ -729,4 +729,17 @@ std::optional<std::uint32_t> KernelRun::accept_queue(std::string_view socket) {
   return std::nullopt;
 }
 
+std::optional<QueueSizes> KernelRun::queue_sizes(std::string_view socket) {
+  int fd = impl_->fd_of(socket);
+  if (fd < 0) return std::nullopt;
+  // the socket's row in the same sock_diag dump `ss` prints, found by inode
+  struct stat st{};
+  if (fstat(fd, &st) != 0) return std::nullopt;
+  std::vector<oracle::DiagSocket> found;
+  if (impl_->namespaces[impl_->current].diag.dump_all(&found) != 0) return std::nullopt;
+  for (const auto& s : found)
+    if (s.inode == st.st_ino) return QueueSizes{s.row.recvq, s.row.sendq};
+  return std::nullopt;
+}
+
 }  // namespace sockspec

@@ -56,6 +56,7 @@ class KernelRun final : public KernelView {
 
   std::optional<Address> local_address(std::string_view socket) override;
   std::optional<std::uint32_t> accept_queue(std::string_view socket) override;
+  std::optional<QueueSizes> queue_sizes(std::string_view socket) override;
 
  private:
   struct Impl;

@@ -2,6 +2,7 @@
 // (spec/data.md).
 #include <gtest/gtest.h>
 
+#include "model/kernel_view.h"
 #include "model/model.h"
 #include "scenario/match.h"
 #include "scenario/parser.h"
@@ -63,6 +64,94 @@ TEST(ModelData, UdpDatagramsAndPortUnreachable) {
   EXPECT_TRUE(st[5].rules.contains("data.dgram.recv_one_datagram"));
   EXPECT_TRUE(st[7].rules.contains("data.udp.port_unreachable_econnrefused"));
   EXPECT_TRUE(st[8].rules.contains("data.udp.pending_error_once"));
+}
+
+}  // namespace
+}  // namespace sockspec
+
+namespace sockspec {
+namespace {
+
+// The Recv-Q of the (only) CLOSE-WAIT row of an ss step.
+std::uint32_t close_wait_recvq(const Step& ss) {
+  for (const SsRow& row : ss.result.rows)
+    if (row.state == "CLOSE-WAIT") return row.recvq;
+  ADD_FAILURE() << "no CLOSE-WAIT row in " << print_result(ss.result);
+  return 0;
+}
+
+TEST(ModelData, FinCoalescedWithDataIsReadWithTheLastByte) {
+  auto st = run(std::string(kTcpPair) + "send s \"abc\"\nshutdown s wr\nss\nrecv c 2 -> \"ab\"\nss\n"
+                "recv c 1 -> \"c\"\nss\nrecv c 8 -> \"\"\n");
+  EXPECT_EQ(close_wait_recvq(st[8]), 4u);  // three bytes and the FIN
+  EXPECT_TRUE(st[8].rules.contains("data.tcp.fin_in_recvq"));
+  EXPECT_EQ(close_wait_recvq(st[10]), 2u);
+  EXPECT_TRUE(st[11].rules.contains("data.tcp.fin_in_recvq"));
+  EXPECT_EQ(close_wait_recvq(st[12]), 0u);  // the FIN rode on the last byte's skb
+}
+
+TEST(ModelData, FinOfItsOwnIsReadByTheEofReadNotByPeek) {
+  auto st = run(std::string(kTcpPair) + "shutdown s wr\nss\nrecv c 8 MSG_PEEK -> \"\"\nss\nrecv c 8 -> \"\"\nss\n");
+  EXPECT_EQ(close_wait_recvq(st[7]), 1u);
+  EXPECT_EQ(close_wait_recvq(st[9]), 1u);
+  EXPECT_EQ(close_wait_recvq(st[11]), 0u);
+}
+
+TEST(ModelData, DataFromThePeerAcknowledgesTheFin) {
+  auto st = run(std::string(kTcpPair) + "shutdown s wr\nsend c \"late\" -> 4\nss\nrecv s 8 -> \"late\"\n");
+  EXPECT_TRUE(st[7].rules.contains("data.tcp.data_acks_fin"));
+  bool fin_wait2 = false;
+  for (const auto& r : st[8].result.rows) fin_wait2 |= r.state == "FIN-WAIT-2" && r.recvq == 4;
+  EXPECT_TRUE(fin_wait2) << print_result(st[8].result);
+}
+
+// A KernelView that reports one fixed queue figure for every socket.
+class FixedQueues final : public KernelView {
+ public:
+  explicit FixedQueues(std::uint32_t recvq) : recvq_(recvq) {}
+  std::optional<Address> local_address(std::string_view) override { return std::nullopt; }
+  std::optional<std::uint32_t> accept_queue(std::string_view) override { return std::nullopt; }
+  std::optional<QueueSizes> queue_sizes(std::string_view) override { return QueueSizes{recvq_, 0}; }
+
+ private:
+  std::uint32_t recvq_;
+};
+
+std::uint32_t udp_recvq_with(const char* text, KernelView* kernel) {
+  Program p = parse_scenario(text);
+  Model m;
+  Step last;
+  for (const Line& line : p.lines) last = m.step(line, kernel);
+  EXPECT_TRUE(last.rules.contains("data.udp.recvq_memory"));
+  return last.result.rows.at(0).recvq;
+}
+
+TEST(ModelData, UdpRecvQAdoptsTheKernelsMemoryFigureOnlyWithTheRightSign) {
+  const char* queued = "r = socket inet dgram\nbind r 127.0.0.1:5000\nsendto r \"abc\" 127.0.0.1:5000\nss\n";
+  const char* empty = "r = socket inet dgram\nbind r 127.0.0.1:5000\nss\n";
+  FixedQueues truesize(832), zero(0);
+  EXPECT_EQ(udp_recvq_with(queued, nullptr), 3u);      // alone: the payload bytes
+  EXPECT_EQ(udp_recvq_with(queued, &truesize), 832u);  // adopted: > 0 with a datagram queued
+  EXPECT_EQ(udp_recvq_with(queued, &zero), 3u);        // 0 is not allowed: the model's own figure
+  EXPECT_EQ(udp_recvq_with(empty, &truesize), 0u);     // > 0 is not allowed with nothing queued
+}
+
+TEST(ModelData, Ipv4TrafficFromAnInet6UdpSocket) {
+  auto st = run("r = socket inet dgram\nbind r 127.0.0.1:5002\nd = socket inet6 dgram\nbind d [::]:5003\n"
+                "sendto d \"m\" [::ffff:127.0.0.1]:5002 -> 1\nrecvfrom r 8 -> \"m\" from 127.0.0.1:5003\n"
+                "sendto r \"b\" [::1]:5003 -> EAFNOSUPPORT\n"
+                "o = socket inet6 dgram\nbind o [::1]:0\nsendto o \"x\" 127.0.0.1:5002 -> ENETUNREACH\n");
+  EXPECT_TRUE(st[6].rules.contains("data.udp.sendto_inet6_on_inet_eafnosupport"));
+  EXPECT_TRUE(st[9].rules.contains("data.udp.v4_on_v6only_enetunreach"));
+}
+
+TEST(ModelData, UdpLiteHasItsOwnPortsAndNoSsRow) {
+  auto st = run("l = socket inet dgram udplite -> ok\nbind l 127.0.0.1:6000 -> ok\n"
+                "u = socket inet dgram\nbind u 127.0.0.1:6000 -> ok\nl2 = socket inet dgram udplite\n"
+                "bind l2 127.0.0.1:6001 -> ok\nsendto u \"x\" 127.0.0.1:6001 -> 1\nrecv l2 8 -> EAGAIN\n"
+                "sendto l \"y\" 127.0.0.1:6001 -> 1\nrecv l2 8 -> \"y\"\nss -> udp UNCONN 127.0.0.1:6000 *:* q=0/0\n");
+  EXPECT_TRUE(st[0].rules.contains("socket.create.udplite"));
+  EXPECT_TRUE(st[3].rules.contains("bind.conflict.other_protocol"));
 }
 
 }  // namespace

@@ -177,3 +177,52 @@ TEST(BindConflict, FirstMatchingRuleDecides) {
 
 }  // namespace
 }  // namespace sockspec
+
+namespace sockspec {
+namespace {
+
+constexpr const char* kCable =
+    "ns a\nlink add ab peer ba ns b\naddr add 10.0.0.1/24 dev ab\nns b\naddr add 10.0.0.2/24 dev ba\n"
+    "l = socket inet stream\nbind l 10.0.0.2:80\nlisten l 5\nns a\n";
+
+TEST(ModelRoute, AVethPeerIsReachedFromTheLinksAddress) {
+  Model model;
+  run(model, kCable);
+  Step connect = run(model, "c = socket inet stream\nconnect c 10.0.0.2:80\n");
+  EXPECT_EQ(connect.result, Result::ok());
+  EXPECT_TRUE(connect.rules.contains("connect.route.veth_peer"));
+  EXPECT_EQ(printed(run(model, "getsockname c\n")).rfind("10.0.0.1:", 0), 0u);
+  EXPECT_EQ(run(model, "ns b\na = accept l\n").result, Result::ok());
+}
+
+TEST(ModelRoute, NoPrefixHoldsTheDestination) {
+  Model model;
+  run(model, kCable);
+  Step s = run(model, "c = socket inet stream\nconnect c 10.9.0.1:80\n");
+  EXPECT_EQ(s.result, Result::err(ENETUNREACH));
+  EXPECT_TRUE(s.rules.contains("connect.address.no_route_enetunreach"));
+  EXPECT_EQ(run(model, "u = socket inet dgram\nsendto u \"x\" 10.9.0.1:53\n").result, Result::err(ENETUNREACH));
+}
+
+TEST(ModelRoute, AnUnknownScopeIsEnodev) {
+  Step s = run("c = socket inet6 stream\nconnect c [fe80::1%nosuch]:80\n");
+  EXPECT_EQ(s.result, Result::err(ENODEV));
+  EXPECT_TRUE(s.rules.contains("socket.address.unknown_scope_enodev"));
+}
+
+// With no conflict, every holder on the port says why it lets the newcomer
+// in, even when a holder on another port was examined after it.
+TEST(BindConflict, EveryHolderOnThePortCitesItsRule) {
+  Step s = run("a = socket inet dgram\nsetsockopt a SO_REUSEADDR 1\nbind a 127.0.0.1:7000\n"
+               "t = socket inet stream\nbind t 127.0.0.1:7000\no = socket inet dgram\nbind o 127.0.0.1:7001\n"
+               "b = socket inet dgram\nsetsockopt b SO_REUSEADDR 1\nbind b 127.0.0.1:7000\n");
+  EXPECT_EQ(s.result, Result::ok());
+  EXPECT_TRUE(s.rules.contains("bind.conflict.udp_reuseaddr"));
+  EXPECT_TRUE(s.rules.contains("bind.conflict.other_protocol"));
+  EXPECT_FALSE(s.rules.contains("bind.conflict.other_port"));
+  EXPECT_TRUE(run("o = socket inet dgram\nbind o 127.0.0.1:7001\nb = socket inet dgram\nbind b 127.0.0.1:7000\n")
+                  .rules.contains("bind.conflict.other_port"));
+}
+
+}  // namespace
+}  // namespace sockspec

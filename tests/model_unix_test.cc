@@ -87,3 +87,22 @@ TEST(ModelUnix, SeqpacketKeepsRecordsAndReportsEof) {
 
 }  // namespace
 }  // namespace sockspec
+
+namespace sockspec {
+namespace {
+
+TEST(ModelUnix, ARelativePathIsTheSameFileAsItsTmpSpelling) {
+  Model model;
+  const Program p = parse_scenario(
+      "r = socket unix dgram\nbind r unix:rel -> ok\ngetsockname r -> unix:rel\nw = socket unix dgram\n"
+      "bind w unix:/tmp/rel -> EADDRINUSE\nsendto w \"hi\" unix:/tmp/rel -> 2\nunlink /tmp/rel -> ok\nunlink rel -> ENOENT\n");
+  Bindings b;
+  for (const Line& line : p.lines) {
+    Step s = model.step(line);
+    if (line.expect) EXPECT_TRUE(matches(*line.expect, s.result, b)) << print_line(line) << " gave " << print_result(s.result);
+    if (line.line_no == 2) EXPECT_TRUE(s.rules.contains("unix.name.relative_is_tmp"));
+  }
+}
+
+}  // namespace
+}  // namespace sockspec

@@ -134,6 +134,13 @@ TEST(Execute, UnknownScopeIsEnodevWithoutACall) {
   EXPECT_EQ(run_one("s = socket inet6 dgram\nbind s [fe80::1%nosuchif]:1\n"), Result::err(ENODEV));
 }
 
+// The model interprets only the sysctls it follows; whether a key exists at
+// all is the kernel's business (proc_sys_lookup), so this is a kernel-only check.
+TEST(Execute, UnknownSysctlKeyIsEnoent) {
+  EXPECT_EQ(run_one("sysctl net.ipv4.no_such_key 1\n"), Result::err(ENOENT));
+  EXPECT_EQ(run_one("sysctl net.core.somaxconn 7\n"), Result::ok());
+}
+
 TEST(Execute, SsRowsAreSortedAsText) {
   Result r = run_one(
       "b = socket inet dgram\nbind b 127.0.0.1:9\na = socket inet stream\nbind a 127.0.0.2:7\nss\n");
@@ -186,6 +193,25 @@ TEST(KernelView, LocalAddressAndAcceptQueue) {
   EXPECT_EQ(run.accept_queue("nosuch"), std::nullopt);
   for (std::size_t i = 5; i < program.lines.size(); ++i) run.execute(program.lines[i]);
   EXPECT_EQ(run.accept_queue("u"), 1u);
+}
+
+// queue_sizes reads the row `ss` prints: a UDP socket's Recv-Q is skb
+// memory (truesize), so it exceeds the payload while a datagram waits.
+TEST(KernelView, QueueSizesAreTheSsFigures) {
+  KernelRun run{OracleConfig{}};
+  auto program = parse_scenario(
+      "r = socket inet dgram\nbind r 127.0.0.1:5000\nw = socket inet dgram\n"
+      "sendto w \"abc\" 127.0.0.1:5000\nrecv r 16\n");
+  for (std::size_t i = 0; i < 4; ++i) run.execute(program.lines[i]);
+  auto queued = run.queue_sizes("r");
+  ASSERT_TRUE(queued.has_value());
+  EXPECT_GT(queued->recvq, 3u);
+  EXPECT_EQ(queued->sendq, 0u);
+  EXPECT_EQ(run.execute(program.lines[4]), Result::bytes("abc"));
+  queued = run.queue_sizes("r");
+  ASSERT_TRUE(queued.has_value());
+  EXPECT_EQ(queued->recvq, 0u);
+  EXPECT_EQ(run.queue_sizes("nosuch"), std::nullopt);
 }
 
 // ------------------------------------------------------------ determinism

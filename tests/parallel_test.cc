@@ -74,7 +74,9 @@ void expect_same_outcomes(const std::vector<Program>& programs, const std::vecto
     ASSERT_EQ(sequential[i].file, programs[i].file);
     ASSERT_EQ(parallel[i].file, programs[i].file) << "verdicts out of input order at " << i;
     bool same = sequential[i].error == parallel[i].error && outcomes(sequential[i]) == outcomes(parallel[i]);
-    if (!same) EXPECT_TRUE(agrees_when_run_again(programs[i])) << programs[i].file;
+    if (!same) {
+      EXPECT_TRUE(agrees_when_run_again(programs[i])) << programs[i].file;
+    }
   }
 }
 

@@ -30,6 +30,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -109,7 +110,16 @@ inline rc::Gen<std::uint16_t> port() {
 // socket for data, any socket otherwise.
 enum class Prefer : std::uint8_t { Any, Listener, Connected };
 
+// A story is a recipe that renders as several lines which together set up
+// the collisions worth testing: a server (socket, an option, bind, listen)
+// or a client (socket, connect), aimed at the same few addresses and ports.
+enum class Story : std::uint8_t { None, Server, Client };
+
 struct Recipe {
+  Story story = Story::None;
+  Family family = Family::Inet;      // Server, Client: the new socket's family
+  SockType type = SockType::Stream;  // Server, Client: its type
+  std::optional<op::SetSockOpt> option;  // Server: set before bind
   Line line;                 // the operation; socket, names and address host filled by render
   std::uint8_t target = 0;   // which open socket (modulo the candidates)
   std::uint8_t host = 0;     // which host of the family's list (modulo its size)
@@ -171,6 +181,21 @@ inline rc::Gen<Recipe> recipe(bool allow_uid) {
     r.target = *rc::gen::arbitrary<std::uint8_t>();
     r.host = *rc::gen::arbitrary<std::uint8_t>();
     r.foreign_host = *rc::gen::weightedElement<bool>({{15, false}, {1, true}});
+    const auto story = *rc::gen::weightedElement<Story>({{6, Story::None}, {3, Story::Server}, {3, Story::Client}});
+    if (story != Story::None) {
+      r.story = story;
+      r.family = *rc::gen::weightedElement<Family>({{4, Family::Inet}, {3, Family::Inet6}, {2, Family::Unix}});
+      r.type = *rc::gen::weightedElement<SockType>({{3, SockType::Stream}, {1, SockType::Dgram}});
+      if (story == Story::Server && *rc::gen::arbitrary<bool>())
+        r.option = op::SetSockOpt{*rc::gen::element(SockOpt::SoReuseaddr, SockOpt::SoReuseport, SockOpt::Ipv6V6only,
+                                                    SockOpt::SoOobinline, SockOpt::IpBindAddressNoPort),
+                                  integer_value(1)};
+      AddressTerm addr;
+      addr.base.port = *rc::gen::weightedElement<std::uint16_t>({{4, 8080}, {2, 8081}});
+      if (story == Story::Server) r.line.op = op::Bind{addr};
+      else r.line.op = op::Connect{addr, false};
+      return r;
+    }
     const Act act = *rc::gen::weightedElement<Act>({
         {6, Act::Socket}, {1, Act::SocketPair}, {4, Act::SetOpt}, {1, Act::GetOpt}, {7, Act::Bind},
         {4, Act::Listen}, {6, Act::Connect}, {4, Act::Accept}, {4, Act::Send}, {2, Act::SendTo},
@@ -305,13 +330,39 @@ inline void render_line(const Recipe& r, Roster& roster, std::vector<Line>& out)
   out.push_back(std::move(line));
 }
 
+// A story's lines: a new socket, then (Server) an option, bind and listen,
+// or (Client) connect.
+inline void render_story(const Recipe& r, Roster& roster, std::vector<Line>& out) {
+  Line create;
+  create.names = {roster.fresh_name()};
+  create.op = op::Socket{r.family, r.type, {}};
+  roster.open.push_back({create.names[0], r.family, r.type});
+  out.push_back(create);
+  Recipe step = r;  // the story's own socket is the only candidate for its lines
+  step.story = Story::None;
+  step.target = static_cast<std::uint8_t>(roster.open.size() - 1);
+  if (r.option && r.family != Family::Unix) {
+    Line set;
+    set.socket = create.names[0];
+    set.op = *r.option;
+    out.push_back(std::move(set));
+  }
+  render_line(step, roster, out);
+  if (r.story == Story::Server && r.type == SockType::Stream) {
+    step.line = Line{};
+    step.line.op = op::Listen{5};
+    render_line(step, roster, out);
+  }
+}
+
 inline Program render(const std::vector<Recipe>& recipes) {
   Program program;
   program.file = "<generated>";
   Roster roster;
   for (const Recipe& r : recipes) {
-    if (program.lines.size() + 2 > kMaxLines) break;  // room for an implicit `socket` line
-    render_line(r, roster, program.lines);
+    if (program.lines.size() + 4 > kMaxLines) break;  // room for the longest story
+    if (r.story == Story::None) render_line(r, roster, program.lines);
+    else render_story(r, roster, program.lines);
   }
   return program;
 }

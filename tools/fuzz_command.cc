@@ -6,6 +6,7 @@
 // corpus size, spec rules covered, findings), then merges the inputs that
 // found new coverage into the persistent corpus (-merge=1) and prints a
 // summary. The fuzzer writes findings itself (check/finding.h).
+#include <algorithm>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -157,6 +158,19 @@ std::vector<std::string> environment_with(const std::vector<std::string>& extra)
   return env;
 }
 
+// The working corpora of earlier campaigns in `work` that never reached
+// their merge (killed), other than `current`'s.
+std::vector<fs::path> leftover_corpora(const fs::path& work, const fs::path& current) {
+  std::vector<fs::path> dirs;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(work, ec))
+    if (entry.is_directory() && entry.path() != current && entry.path().filename().string().starts_with("campaign.") &&
+        fs::is_directory(entry.path() / "corpus"))
+      dirs.push_back(entry.path() / "corpus");
+  std::sort(dirs.begin(), dirs.end());
+  return dirs;
+}
+
 void run_campaign(const FuzzOptions& o) {
   auto fuzzer = find_fuzzer(o);
   if (!fuzzer) {
@@ -200,7 +214,12 @@ void run_campaign(const FuzzOptions& o) {
   args.insert(args.end(), o.libfuzzer_args.begin(), o.libfuzzer_args.end());
   args.push_back(working.string());
   args.push_back(corpus.string());
-  auto env = environment_with({"SOCKSPEC_FUZZ_FINDINGS=" + findings.string(), "SOCKSPEC_FUZZ_STATS=" + stats.string(),
+  // A campaign killed before its merge left its working corpus behind:
+  // resume from it, and merge it below with this campaign's.
+  std::vector<fs::path> leftovers = leftover_corpora(work, campaign);
+  for (const auto& dir : leftovers) args.push_back(dir.string());
+  auto env = environment_with({"SOCKSPEC_FUZZ_CAMPAIGN_PID=" + std::to_string(::getpid()),
+                                "SOCKSPEC_FUZZ_FINDINGS=" + findings.string(), "SOCKSPEC_FUZZ_STATS=" + stats.string(),
                                "TMPDIR=" + tmp.string()});
 
   std::ofstream log(work / "last-campaign.log");
@@ -229,8 +248,11 @@ void run_campaign(const FuzzOptions& o) {
   double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
 
   // keep what found new coverage: merge the working corpus into the corpus
-  int merge_status = run_fuzzer({fuzzer->string(), "-merge=1", corpus.string(), working.string()}, env, log,
-                                [](const std::string&) {}, [] {});
+  std::vector<std::string> merge = {fuzzer->string(), "-merge=1", corpus.string(), working.string()};
+  for (const auto& dir : leftovers) merge.push_back(dir.string());
+  int merge_status = run_fuzzer(merge, env, log, [](const std::string&) {}, [] {});
+  if (merge_status == 0)
+    for (const auto& dir : leftovers) fs::remove_all(dir.parent_path());
   std::set<std::string> rules = covered_rules(stats);
   std::set<fs::path> findings_after = scenario_files(findings, ".scn");
   std::vector<std::string> new_findings;

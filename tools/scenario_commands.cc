@@ -45,7 +45,7 @@ void add_common_options(CLI::App* cmd, ScenarioOptions& o) {
       ->capture_default_str();
   cmd->add_option("-j,--jobs", o.jobs, "scenarios run at once, one worker thread each (output keeps the input order)")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::Range(1, 1024));
 }
 
 // Parses every file first: on a parse error nothing runs (exit 2).

@@ -10,6 +10,8 @@
 //   SOCKSPEC_FUZZ_STATS     a directory for this process's covered rules (rules.<pid>), optional
 //   SOCKSPEC_FUZZ_ABORT=1   abort on a new finding
 //   SOCKSPEC_FUZZ_SETTLE_MS / SOCKSPEC_FUZZ_DELIVERY_MS  the oracle's waits (default 20 / 5)
+#include <cerrno>
+#include <signal.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -106,15 +108,36 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
   campaign.driver.time_limit_ms = 2000;
   // Before libFuzzer starts any thread: the sandbox's unshare needs a
   // single-threaded process.
+  fs::path start = fs::current_path();
   if (auto why = enter_sandbox()) {
     fmt::print(stderr, "sockspec-fuzz: the kernel oracle cannot run here: {}\n", *why);
     std::exit(3);
   }
+  // The sandbox moved us into its /tmp; libFuzzer's own paths (argv[0] for
+  // -fork jobs, relative corpus directories) are relative to where we
+  // started. The first scenario moves this thread into a /tmp of its own
+  // again (oracle::prepare_thread), so fork-mode parents, which run no
+  // scenario, keep the start directory.
+  fs::current_path(start);
   g_campaign = &campaign;
   return 0;
 }
 
+// A campaign killed with SIGKILL cannot stop its fuzzer; libFuzzer's -fork
+// jobs sit behind a shell, so PR_SET_PDEATHSIG would not reach them either.
+// Every process of the campaign therefore checks, once a second, that the
+// `sockspec fuzz` that started it (SOCKSPEC_FUZZ_CAMPAIGN_PID) still exists,
+// and leaves when it does not: nothing keeps writing after the campaign died.
+void exit_if_campaign_gone() {
+  static const long campaign = env_int("SOCKSPEC_FUZZ_CAMPAIGN_PID", 0);
+  static auto next_check = std::chrono::steady_clock::now();
+  if (campaign <= 0 || std::chrono::steady_clock::now() < next_check) return;
+  next_check = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+  if (::kill(static_cast<pid_t>(campaign), 0) != 0 && errno == ESRCH) std::_Exit(0);
+}
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  exit_if_campaign_gone();
   auto program = sockspec::fuzz::parse_input(data, size);
   if (!program) return -1;  // not a scenario: keep it out of the corpus
   Campaign& c = *g_campaign;
@@ -124,6 +147,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   write_stats(c);
   if (verdict.divergences() == 0) return 0;
   auto divergence = find_divergence(*program, verdict);
-  if (divergence && c.signatures.insert(divergence->signature).second) report(c, *program, *divergence);
+  // Each signature is minimized once: not again in this process, nor when
+  // another process (a -fork job, an earlier campaign) recorded it already.
+  if (!divergence || !c.signatures.insert(divergence->signature).second) return 0;
+  if (fs::exists(c.findings / (finding_id(divergence->signature) + ".scn"))) return 0;
+  report(c, *program, *divergence);
   return 0;
 }

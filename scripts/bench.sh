@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# The throughput numbers of docs/performance.md in one run: builds
+# sockspec_bench (build-bench/), runs it, measures fuzzing on 1 and 2 cores
+# when the fuzz build exists (build-fuzz/differential_fuzzer), and prints a
+# Markdown table with the date, the machine and the ratios the project
+# targets. Nothing here asserts: a ratio below its target is reported, not
+# failed.
+#
+#   bash scripts/bench.sh                 # everything (about a minute, plus fuzzing)
+#   FUZZ_SECONDS=0 bash scripts/bench.sh  # skip the fuzzing row
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+build=${BENCH_BUILD:-build-bench}
+fuzz_seconds=${FUZZ_SECONDS:-30}
+
+cmake -S . -B "$build" -G Ninja -DCMAKE_CXX_COMPILER=g++ -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+ninja -C "$build" -j2 sockspec sockspec_bench >/dev/null
+
+work=$(mktemp -d "${TMPDIR:-/var/tmp}/sockspec-bench.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+
+# The benchmark enters its sandbox, which mounts a private /tmp: its JSON
+# goes to stdout, not to a file under /tmp.
+# (kept in the build directory for a closer look).
+"$build/bench/sockspec_bench" --benchmark_format=json >"$build/bench-results.json" 2>"$work/bench.log"
+
+# Fuzzing on 1 and 2 cores: `sockspec fuzz -j N` runs libFuzzer with -fork=N
+# and reports executions per second (docs/fuzzing.md).
+# (Its exit status says whether there were findings, which is not our
+# business here.)
+fuzz_rate() {
+  local jobs=$1 summary
+  summary=$(TMPDIR=$work "$build/sockspec" fuzz --fuzzer "$root/build-fuzz/differential_fuzzer" \
+    --seconds "$fuzz_seconds" -j "$jobs" --json --workdir "$work/fuzz-$jobs" --seeds "$root/corpus" 2>/dev/null || true)
+  python3 -c 'import json,sys; print(json.loads(sys.argv[1].strip().splitlines()[-1])["exec_per_s"])' "$summary" \
+    2>/dev/null || echo none
+}
+fuzz1=none fuzz2=none
+if [[ $fuzz_seconds -gt 0 && -x build-fuzz/differential_fuzzer ]]; then
+  fuzz1=$(fuzz_rate 1)
+  fuzz2=$(fuzz_rate 2)
+fi
+
+python3 - "$build/bench-results.json" "$fuzz1" "$fuzz2" <<'EOF'
+import json, sys, datetime, os, platform
+
+data = json.load(open(sys.argv[1]))
+fuzz1, fuzz2 = sys.argv[2], sys.argv[3]
+bench = {b["name"].split("/")[0] + ("/" + b["name"].split("/")[1] if b["name"].startswith("BM_LockstepJobs") else ""): b
+         for b in data["benchmarks"]}
+
+def rate(name, counter="scenarios_per_s"):
+    return bench[name][counter]
+
+model = rate("BM_ModelAlone", "lines_per_s")
+pool, fresh = rate("BM_KernelPool"), rate("BM_KernelFresh")
+pool_r, fresh_r = rate("BM_KernelPoolReusable"), rate("BM_KernelFreshReusable")
+lockstep = rate("BM_Lockstep")
+jobs1, jobs2 = rate("BM_LockstepJobs/1"), rate("BM_LockstepJobs/2")
+scenarios = int(bench["BM_KernelPool"]["scenarios"])
+reusable = int(bench["BM_KernelPoolReusable"]["scenarios"])
+
+def verdict(value, target):
+    return "meets" if value >= target else "below"
+
+print(f"## sockspec throughput, {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC\n")
+print(f"Machine: {os.cpu_count()} cores, Linux {platform.release()}, "
+      f"load average {os.getloadavg()[0]:.1f} at the end. Mix: {scenarios} corpus scenarios "
+      f"(no `sleep`, no `link add`); reusable mix: the {reusable} of them whose namespaces the pool reuses.\n")
+print("| measure | value |")
+print("|---|---|")
+print(f"| model alone (CPU time) | {model:,.0f} lines/s |")
+print(f"| kernel alone, pool | {pool:,.1f} scenarios/s ({bench['BM_KernelPool']['namespaces_created_per_scenario']:.2f} namespaces made per scenario) |")
+print(f"| kernel alone, fresh namespaces | {fresh:,.1f} scenarios/s ({bench['BM_KernelFresh']['namespaces_created_per_scenario']:.2f} made per scenario, {bench['BM_KernelFresh']['throttle_waits']:.0f} throttle waits) |")
+print(f"| kernel alone, reusable mix: pool / fresh | {pool_r:,.1f} / {fresh_r:,.1f} scenarios/s |")
+print(f"| lockstep check, 1 thread | {lockstep:,.1f} scenarios/s |")
+print(f"| `check -j1` / `check -j2` | {jobs1:,.1f} / {jobs2:,.1f} scenarios/s |")
+print(f"| fuzzing `-j1` / `-j2` | {fuzz1} / {fuzz2} exec/s |")
+print()
+print("| ratio | target | measured | |")
+print("|---|---|---|---|")
+print(f"| lockstep / kernel alone | ≥ 0.75 | {lockstep / pool:.2f} | {verdict(lockstep / pool, 0.75)} |")
+print(f"| pool / fresh (mix) | ≥ 10 | {pool / fresh:.1f} | {verdict(pool / fresh, 10)} |")
+print(f"| pool / fresh (reusable mix) | ≥ 10 | {pool_r / fresh_r:.1f} | {verdict(pool_r / fresh_r, 10)} |")
+print(f"| model lines/s | ≥ 1,000,000 | {model:,.0f} | {verdict(model, 1e6)} |")
+print(f"| `check -j2` / `-j1` | (uses every core) | {jobs2 / jobs1:.2f} | |")
+if fuzz1 != "none" and fuzz2 != "none":
+    r = float(fuzz2) / float(fuzz1)
+    print(f"| fuzzing 2 cores / 1 core | ≥ 1.7 | {r:.2f} | {verdict(r, 1.7)} |")
+else:
+    print("| fuzzing 2 cores / 1 core | ≥ 1.7 | not measured (no build-fuzz/differential_fuzzer: `cmake --preset fuzz && cmake --build --preset fuzz`) | |")
+EOF
