@@ -270,9 +270,14 @@ bool self_connect(const LineVerdict& v, const std::map<std::string, Address>& bo
 // Which known divergence explains line `v`, or "" when none does.
 std::string_view known(const LineVerdict& v, const std::map<std::string, std::string_view, std::less<>>& tainted) {
   if (auto it = tainted.find(v.line->socket); it != tainted.end()) return it->second;
-  if (is<op::Ss>(v) && !tainted.empty()) return tainted.begin()->second;
-  if (auto it = tainted.find(kScenarioWide); it != tainted.end() && is<op::Bind>(v) && v.kernel->kind == Result::Kind::Errno)
+  if (is<op::Ss>(v) && !tainted.empty()) return tainted.begin()->second;  // ss shows every socket
+  const bool port_taken = is<op::Bind>(v) || is<op::Listen>(v);
+  if (auto it = tainted.find(kScenarioWide); it != tainted.end() && port_taken && v.kernel->kind == Result::Kind::Errno)
     return it->second;
+  // the kernel admits what the pairwise relation refuses, once SO_REUSEPORT is in play
+  if (tainted.contains(kReuseportBucket) && port_taken && v.kernel->kind == Result::Kind::Ok &&
+      v.model->kind == Result::Kind::Errno && v.model->integer == EADDRINUSE)
+    return kReuseportBucket;
   for (const KnownDivergence& k : kKnownDivergences)
     if (k.matches(v)) return k.corpus;
   for (const KnownDivergence* k : {&kUdpDestination, &kUnixNames})
@@ -314,7 +319,7 @@ void model_allows_every_kernel_result() {
     if (is<op::Close>(v) && self_connected.contains(v.line->socket))
       tainted.emplace(std::string(kScenarioWide), kSelfConnectTimeWait);
     if (const auto* o = std::get_if<op::SetSockOpt>(&v.line->op); o && o->opt == SockOpt::SoReuseport)
-      tainted.emplace(std::string(kScenarioWide), kReuseportBucket);
+      tainted.emplace(std::string(kReuseportBucket), kReuseportBucket);
     if (is<op::Connect>(v) && !connected.insert(v.line->socket).second) tainted.emplace(v.line->socket, kUdpReconnect);
     if (udp6_connect_from_wildcard(v, bound)) tainted.emplace(std::string(kScenarioWide), kUdp6ConnectedWildcard);
     if (!v.diverged && !v.unsupported) continue;
