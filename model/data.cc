@@ -16,17 +16,6 @@
 
 namespace sockspec {
 
-namespace {
-
-bool is_tcp(const Socket& s) { return s.family != Family::Unix && s.type == SockType::Stream; }
-bool is_udp(const Socket& s) { return s.family != Family::Unix && s.type == SockType::Dgram; }
-bool tcp_closed(SockState st) { return st == SockState::Unconn || st == SockState::Close; }
-
-// sock_error(): a pending error is reported once, then cleared.
-int take_error(Socket& s) { return std::exchange(s.so_error, 0); }
-
-// What recv / recvfrom print: the bytes, or with MSG_TRUNC the count recv(2)
-// returned; recvfrom adds the source (nullopt prints `from none`).
 Result recv_result(std::string bytes, std::int64_t count, MsgFlags flags, bool want_source,
                    std::optional<Address> source) {
   const bool trunc = flags & kMsgTrunc;
@@ -38,6 +27,15 @@ Result recv_result(std::string bytes, std::int64_t count, MsgFlags flags, bool w
   r.address = std::move(source);
   return r;
 }
+
+namespace {
+
+bool is_tcp(const Socket& s) { return s.family != Family::Unix && s.type == SockType::Stream; }
+bool is_udp(const Socket& s) { return s.family != Family::Unix && s.type == SockType::Dgram; }
+bool tcp_closed(SockState st) { return st == SockState::Unconn || st == SockState::Close; }
+
+// sock_error(): a pending error is reported once, then cleared.
+int take_error(Socket& s) { return std::exchange(s.so_error, 0); }
 
 // ------------------------------------------------------------------ TCP
 
@@ -243,6 +241,50 @@ SocketId udp_find_receiver(const World& world, int ns, int protocol, const Addre
   return kNoSocket;
 }
 
+// The checks udp_sendmsg makes before routing: MSG_OOB, the destination's
+// family and port, a destination at all. `to` is the destination written
+// (nullptr: the connected peer).
+std::optional<Result> udp4_send_checks(Ctx& ctx, const Socket& s, const Address* to, MsgFlags flags) {
+  if (flags & kMsgOob) { ctx.rule("oob.udp.send_eopnotsupp"); return Result::err(EOPNOTSUPP); }
+  if (to && s.family == Family::Inet && to->kind == AddressKind::Inet6) {
+    // udp_sendmsg: sin_family is neither AF_INET nor AF_UNSPEC
+    ctx.rule("data.udp.sendto_inet6_on_inet_eafnosupport");
+    return Result::err(EAFNOSUPPORT);
+  }
+  if (to && to->port == 0) { ctx.rule("data.udp.sendto_port_zero_einval"); return Result::err(EINVAL); }
+  if (!to && !s.peer) { ctx.rule("data.udp.send_unconnected_edestaddrreq"); return Result::err(EDESTADDRREQ); }
+  return std::nullopt;
+}
+
+// udpv6_sendmsg: without a destination it needs a peer; IPv4 traffic (an
+// AF_INET or v4-mapped destination, written or connected) goes to
+// udp_sendmsg with the destination written out as a sockaddr_in, so its
+// checks apply, a zero port included, unless the socket is IPv6-only
+// (binding a specific IPv6 address made it so: __inet6_bind). Its own IPv6
+// path has no MSG_OOB check and refuses only a written zero port.
+std::optional<Result> udp6_send_checks(Ctx& ctx, const Socket& s, const Address* to, MsgFlags flags) {
+  if (!to && !s.peer) { ctx.rule("data.udp.send_unconnected_edestaddrreq"); return Result::err(EDESTADDRREQ); }
+  const Address& dest = to ? *to : *s.peer;
+  if (v4_traffic(dest)) {
+    if (s.opt.v6only) { ctx.rule("data.udp.v4_on_v6only_enetunreach"); return Result::err(ENETUNREACH); }
+    const Address written = inet::v4(inet::v4_of(dest), dest.port);
+    return udp4_send_checks(ctx, s, &written, flags);
+  }
+  if (flags & kMsgOob) ctx.rule("oob.udp.v6_path_ignores_oob");
+  if (to && to->port == 0) { ctx.rule("data.udp.sendto_port_zero_einval"); return Result::err(EINVAL); }
+  return std::nullopt;
+}
+
+// Does the ICMP error quoting a datagram to `dest` find socket `s`? Its
+// lookup (__udp4_lib_err -> __udp4_lib_lookup) matches a connected socket
+// only when `dest` is its peer, and __udp4_lib_err / __udp6_lib_err keep the
+// error only on a connected socket.
+bool icmp_error_kept(const Socket& s, const Address& dest) {
+  if (!s.peer) return false;
+  return inet::as_family(*s.peer, Family::Inet6).ip == inet::as_family(dest, Family::Inet6).ip &&
+         s.peer->port == dest.port;
+}
+
 Result udp_send(Ctx& ctx, SocketId id, std::string_view bytes, const Address* to, MsgFlags flags) {
   Socket& s = ctx.world.sock(id);
   if (!s.port_bound) {
@@ -250,33 +292,21 @@ Result udp_send(Ctx& ctx, SocketId id, std::string_view bytes, const Address* to
     ctx.rule("data.udp.send_autobinds");
     if (int err = inet::autobind(ctx, id)) return Result::err(err);
   }
-  if (flags & kMsgOob) { ctx.rule("oob.udp.send_eopnotsupp"); return Result::err(EOPNOTSUPP); }
   if (to && to->kind != AddressKind::Inet4 && to->kind != AddressKind::Inet6)
     return ctx.unsupported("a UDP destination that is not an IP address");
-  if (to && s.family == Family::Inet && to->kind == AddressKind::Inet6) {
-    // udp_sendmsg: sin_family is neither AF_INET nor AF_UNSPEC
-    ctx.rule("data.udp.sendto_inet6_on_inet_eafnosupport");
-    return Result::err(EAFNOSUPPORT);
-  }
-  if (!to && !s.peer) { ctx.rule("data.udp.send_unconnected_edestaddrreq"); return Result::err(EDESTADDRREQ); }
+  const auto refused = s.family == Family::Inet ? udp4_send_checks(ctx, s, to, flags) : udp6_send_checks(ctx, s, to, flags);
+  if (refused) return *refused;
   const Address dest = to ? *to : *s.peer;
-  if (s.family == Family::Inet6 && v4_traffic(dest) && s.opt.v6only) {
-    // udpv6_sendmsg hands IPv4 traffic (an AF_INET or v4-mapped destination)
-    // to the IPv4 udp_sendmsg, except on an IPv6-only socket; binding a
-    // specific IPv6 address made the socket IPv6-only (__inet6_bind)
-    ctx.rule("data.udp.v4_on_v6only_enetunreach");
-    return Result::err(ENETUNREACH);
-  }
   Result failure;
   const auto to_ns = inet::reach(ctx, s, dest, &failure);  // the route comes before sk_err
   if (!to_ns) return failure;
+  if (inet::mapped_source_to_v6(ctx, s, dest)) return Result::err(EAFNOSUPPORT);
   if (s.so_error) { ctx.rule("data.udp.pending_error_once"); return Result::err(take_error(s)); }
   const Address source = datagram_source(*s.local, dest, to_ns->source);
   const SocketId receiver = udp_find_receiver(ctx.world, to_ns->ns, s.protocol, dest, source);
   if (receiver == kNoSocket) {
-    // ICMP port unreachable comes back at once on loopback; __udp4_lib_err
-    // keeps it (as ECONNREFUSED) only on a connected socket.
-    if (s.peer && !to) { ctx.rule("data.udp.port_unreachable_econnrefused"); s.so_error = ECONNREFUSED; }
+    // ICMP port unreachable comes back at once on loopback
+    if (icmp_error_kept(s, dest)) { ctx.rule("data.udp.port_unreachable_econnrefused"); s.so_error = ECONNREFUSED; }
     else ctx.rule("data.udp.send_unreachable_silent");
     return Result::num(static_cast<std::int64_t>(bytes.size()));
   }

@@ -28,7 +28,7 @@ bool tcp_at_mark(const StreamData&);
 // ---- AF_UNIX stream urgent data (oob.cc)
 
 // queue_oob: the last byte becomes an skb of its own, the new oob_skb.
-void unix_queue_urgent(Ctx&, SocketId receiver, char byte, std::optional<Address> source);
+void unix_queue_urgent(Ctx&, SocketId sender, SocketId receiver, char byte, std::optional<Address> source);
 // unix_stream_recv_urg.
 Result unix_recv_urgent(Ctx&, SocketId, std::int64_t len, MsgFlags);
 // SIOCATMARK (unix_ioctl).
@@ -42,6 +42,11 @@ int unix_manage_urgent(Ctx&, StreamData&, std::size_t from, MsgFlags, std::size_
 
 // sk_send_sigurg: one SIGURG to the runner when it owns the socket.
 void send_sigurg(Ctx&, SocketId receiver);
+
+// What recv / recvfrom print: the bytes, or with MSG_TRUNC the count recv(2)
+// returned; recvfrom adds the source (nullopt prints `from none`).
+Result recv_result(std::string bytes, std::int64_t count, MsgFlags flags, bool want_source,
+                   std::optional<Address> source);
 
 // ---- AF_UNIX data (unix.cc)
 

@@ -53,7 +53,7 @@ Result unix_listen(Ctx&, SocketId, std::int64_t backlog);
 Result unix_connect(Ctx&, SocketId, const Address&, bool nowait);
 Result unix_accept(Ctx&, SocketId listener);
 void unix_release(Ctx&, SocketId);          // close: unbind, wake or reset peers
-void unix_ss_rows(const World&, int ns, std::vector<SsRow>& rows);
+void unix_ss_rows(Ctx&, int ns, std::vector<SsRow>& rows);
 
 // Data-plane hooks the lifecycle handlers call (model/data.cc)
 void data_on_shutdown(Ctx&, SocketId, ShutHow);

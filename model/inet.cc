@@ -179,6 +179,12 @@ static Address local_route_source(const Address& dst) {
   return a;
 }
 
+bool mapped_source_to_v6(Ctx& ctx, const Socket& s, const Address& dst) {
+  if (s.family != Family::Inet6 || !s.local || !is_v4mapped(*s.local) || carries_v4(dst) || is_any(dst)) return false;
+  ctx.rule("connect.address.mapped_source_eafnosupport");
+  return true;
+}
+
 std::optional<Destination> reach(Ctx& ctx, const Socket& s, const Address& dst, Result* failure) {
   VethRoute veth{};
   switch (route_to(ctx.world, s.ns, dst, &veth)) {

@@ -64,6 +64,12 @@ struct Destination {
 // ENETUNREACH (no route) or the unsupported marker (an unmodelled route).
 std::optional<Destination> reach(Ctx& ctx, const Socket& s, const Address& dst, Result* failure);
 
+// ip6_dst_lookup_tail: an AF_INET6 socket whose source is a v4-mapped
+// address cannot send IPv6 traffic ("Inhibit IPv4-mapped src address on the
+// wire"): connect and sendto to a native IPv6 address fail with
+// EAFNOSUPPORT, after the route lookup and before any pending error.
+bool mapped_source_to_v6(Ctx& ctx, const Socket& s, const Address& dst);
+
 // An IPv6 address whose `%scope` names no interface of the current
 // namespace: the runner's if_nametoindex fails, so the line gives ENODEV
 // without a call (scenario-language.md, Addresses).
@@ -100,6 +106,13 @@ bool four_tuple_free(const World& w, SocketId s, const Address& src, const Addre
 
 // inet_autobind for UDP (connect, sendto): 0, or EAGAIN when no port is free.
 int autobind(Ctx& ctx, SocketId id);
+
+// tcp_disconnect's effect on the socket itself (AF_UNSPEC, a refused
+// connect collected, a listener shut for reading): TCP_CLOSE, an automatic
+// port released (tcp_set_state -> inet_put_port), an automatic address back
+// to the wildcard, sk_shutdown cleared, the peer's port forgotten but its
+// address kept for sock_diag.
+void tcp_disconnect(Ctx& ctx, SocketId id);
 
 // Ephemeral port of bind(port 0) / listen on an unbound socket / UDP autobind.
 // With a kernel, adopts its choice when allowed; alone, the canonical choice.

@@ -43,7 +43,9 @@ Result bind_inet(Ctx& ctx, SocketId id, const Address& a);
 Result bind_inet(Ctx& ctx, SocketId id, const Address& a) {
   Socket& s = ctx.world.sock(id);
   const bool privileged_port = a.port != 0 && a.port < ctx.world.ns().sysctl.unprivileged_port_start && ctx.world.uid != 0;
-  const bool already = s.port_bound || s.state != SockState::Unconn;
+  // inet_bind checks sk_state != TCP_CLOSE || inet_num: a TCP socket that
+  // tcp_set_state(TCP_CLOSE) unhashed from an automatic port binds again
+  const bool already = s.port_bound || (s.state != SockState::Unconn && s.state != SockState::Close);
   if (s.family == Family::Inet) {
     // inet_bind_sk / __inet_bind: family, address, privilege, then state
     if (sockaddr_len(a) < 16) { ctx.rule("bind.family.short_einval"); return Result::err(EINVAL); }
@@ -131,6 +133,11 @@ Result handle(Ctx& ctx, const op::Listen& o) {
   if (!is_tcp(s)) { ctx.rule("listen.type.dgram_eopnotsupp"); return Result::err(EOPNOTSUPP); }
   if (s.state != SockState::Unconn && s.state != SockState::Listen && s.state != SockState::Close) {
     ctx.rule("listen.state.connected_einval");
+    return Result::err(EINVAL);
+  }
+  if (s.refused_connecting || s.disconnecting) {
+    // inet_listen wants struct socket SS_UNCONNECTED
+    ctx.rule("listen.state.not_unconnected_einval");
     return Result::err(EINVAL);
   }
   // __sys_listen: an unsigned comparison, so a negative backlog is somaxconn too

@@ -32,6 +32,26 @@ int autobind(Ctx& ctx, SocketId id) {
   return 0;
 }
 
+void tcp_disconnect(Ctx& ctx, SocketId id) {
+  ctx.rule("connect.tcp.disconnect_resets");
+  Socket& s = ctx.world.sock(id);
+  const bool had_peer_window = s.state != SockState::Unconn && s.state != SockState::Close &&
+                               s.state != SockState::Listen && s.state != SockState::SynSent;
+  const std::uint16_t port = s.local ? s.local->port : 0;
+  if (s.peer) s.stale_peer = s.peer;
+  if (s.stale_peer) s.stale_peer->port = 0;  // inet_dport = 0; inet_daddr stays
+  s.peer.reset();
+  s.peer_socket = kNoSocket;
+  s.state = SockState::Close;
+  s.refused_connecting = false;
+  if (!s.addr_bound && s.local) { s.local = any(s.family); s.local->port = port; }  // inet_reset_saddr
+  if (!s.port_locked) release_port(s);
+  s.data.rcv_shutdown = s.data.snd_shutdown = s.data.reset = false;  // sk_shutdown = 0
+  // write_seq += max_window + 2 (see Socket::stale_sendq)
+  if (s.stale_sendq && !had_peer_window) *s.stale_sendq += 2;
+  else s.stale_sendq.reset();
+}
+
 }  // namespace inet
 
 namespace {
@@ -131,6 +151,19 @@ bool family_error(Ctx& ctx, const Socket& s, const Address& dst, Result* r) {
 Result connect_tcp(Ctx& ctx, SocketId id, const Address& dst, bool nowait) {
   Socket& s = ctx.world.sock(id);
   // __inet_stream_connect: the socket's state first
+  if (s.disconnecting) {
+    ctx.rule("connect.state.disconnecting_einval");
+    return Result::err(EINVAL);
+  }
+  if (s.refused_connecting) {
+    // SS_CONNECTING with sk_state TCP_CLOSE: whatever the address, connect
+    // collects the error (sock_error, else ECONNABORTED) and disconnects
+    ctx.rule("connect.state.refused_collects_error");
+    const int err = s.so_error ? s.so_error : ECONNABORTED;
+    s.so_error = 0;
+    tcp_disconnect(ctx, id);
+    return Result::err(err);
+  }
   if (s.state == SockState::SynSent) {
     ctx.rule("connect.state.in_progress_ealready");
     return nowait ? Result::err(EALREADY) : Result::pending();
@@ -149,6 +182,7 @@ Result connect_tcp(Ctx& ctx, SocketId id, const Address& dst, bool nowait) {
   Result failure;
   const auto to = reach(ctx, s, dst, &failure);
   if (!to) return failure;
+  if (mapped_source_to_v6(ctx, s, dst)) return Result::err(EAFNOSUPPORT);
   // the source: the bound address, else the route's
   Address src = s.local && !is_any(*s.local) ? *s.local : to->source;
   src.port = 0;
@@ -172,6 +206,8 @@ Result connect_tcp(Ctx& ctx, SocketId id, const Address& dst, bool nowait) {
   }
   s.local = src;
   s.peer = dst;
+  s.stale_peer.reset();
+  s.stale_sendq = 0;  // tcp_connect_init: snd_una = write_seq
   // self-connect: the SYN meets the socket itself (simultaneous open)
   if (src.ip == dst.ip && src.kind == dst.kind && src.port == dst.port) {
     ctx.rule("connect.self.simultaneous_open");
@@ -183,12 +219,23 @@ Result connect_tcp(Ctx& ctx, SocketId id, const Address& dst, bool nowait) {
   if (group.empty()) {
     // a RST answers the SYN: tcp_reset -> ECONNREFUSED; tcp_done releases an
     // automatic port, tcp_disconnect an automatic address
+    // and sets sk_shutdown to SHUTDOWN_MASK. A non-blocking connect leaves
+    // all that for later (the socket stays SS_CONNECTING, its addresses
+    // kept); a blocking one collects the error and calls tcp_disconnect
+    // (__inet_stream_connect, sock_error).
     ctx.rule("connect.listener.none_econnrefused");
     s.state = SockState::Close;
+    s.stale_peer = s.peer;
     s.peer.reset();
+    s.stale_sendq = 1;  // the SYN, never acknowledged
     if (!s.port_locked) release_port(s);
-    if (!s.addr_bound) s.local = any(s.family), s.local->port = src.port;
-    if (nowait) { s.so_error = ECONNREFUSED; return Result::err(EINPROGRESS); }
+    s.data.rcv_shutdown = s.data.snd_shutdown = true;
+    if (nowait) {
+      s.so_error = ECONNREFUSED;
+      s.refused_connecting = true;
+      return Result::err(EINPROGRESS);
+    }
+    tcp_disconnect(ctx, id);
     return Result::err(ECONNREFUSED);
   }
   const SocketId lid = pick_listener(ctx, group);
@@ -231,9 +278,12 @@ Result connect_udp(Ctx& ctx, SocketId id, const Address& dst_written) {
   Result failure;
   const auto to = reach(ctx, s, dst, &failure);
   if (!to) return failure;
+  if (mapped_source_to_v6(ctx, s, dst)) return Result::err(EAFNOSUPPORT);
   // ip4_datagram_connect: an unbound address takes the route's source
+  // (only while the address is still the wildcard: a reconnect keeps the
+  // source the first connect chose, __ip6_datagram_connect likewise)
   ctx.rule("connect.udp.sets_peer");
-  if (!s.addr_bound) {
+  if (!s.addr_bound && (is_any(*s.local) || (is_v4mapped(*s.local) && v4_of(*s.local) == 0))) {
     Address src = to->source;
     src.port = s.local->port;
     s.local = src;
@@ -265,15 +315,19 @@ Result disconnect(Ctx& ctx, SocketId id) {
     }
   }
   ctx.rule("connect.unspec.dissolves");
+  if (is_tcp(s)) {
+    tcp_disconnect(ctx, id);
+    return Result::ok();
+  }
   const std::uint16_t port = s.local ? s.local->port : 0;
   s.peer.reset();
   s.peer_socket = kNoSocket;
-  s.state = is_tcp(s) ? SockState::Close : SockState::Unconn;
+  s.state = SockState::Unconn;
   if (!s.addr_bound && s.local) { s.local = any(s.family); s.local->port = port; }
   if (!s.port_locked && s.local) {
     release_port(s);
-    if (!is_tcp(s)) s.local->port = 0;  // udp_disconnect clears inet_sport too
-    if (!is_tcp(s) && !s.addr_bound) s.local.reset();
+    s.local->port = 0;  // udp_disconnect clears inet_sport too
+    if (!s.addr_bound) s.local.reset();
   }
   return Result::ok();
 }

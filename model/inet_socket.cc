@@ -257,6 +257,15 @@ Result handle(Ctx& ctx, const op::GetSockName& o) {
 Result handle(Ctx& ctx, const op::GetPeerName& o) {
   (void)o;
   const Socket& s = ctx.world.sock(ctx.target());
+  if (s.family == Family::Unix && s.peer_socket != kNoSocket) {
+    // unix_getname(peer): the peer's name now, which it may have bound
+    // after the connection was made
+    ctx.rule("socket.name.peer");
+    const Socket& p = ctx.world.sock(s.peer_socket);
+    Address unnamed;
+    unnamed.kind = AddressKind::Unix;
+    return Result::addr(p.local ? *p.local : unnamed);
+  }
   const bool connected = s.peer && (s.family == Family::Unix || !is_tcp(s) ||
                                     s.state == SockState::Established || s.state == SockState::CloseWait ||
                                     s.state == SockState::FinWait1 || s.state == SockState::FinWait2);
@@ -286,12 +295,20 @@ Result handle(Ctx& ctx, const op::Shutdown& o) {
   }
   if (s.state == SockState::Listen) {
     if (!rd) { ctx.rule("socket.shutdown.listener_wr_noop"); return Result::ok(); }
+    // inet_shutdown calls tcp_disconnect, whose inet_csk_listen_stop resets
+    // the queued connections
     ctx.rule("socket.shutdown.listener_stops");
-    data_on_close(ctx, id);  // inet_csk_listen_stop resets the queued connections
+    data_on_close(ctx, id);
     for (SocketId child : s.accept_queue) { ctx.world.sock(child).open = false; release_port(ctx.world.sock(child)); }
     s.accept_queue.clear();
-    s.state = SockState::Unconn;
+    tcp_disconnect(ctx, id);
     return Result::ok();
+  }
+  if (s.refused_connecting) {
+    // inet_shutdown: SS_CONNECTING over TCP_CLOSE becomes SS_DISCONNECTING
+    ctx.rule("socket.shutdown.refused_disconnecting");
+    s.refused_connecting = false;
+    s.disconnecting = true;
   }
   const bool unconnected = s.state == SockState::Unconn || s.state == SockState::Close;
   s.shut_rd |= rd;
@@ -332,6 +349,14 @@ void tcp_close_states(Ctx& ctx, SocketId id) {
   const bool reset_sent = p && p->data.reset;  // data_on_close chose a RST
   switch (s.state) {
     case SockState::Established:
+      if (peer == id && !s.data.reset) {
+        // a self-connected socket meets its own FIN: FIN-WAIT-1 -> CLOSING
+        // (tcp_fin), then the ACK of it -> TIME-WAIT (tcp_rcv_state_process),
+        // which keeps the port
+        ctx.rule("socket.close.self_connected_time_wait");
+        s.state = SockState::TimeWait;
+        return;
+      }
       if (reset_sent || !p) break;
       // an orphan in FIN-WAIT-1 until the peer's delayed ACK, then FIN-WAIT-2
       ctx.rule("socket.close.fin_wait");

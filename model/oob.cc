@@ -81,14 +81,14 @@ bool has_urgent(const StreamData& d) {
 
 }  // namespace
 
-void unix_queue_urgent(Ctx& ctx, SocketId receiver, char byte, std::optional<Address> source) {
+void unix_queue_urgent(Ctx& ctx, SocketId sender, SocketId receiver, char byte, std::optional<Address> source) {
   StreamData& d = ctx.world.sock(receiver).data;
   // WRITE_ONCE(ousk->oob_skb, skb): an older unread urgent skb stays queued
   // and becomes ordinary data.
   if (has_urgent(d)) ctx.rule("oob.unix.replaced_becomes_data");
   for (UnixSegment& seg : d.segments) seg.oob = false;
   ctx.rule("oob.unix.last_byte_own_skb");
-  d.segments.push_back(UnixSegment{std::string(1, byte), 0, true, std::move(source)});
+  d.segments.push_back(UnixSegment{std::string(1, byte), 0, true, std::move(source), sender});
   send_sigurg(ctx, receiver);
 }
 

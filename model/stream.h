@@ -33,6 +33,7 @@ struct UnixSegment {
   std::size_t consumed = 0;
   bool oob = false;  // this is u->oob_skb, the one unread urgent byte
   std::optional<Address> source;  // the sender's name, which recvfrom reports
+  int sender = -1;                 // the sending socket's id: its sk_wmem_alloc holds the skb
   std::size_t unread() const { return bytes.size() - consumed; }
 };
 
@@ -40,6 +41,7 @@ struct UnixSegment {
 struct Datagram {
   std::string bytes;
   std::optional<Address> source;  // nullopt: the sender had no name
+  int sender = -1;                 // AF_UNIX: the sending socket's id (its sk_wmem_alloc holds the skb)
 };
 
 struct StreamData {

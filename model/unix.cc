@@ -16,6 +16,7 @@
 
 #include "model/data.h"
 #include "model/handlers.h"
+#include "model/inet.h"
 
 namespace sockspec {
 
@@ -56,6 +57,13 @@ std::string file_of(std::string_view path) {
 // empty name of an unnamed socket.
 Address name_of(const Socket& s) { return s.local ? *s.local : unix_address(""); }
 
+// Abstract names live in the network namespace of the socket (sock_net in
+// unix_bind_abstract, unix_find_abstract), not the one a later `ns` line
+// switched to.
+UnixNames& abstract_names(World& world, const Socket& s) {
+  return world.namespaces[static_cast<std::size_t>(s.ns)].unix_abstract;
+}
+
 Socket new_unix_socket(const World& world, SockType type) {
   Socket s;
   s.ns = world.current_ns;
@@ -75,7 +83,7 @@ SocketId add_socket(World& world, Socket s) {
 // names of another type are simply not found.
 SocketId find_other(Ctx& ctx, const Socket& s, const Address& to, int* err) {
   if (is_abstract(to.path)) {
-    const auto& names = ctx.world.ns().unix_abstract.by_name;
+    const auto& names = abstract_names(ctx.world, s).by_name;
     auto it = names.find(abstract_key(s.type, to.path));
     if (it == names.end()) { ctx.rule("unix.connect.abstract_missing_econnrefused"); *err = ECONNREFUSED; return kNoSocket; }
     return it->second;
@@ -83,6 +91,14 @@ SocketId find_other(Ctx& ctx, const Socket& s, const Address& to, int* err) {
   auto it = ctx.world.unix_paths.by_name.find(file_of(to.path));
   if (it == ctx.world.unix_paths.by_name.end()) { ctx.rule("unix.connect.path_missing_enoent"); *err = ENOENT; return kNoSocket; }
   const Socket& other = ctx.world.sock(it->second);
+  if (ctx.world.uid != 0 && other.uid != ctx.world.uid) {
+    // unix_find_bsd -> path_permission(MAY_WRITE): unix_bind_bsd made the
+    // file 0777 & ~umask, and the runner's umask (022) leaves others no
+    // write permission; root passes by CAP_DAC_OVERRIDE
+    ctx.rule("unix.connect.path_not_writable_eacces");
+    *err = EACCES;
+    return kNoSocket;
+  }
   if (!other.open) { ctx.rule("unix.connect.stale_path_econnrefused"); *err = ECONNREFUSED; return kNoSocket; }
   if (other.type != s.type) { ctx.rule("unix.connect.type_mismatch_eprototype"); *err = EPROTOTYPE; return kNoSocket; }
   return it->second;
@@ -90,8 +106,9 @@ SocketId find_other(Ctx& ctx, const Socket& s, const Address& to, int* err) {
 
 // unix_autobind: `@` and five hex digits. In lockstep the kernel's random
 // choice is adopted when it has that form and is free.
-std::string autobind_name(Ctx& ctx, SockType type) {
-  const auto& names = ctx.world.ns().unix_abstract.by_name;
+std::string autobind_name(Ctx& ctx, const Socket& s) {
+  const SockType type = s.type;
+  const auto& names = abstract_names(ctx.world, s).by_name;
   if (ctx.kernel) {
     auto chosen = ctx.kernel->local_address(ctx.line.socket);
     if (chosen && chosen->kind == AddressKind::Unix && chosen->path.size() == 6 && chosen->path[0] == '@' &&
@@ -131,8 +148,8 @@ Result stream_send(Ctx& ctx, SocketId id, std::string_view data, const Address* 
   Socket& p = ctx.world.sock(s.peer_socket);
   if (!p.open || p.data.rcv_shutdown) { ctx.rule("unix.send.peer_gone_epipe"); return Result::err(EPIPE); }
   ctx.rule("unix.stream.send_one_skb");
-  if (normal > 0) p.data.segments.push_back(UnixSegment{std::string(data.substr(0, normal)), 0, false, s.local});
-  if (flags & kMsgOob) unix_queue_urgent(ctx, s.peer_socket, data.back(), s.local);
+  if (normal > 0) p.data.segments.push_back(UnixSegment{std::string(data.substr(0, normal)), 0, false, s.local, id});
+  if (flags & kMsgOob) unix_queue_urgent(ctx, id, s.peer_socket, data.back(), s.local);
   return Result::num(static_cast<std::int64_t>(data.size()));
 }
 
@@ -229,11 +246,14 @@ Result dgram_send(Ctx& ctx, SocketId id, std::string_view data, const Address* t
   if (flags & kMsgOob) { ctx.rule("oob.unix.dgram_eopnotsupp"); return Result::err(EOPNOTSUPP); }
   if (to && to->kind != AddressKind::Unix) { ctx.rule("unix.address.wrong_family_einval"); return Result::err(EINVAL); }
   if (to && to->path.empty()) { ctx.rule("unix.address.wrong_family_einval"); return Result::err(EINVAL); }
-  if (!to && s.peer_socket == kNoSocket) { ctx.rule("unix.send.not_connected_enotconn"); return Result::err(ENOTCONN); }
-  if (s.so_error) {  // sock_alloc_send_pskb reports it before the receiver is looked up
+  // sock_alloc_send_pskb reports a pending error, then SEND_SHUTDOWN, before
+  // unix_dgram_sendmsg looks for the receiver (even the connected peer)
+  if (s.so_error) {
     ctx.rule("unix.dgram.pending_error_first");
     return Result::err(std::exchange(s.so_error, 0));
   }
+  if (s.data.snd_shutdown) { ctx.rule("unix.send.after_shutdown_epipe"); return Result::err(EPIPE); }
+  if (!to && s.peer_socket == kNoSocket) { ctx.rule("unix.send.not_connected_enotconn"); return Result::err(ENOTCONN); }
   SocketId other = s.peer_socket;
   if (to) {
     int err = 0;
@@ -258,7 +278,7 @@ Result dgram_send(Ctx& ctx, SocketId id, std::string_view data, const Address* t
     return Result::err(EAGAIN);
   }
   ctx.rule("unix.dgram.send_one_record");
-  o.data.datagrams.push_back(Datagram{std::string(data), s.local});
+  o.data.datagrams.push_back(Datagram{std::string(data), s.local, id});
   return Result::num(static_cast<std::int64_t>(data.size()));
 }
 
@@ -272,7 +292,10 @@ Result dgram_recv(Ctx& ctx, SocketId id, std::int64_t len, MsgFlags flags, bool 
   if (flags & kMsgOob) { ctx.rule("oob.unix.dgram_eopnotsupp"); return Result::err(EOPNOTSUPP); }
   if (s.so_error) { ctx.rule("unix.dgram.pending_error_first"); return Result::err(std::exchange(s.so_error, 0)); }
   if (s.data.datagrams.empty()) {
-    if (s.type == SockType::Seqpacket && s.data.rcv_shutdown) { ctx.rule("unix.seqpacket.recv_eof"); return Result::bytes(""); }
+    if (s.type == SockType::Seqpacket && s.data.rcv_shutdown) {
+      ctx.rule("unix.seqpacket.recv_eof");
+      return recv_result("", 0, flags, want_source, std::nullopt);
+    }
     ctx.rule("data.recv.empty_eagain");
     return Result::err(EAGAIN);
   }
@@ -284,13 +307,7 @@ Result dgram_recv(Ctx& ctx, SocketId id, std::int64_t len, MsgFlags flags, bool 
   std::optional<Address> source = dg.source;
   if (flags & kMsgPeek) ctx.rule("data.recv.peek_keeps");
   else s.data.datagrams.pop_front();
-  if (!want_source) return (flags & kMsgTrunc) ? Result::num(count) : Result::bytes(std::move(out));
-  Result r;
-  r.kind = Result::Kind::From;
-  r.from_truncated = flags & kMsgTrunc;
-  if (r.from_truncated) r.integer = count; else r.text = std::move(out);
-  r.address = std::move(source);
-  return r;
+  return recv_result(std::move(out), count, flags, want_source, std::move(source));
 }
 
 }  // namespace
@@ -369,16 +386,16 @@ Result unix_bind(Ctx& ctx, SocketId id, const Address& addr) {
   if (addr.path.empty()) {
     ctx.rule("unix.bind.autobind");
     if (s.local) return Result::ok();  // unix_autobind: already named, nothing to do
-    std::string name = autobind_name(ctx, s.type);
+    std::string name = autobind_name(ctx, s);
     if (name.empty()) return Result::err(ENOSPC);
-    ctx.world.ns().unix_abstract.by_name[abstract_key(s.type, name)] = id;
+    abstract_names(ctx.world, s).by_name[abstract_key(s.type, name)] = id;
     s.local = unix_address(std::move(name));
     return Result::ok();
   }
   if (is_abstract(addr.path)) {
     // unix_bind_abstract: an existing name of the socket first, then the table
     if (s.local) { ctx.rule("unix.bind.already_bound_einval"); return Result::err(EINVAL); }
-    auto& names = ctx.world.ns().unix_abstract.by_name;
+    auto& names = abstract_names(ctx.world, s).by_name;
     const std::string key = abstract_key(s.type, addr.path);
     if (names.contains(key)) { ctx.rule("unix.bind.abstract_in_use"); return Result::err(EADDRINUSE); }
     ctx.rule("unix.bind.abstract");
@@ -527,7 +544,40 @@ void unix_release(Ctx& ctx, SocketId id) {
   s.state = SockState::Close;
 }
 
-void unix_ss_rows(const World& world, int ns, std::vector<SsRow>& rows) {
+namespace {
+
+// The payload bytes `sender` queued that nobody has read yet: its skbs stay
+// charged to its sk_wmem_alloc until the reader frees them (skb_set_owner_w,
+// sock_wfree).
+std::uint32_t unread_sent_by(const World& world, SocketId sender) {
+  std::size_t n = 0;
+  for (const Socket& r : world.sockets) {
+    if (!r.open || r.family != Family::Unix) continue;
+    for (const UnixSegment& seg : r.data.segments) if (seg.sender == sender) n += seg.unread();
+    for (const Datagram& d : r.data.datagrams) if (d.sender == sender) n += d.bytes.size();
+  }
+  return static_cast<std::uint32_t>(n);
+}
+
+// unix_outq_len: sk_wmem_alloc, the truesize of the sender's unread skbs,
+// which depends on the allocator. The spec constrains only its sign: > 0
+// exactly when something this socket sent is unread. With a kernel the
+// model adopts its figure when that holds; alone it reports the payload.
+std::uint32_t unix_sendq(Ctx& ctx, SocketId id) {
+  const std::uint32_t payload = unread_sent_by(ctx.world, id);
+  if (payload == 0) return 0;
+  ctx.rule("unix.ss.sendq_memory");
+  if (!ctx.kernel) return payload;
+  const auto name = inet::name_of(ctx.world, id);
+  if (name.empty()) return payload;
+  const auto kernel = ctx.kernel->queue_sizes(name);
+  return kernel && kernel->sendq > 0 ? kernel->sendq : payload;
+}
+
+}  // namespace
+
+void unix_ss_rows(Ctx& ctx, int ns, std::vector<SsRow>& rows) {
+  const World& world = ctx.world;
   for (SocketId id = 0; id < static_cast<SocketId>(world.sockets.size()); ++id) {
     const Socket& s = world.sock(id);
     if (!s.open || s.ns != ns || s.family != Family::Unix) continue;
@@ -535,13 +585,18 @@ void unix_ss_rows(const World& world, int ns, std::vector<SsRow>& rows) {
     row.proto = s.type == SockType::Stream ? "u_str" : s.type == SockType::Dgram ? "u_dgr" : "u_seq";
     row.state = s.state == SockState::Listen ? "LISTEN" : s.state == SockState::Established ? "ESTAB" : "UNCONN";
     row.local = name_of(s);
-    if (s.peer_socket != kNoSocket) row.peer = name_of(world.sock(s.peer_socket));
+    // unix_diag's peer is the peer's inode, 0 once the peer closed
+    // (sock_orphan), which ss prints as *
+    if (s.peer_socket != kNoSocket) {
+      if (world.sock(s.peer_socket).open) row.peer = name_of(world.sock(s.peer_socket));
+      else ctx.rule("unix.ss.closed_peer_unnamed");
+    }
     if (s.state == SockState::Listen) {
       row.recvq = static_cast<std::uint32_t>(s.accept_queue.size());
       row.sendq = static_cast<std::uint32_t>(s.backlog);
     } else {
       row.recvq = data_recvq(world, id);
-      row.sendq = data_sendq(world, id);
+      row.sendq = unix_sendq(ctx, id);
     }
     rows.push_back(std::move(row));
   }

@@ -69,6 +69,20 @@ struct Socket {
   std::deque<SocketId> accept_queue;// established children not yet accepted
 
   int so_error = 0;                 // pending error (SO_ERROR)
+
+  // TCP: struct socket::state where it differs from sk_state
+  // (__inet_stream_connect, inet_shutdown). A non-blocking connect that a RST
+  // refused stays SS_CONNECTING until a later connect collects the error;
+  // shutdown then makes it SS_DISCONNECTING, where connect says EINVAL.
+  bool refused_connecting = false;
+  bool disconnecting = false;
+  // TCP: what tcp_disconnect leaves for sock_diag: inet_daddr stays (only
+  // the port is cleared), and write_seq runs ahead of snd_una (the unacked
+  // SYN, then max_window + 2 per disconnect; max_window is 0 before a peer
+  // ever advertised one). nullopt once a peer's window counts, which the
+  // model does not track: `ss` then adopts the kernel's figure.
+  std::optional<Address> stale_peer;
+  std::optional<std::uint32_t> stale_sendq = 0;
   bool shut_rd = false, shut_wr = false;
   bool owned = false;               // setown: SIGURG goes to the runner
   StreamData data;                  // bytes in flight, urgent data (model/stream.h)

@@ -81,6 +81,17 @@ std::uint32_t udp_recvq(Ctx& ctx, SocketId id) {
   return payload;
 }
 
+// The Send-Q the kernel reports for a socket whose figure the model does
+// not track (connect.tcp.disconnect_resets: a disconnected connection's
+// write_seq ran ahead by its peer's max_window); 0 alone.
+std::uint32_t adopted_sendq(Ctx& ctx, SocketId id) {
+  if (!ctx.kernel) return 0;
+  const auto name = name_of(ctx.world, id);
+  if (name.empty()) return 0;
+  const auto kernel = ctx.kernel->queue_sizes(name);
+  return kernel ? kernel->sendq : 0;
+}
+
 // One inet socket's row, or nullopt when sock_diag would not list it: TCP
 // lists listeners, bound sockets and every connection the kernel still keeps
 // (orphans in FIN-WAIT-2 and TIME-WAIT included); UDP lists bound sockets.
@@ -101,6 +112,7 @@ std::optional<SsRow> inet_row(Ctx& ctx, SocketId id) {
     return row;
   }
   if (s.state == SockState::Listen) {
+    row.peer = s.stale_peer;
     row.recvq = static_cast<std::uint32_t>(s.accept_queue.size());
     row.sendq = static_cast<std::uint32_t>(s.backlog);
     return row;
@@ -108,6 +120,9 @@ std::optional<SsRow> inet_row(Ctx& ctx, SocketId id) {
   const bool closed = s.state == SockState::Unconn || s.state == SockState::Close;
   if (closed) {
     if (!s.port_bound) return std::nullopt;
+    if (s.stale_peer || s.stale_sendq != 0u) ctx.rule("connect.tcp.disconnect_resets");  // what it left behind
+    row.peer = s.stale_peer;
+    row.sendq = s.stale_sendq ? *s.stale_sendq : adopted_sendq(ctx, id);
     return row;
   }
   const bool orphan_kept = s.state == SockState::FinWait1 || s.state == SockState::FinWait2 ||
@@ -133,7 +148,7 @@ Result handle(Ctx& ctx, const op::Ss&) {
     if (s.ns != ns || !is_inet(s)) continue;
     if (auto row = inet_row(ctx, id)) rows.push_back(std::move(*row));
   }
-  unix_ss_rows(ctx.world, ns, rows);
+  unix_ss_rows(ctx, ns, rows);
   std::vector<std::pair<std::string, SsRow>> printed;
   printed.reserve(rows.size());
   for (auto& r : rows) printed.emplace_back(print_ss_row(r), std::move(r));

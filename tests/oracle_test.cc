@@ -2,7 +2,7 @@
 //
 // main() first checks the safety refusal (a KernelRun before the sandbox
 // must throw), then enters the sandbox once, before gtest makes any thread.
-// Most tests are scenarios: every expectation in /work/shared/examples and
+// Most tests are scenarios: every expectation in corpus/examples (the shared examples) and
 // corpus/oracle/*.scn must hold when run line by line through KernelRun.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -118,7 +118,7 @@ std::string test_name(const testing::TestParamInfo<std::string>& info) {
   return name;
 }
 
-INSTANTIATE_TEST_SUITE_P(Examples, ScenarioFile, testing::ValuesIn(scenario_files("/work/shared/examples")),
+INSTANTIATE_TEST_SUITE_P(Examples, ScenarioFile, testing::ValuesIn(scenario_files(SOCKSPEC_SOURCE_DIR "/corpus/examples")),
                          test_name);
 INSTANTIATE_TEST_SUITE_P(Corpus, ScenarioFile,
                          testing::ValuesIn(scenario_files(SOCKSPEC_SOURCE_DIR "/corpus/oracle")), test_name);

@@ -2,7 +2,7 @@
 // listen() backlog, measured on this kernel (and asked of the model), beside
 // the historical systems of Stevens' table (UNIX Network Programming vol. 1,
 // 3rd ed., figure 4.10; table 4.6 of the Russian edition in
-// /work/shared/seeds/001_b670bd832795dd27.txt).
+// ../shared/seeds/001_b670bd832795dd27.txt).
 //
 // For each backlog B the scenario is: a listener on 127.0.0.1:8080 with
 // `listen l B`, then 2B+4 non-blocking connects (`connect cI ADDR nowait`),
