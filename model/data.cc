@@ -292,6 +292,14 @@ Result udp_send(Ctx& ctx, SocketId id, std::string_view bytes, const Address* to
     ctx.rule("data.udp.send_autobinds");
     if (int err = inet::autobind(ctx, id)) return Result::err(err);
   }
+  if (to && to->kind == AddressKind::Unspec) {
+    // udpv6_sendmsg takes AF_UNSPEC for no address at all; udp_sendmsg
+    // accepts the family but then reads port 0 (or too short an address)
+    ctx.rule("data.udp.sendto_unspec");
+    if (s.family == Family::Inet6) to = nullptr;
+    else if (flags & kMsgOob) { ctx.rule("oob.udp.send_eopnotsupp"); return Result::err(EOPNOTSUPP); }
+    else return Result::err(EINVAL);
+  }
   if (to && to->kind != AddressKind::Inet4 && to->kind != AddressKind::Inet6)
     return ctx.unsupported("a UDP destination that is not an IP address");
   const auto refused = s.family == Family::Inet ? udp4_send_checks(ctx, s, to, flags) : udp6_send_checks(ctx, s, to, flags);
@@ -393,6 +401,12 @@ Result handle(Ctx& ctx, const op::SockAtMark&) {
   if (is_tcp(s)) {
     ctx.rule("oob.tcp.sockatmark");
     return Result::num(tcp_at_mark(s.data) ? 1 : 0);
+  }
+  if (is_udp(s) && supported_inet(s)) {
+    // udp_ioctl knows only SIOCINQ/SIOCOUTQ: ENOIOCTLCMD, which
+    // sock_do_ioctl turns into ENOTTY
+    ctx.rule("oob.udp.sockatmark_enotty");
+    return Result::err(ENOTTY);
   }
   return ctx.unsupported("SIOCATMARK on this protocol is not modelled");
 }

@@ -114,6 +114,10 @@ int autobind(Ctx& ctx, SocketId id);
 // address kept for sock_diag.
 void tcp_disconnect(Ctx& ctx, SocketId id);
 
+// tcp_disconnect of a listener (shutdown SHUT_RD, connect AF_UNSPEC):
+// inet_csk_listen_stop resets the queued connections first.
+void tcp_stop_listening(Ctx& ctx, SocketId id);
+
 // Ephemeral port of bind(port 0) / listen on an unbound socket / UDP autobind.
 // With a kernel, adopts its choice when allowed; alone, the canonical choice.
 // Returns nullopt when no port is free (exhaustion), or when the kernel's

@@ -52,6 +52,14 @@ void tcp_disconnect(Ctx& ctx, SocketId id) {
   else s.stale_sendq.reset();
 }
 
+void tcp_stop_listening(Ctx& ctx, SocketId id) {
+  data_on_close(ctx, id);
+  Socket& s = ctx.world.sock(id);
+  for (SocketId child : s.accept_queue) { ctx.world.sock(child).open = false; release_port(ctx.world.sock(child)); }
+  s.accept_queue.clear();
+  tcp_disconnect(ctx, id);
+}
+
 }  // namespace inet
 
 namespace {
@@ -297,6 +305,11 @@ Result connect_udp(Ctx& ctx, SocketId id, const Address& dst_written) {
 // back to the wildcard, an automatic port is released.
 Result disconnect(Ctx& ctx, SocketId id) {
   Socket& s = ctx.world.sock(id);
+  if (is_tcp(s) && s.state == SockState::Listen) {
+    ctx.rule("connect.unspec.listener_stops");
+    tcp_stop_listening(ctx, id);
+    return Result::ok();
+  }
   if (is_tcp(s) && s.state != SockState::Unconn && s.state != SockState::Close &&
       s.state != SockState::Established)
     return ctx.unsupported("AF_UNSPEC on a TCP socket in this state");

@@ -298,10 +298,7 @@ Result handle(Ctx& ctx, const op::Shutdown& o) {
     // inet_shutdown calls tcp_disconnect, whose inet_csk_listen_stop resets
     // the queued connections
     ctx.rule("socket.shutdown.listener_stops");
-    data_on_close(ctx, id);
-    for (SocketId child : s.accept_queue) { ctx.world.sock(child).open = false; release_port(ctx.world.sock(child)); }
-    s.accept_queue.clear();
-    tcp_disconnect(ctx, id);
+    tcp_stop_listening(ctx, id);
     return Result::ok();
   }
   if (s.refused_connecting) {

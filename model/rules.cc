@@ -109,6 +109,7 @@ constexpr Rule kRules[] = {
     {"connect.udp.autobind_exhausted_eagain", "connect"},
     {"connect.udp.sets_peer", "connect"},
     {"connect.unspec.dissolves", "connect"},
+    {"connect.unspec.listener_stops", "connect"},
     {"connect.unspec.tcp_resets_peer", "connect"},
     // ---- accept (spec/accept.md)
     {"accept.queue.empty_eagain", "accept"},
@@ -148,6 +149,7 @@ constexpr Rule kRules[] = {
     {"oob.tcp.sockatmark", "oob"},
     {"oob.tcp.stdurg_points_past", "oob"},
     {"oob.udp.send_eopnotsupp", "oob"},
+    {"oob.udp.sockatmark_enotty", "oob"},
     {"oob.udp.v6_path_ignores_oob", "oob"},
     {"oob.unix.dgram_eopnotsupp", "oob"},
     {"oob.unix.last_byte_own_skb", "oob"},
@@ -250,6 +252,7 @@ constexpr Rule kRules[] = {
     {"data.udp.send_delivers", "data"},
     {"data.udp.send_unconnected_edestaddrreq", "data"},
     {"data.udp.sendto_port_zero_einval", "data"},
+    {"data.udp.sendto_unspec", "data"},
     {"data.udp.send_unreachable_silent", "data"},
     {"data.udp.sendto_inet6_on_inet_eafnosupport", "data"},
     {"data.udp.v4_on_v6only_enetunreach", "data"},

@@ -5,25 +5,12 @@
 #include "scenario/match.h"
 #include "scenario/parser.h"
 #include "scenario/printer.h"
+#include "tests/model_steps.h"
 
 namespace sockspec {
 namespace {
 
-// Runs every line; every expectation written in `text` must hold. Returns
-// the steps so a test can look at the rules a line cited.
-std::vector<Step> run(const std::string& text) {
-  Program p = parse_scenario(text);
-  Model m;
-  Bindings b;
-  std::vector<Step> steps;
-  for (const Line& line : p.lines) {
-    Step s = m.step(line);
-    EXPECT_FALSE(s.unsupported) << print_line(line) << ": " << s.note;
-    if (line.expect) EXPECT_TRUE(matches(*line.expect, s.result, b)) << print_line(line) << " gave " << print_result(s.result);
-    steps.push_back(std::move(s));
-  }
-  return steps;
-}
+using testing::run;  // tests/model_steps.h
 
 TEST(ModelUnix, PathNamesOutliveTheirSocket) {
   auto st = run("a = socket unix stream\nbind a unix:/tmp/s -> ok\nb = socket unix stream\n"

@@ -136,154 +136,109 @@ bool inet_wildcard(const Address& a) {
   return (a.kind == AddressKind::Inet4 || a.kind == AddressKind::Inet6) && a.ip == std::array<std::uint8_t, 16>{};
 }
 bool kernel_errno(const LineVerdict& v, int e) { return v.kernel->kind == Result::Kind::Errno && v.kernel->integer == e; }
-bool has_flag(const LineVerdict& v, MsgFlags f) {
-  if (const auto* o = std::get_if<op::Send>(&v.line->op)) return (o->flags & f) != 0;
-  if (const auto* o = std::get_if<op::SendTo>(&v.line->op)) return (o->flags & f) != 0;
-  return false;
+
+bool unsupported_because(const LineVerdict& v, std::string_view why) {
+  return v.unsupported && v.note.find(why) != std::string::npos;
 }
 
+// Lines that diverge on their own (the rest of the corpus/property/ files
+// agree since the model was fixed).
 constexpr KnownDivergence kKnownDivergences[] = {
-    // shutdown(RD) on a listener runs tcp_disconnect and releases its port
-    {"listener-shutdown-rd-then-bind",
-     [](const LineVerdict& v) { return is<op::Bind>(v) && v.rules.contains("bind.state.already_bound_einval"); }},
-    // the model leaves AF_UNSPEC on a TCP socket unsupported (tcp_disconnect)
-    {"connect-unspec-on-listener",
-     [](const LineVerdict& v) { return v.unsupported && v.note.starts_with("AF_UNSPEC"); }},
-    // SIOCATMARK is TCP's; other protocols answer ENOTTY (unsupported in the model)
-    {"sockatmark-not-tcp", [](const LineVerdict& v) { return v.unsupported && is<op::SockAtMark>(v) && kernel_errno(v, ENOTTY); }},
-    // udpv6_sendmsg has no MSG_OOB check (udp_sendmsg has)
-    {"udp6-sendto-oob-allowed, udp6-send-oob-unconnected",
-     [](const LineVerdict& v) { return has_flag(v, kMsgOob) && v.rules.contains("oob.udp.send_eopnotsupp"); }},
-    // unix_dgram_sendmsg checks SEND_SHUTDOWN before the peer
-    {"unix-dgram-send-after-shutdown",
-     [](const LineVerdict& v) { return is<op::Send>(v) && kernel_errno(v, EPIPE) && v.rules.contains("unix.send.not_connected_enotconn"); }},
-    // recvfrom at a seqpacket end of stream: the model gives a plain string
-    {"unix-seqpacket-recvfrom-eof-form",
-     [](const LineVerdict& v) { return is<op::RecvFrom>(v) && v.model->kind == Result::Kind::Bytes; }},
-    // unix_diag's SENDQ of a connected socket is its unread skbs' truesize
-    {"ss-unix-seqpacket-sendq, ss-unix-dgram-sendq, ss-unix-stream-sendq",
+    // tcp_disconnect is not modelled for AF_UNSPEC on TCP (unsupported)
+    {"connect-unspec-on-listener", [](const LineVerdict& v) { return unsupported_because(v, "AF_UNSPEC"); }},
+    // SIOCATMARK is TCP's; other protocols answer ENOTTY (unsupported)
+    {"sockatmark-not-tcp",
+     [](const LineVerdict& v) { return is<op::SockAtMark>(v) && unsupported_because(v, "SIOCATMARK"); }},
+    // AF_UNSPEC as a UDP destination: EINVAL / EDESTADDRREQ / the connected
+    // peer, by family and state (unsupported)
+    {"udp-sendto-unspec, udp-sendto-unspec-unconnected, udp6-connected-sendto-unspec",
+     [](const LineVerdict& v) { return unsupported_because(v, "UDP destination"); }},
+    // connect after shutdown(RDWR) of an unconnected socket: ECONNABORTED
+    // (the model self-connects)
+    {"connect-after-shutdown-econnaborted",
+     [](const LineVerdict& v) { return is<op::Connect>(v) && kernel_errno(v, ECONNABORTED); }},
+    // inet_listen wants sock->state == SS_UNCONNECTED, which a socket that
+    // once connected never returns to
+    {"listen-after-connected-einval, listen-after-peer-closed-einval",
+     [](const LineVerdict& v) { return is<op::Listen>(v) && kernel_errno(v, EINVAL) && v.model->kind == Result::Kind::Ok; }},
+    // __inet_bind zeroes inet_daddr/inet_dport: the stale peer of a refused
+    // connect is gone after a bind (the model keeps it)
+    {"ss-bind-clears-refused-peer",
+     [](const LineVerdict& v) { return is<op::Ss>(v) && v.rules.contains("connect.tcp.disconnect_resets"); }},
+    // a blocking connect after a completed one: connect(2) says EISCONN,
+    // which the language reads as ok
+    {"connect-after-nowait-completed-ok, connect-after-unspec-listener-ok",
+     [](const LineVerdict& v) { return is<op::Connect>(v) && v.rules.contains("connect.state.connected_eisconn"); }},
+    // a second bind of a socket bound after a refused connect: EINVAL
+    {"bind-twice-after-refused-connect",
+     [](const LineVerdict& v) { return is<op::Bind>(v) && kernel_errno(v, EINVAL) && v.model->kind == Result::Kind::Ok; }},
+    // UDP: SEND_SHUTDOWN is EPIPE before anything else; port 0 dissolves an
+    // association; reconnecting clears sk_err; unspec on a mapped association
+    {"udp-send-after-shutdown-epipe, udp6-sendto-oob-after-shutdown, udp-connect-port-zero-disconnects, "
+     "udp6-reconnect-clears-pending-error, udp6-sendto-unspec-connected-mapped",
      [](const LineVerdict& v) {
-       return is<op::Ss>(v) && std::any_of(v.kernel->rows.begin(), v.kernel->rows.end(), [](const SsRow& row) {
-                return row.proto.starts_with("u_") && row.state != "LISTEN" && row.sendq != 0;
-              });
+       return ((is<op::Send>(v) || is<op::SendTo>(v)) && (kernel_errno(v, EPIPE) || kernel_errno(v, ENETUNREACH))) ||
+              (is<op::GetPeerName>(v) && kernel_errno(v, ENOTCONN)) || v.rules.contains("data.udp.pending_error_once");
      }},
-    // abstract names belong to sock_net(sk), the socket's namespace
-    {"unix-abstract-name-socket-namespace",
-     [](const LineVerdict& v) { return is<op::Bind>(v) && v.rules.contains("unix.bind.abstract"); }},
-    // ICMP port unreachable on a connected UDP socket (__udp4_lib_err ->
-    // sk_err) after an explicit sendto, and its order against other checks
-    {"udp-sendto-then-send-refused, udp6-sendto-unreachable-recv, udp6-pending-error-vs-family",
+    // connect unspec on an established socket sends RST: ECONNRESET after
+    {"recv-after-unspec-disconnect-econnreset",
+     [](const LineVerdict& v) { return (is<op::Recv>(v) || is<op::RecvFrom>(v)) && kernel_errno(v, ECONNRESET); }},
+    // unix_ioctl(SIOCATMARK) on a listener peeks its queue of connections
+    {"unix-sockatmark-listener", [](const LineVerdict& v) { return v.rules.contains("oob.unix.sockatmark"); }},
+    // unix_diag does not list a queued, unaccepted AF_UNIX connection
+    {"ss-unix-embryo-hidden",
      [](const LineVerdict& v) {
-       const bool data = is<op::Send>(v) || is<op::SendTo>(v) || is<op::Recv>(v) || is<op::RecvFrom>(v);
-       const bool model_refused = v.model && v.model->kind == Result::Kind::Errno && v.model->integer == ECONNREFUSED;
-       return data && (kernel_errno(v, ECONNREFUSED) || model_refused || v.rules.contains("data.udp.pending_error_once"));
+       return is<op::Ss>(v) && v.model->kind == Result::Kind::Table && v.model->rows.size() > v.kernel->rows.size() &&
+              std::any_of(v.model->rows.begin(), v.model->rows.end(), [](const SsRow& r) { return r.proto == "u_str"; });
      }},
-    // abstract names are looked up in sock_net(sk) too (and a listener cannot connect)
-    {"unix-connect-from-listener",
-     [](const LineVerdict& v) { return is<op::Connect>(v) && v.rules.contains("unix.connect.abstract_missing_econnrefused"); }},
-    // unix_find_bsd checks write permission on the path (EACCES)
-    {"unix-connect-path-permission", [](const LineVerdict& v) { return is<op::Connect>(v) && kernel_errno(v, EACCES); }},
 };
 
-// Some lines leave a TCP socket in states the model does not follow yet;
-// every later divergence on that socket (and any `ss` after one) belongs to
-// the family that tainted it.
-//  - a refused connect (ECONNREFUSED, or a nowait connect the RST then
-//    closed): tcp_done keeps the addresses and SS_CONNECTING, releases the
-//    autobound port, and reports its error once;
-//  - shutdown of a listener or of an unconnected socket, and connect unspec:
-//    tcp_disconnect / tcp_set_state(TCP_CLOSE) release ports and reset state.
-constexpr std::string_view kAfterRefusedConnect =
-    "bind-after-refused-connect, listen-after-connect-nowait, listener-keeps-refused-peer, "
-    "name-after-refused-connect, recv-eof-after-refused-connect, recv-after-refused-connect-enotconn, "
-    "recvfrom-after-refused-connect, poll-after-refused-connect, connect-nowait-then-refused, "
-    "connect-after-refused-not-self, connect-after-nowait-shutdown-einval, ss-stale-peer-after-refused-connect";
-constexpr std::string_view kAfterDisconnect =
-    "listener-shutdown-rd-then-bind, listener-shutdown-rd-relisten-port, ss-after-listener-shutdown, "
-    "connect-after-shutdown-econnaborted, recv-after-unspec-enotconn, poll-after-unspec, ss-after-unspec-sendq";
-
-std::string_view taint_of(const LineVerdict& v) {
-  if (!v.kernel) return {};
-  if (const auto* c = std::get_if<op::Connect>(&v.line->op)) {
-    if (c->addr.base.kind == AddressKind::Unspec) return kAfterDisconnect;
-    if (kernel_errno(v, ECONNREFUSED) || kernel_errno(v, EINPROGRESS)) return kAfterRefusedConnect;
-  }
-  if (is<op::Shutdown>(v)) return kAfterDisconnect;
-  return {};
-}
-
-// Destinations the model does not check yet: UDP port 0 (EINVAL), unspec,
-// and a family other than the one the socket is bound in (EAFNOSUPPORT,
-// ENETUNREACH from ip6_datagram_connect / udpv6_sendmsg / tcp_v6_connect).
-constexpr KnownDivergence kUdpDestination{
-    "udp-sendto-unspec, udp-sendto-unspec-unconnected, udp4-sendto-v6, udp6-sendto-port-zero, udp6-bound-v6-sendto-mapped, "
-    "udp6-bound-mapped-sendto-v6, udp6-mapped-bound-connect-v6, udp6-connected-port-zero-send, "
-    "udp6-connected-sendto-unspec, tcp6-mapped-bound-connect-v6",
-    [](const LineVerdict& v) {
-      if (v.unsupported && v.note.find("UDP destination") != std::string::npos) return true;
-      return (is<op::SendTo>(v) || is<op::Connect>(v) || is<op::Send>(v)) && v.kernel->kind == Result::Kind::Errno &&
-             (v.unsupported || v.model->kind != Result::Kind::Errno) &&
-             (kernel_errno(v, EINVAL) || kernel_errno(v, EAFNOSUPPORT) || kernel_errno(v, ENETUNREACH) ||
-              kernel_errno(v, EDESTADDRREQ));
-    }};
-
-// AF_UNIX names the model does not follow yet: a datagram socketpair end
-// sees its peer's later bind; ss shows a closed stream peer as *:*.
-constexpr KnownDivergence kUnixNames{
-    "unix-dgram-socketpair-peer-name, ss-unix-stream-peer-closed, ss-unix-dgram-peer-closed",
-    [](const LineVerdict& v) {
-      return is<op::GetPeerName>(v) ||
-             (is<op::Ss>(v) && std::any_of(v.kernel->rows.begin(), v.kernel->rows.end(),
-                                           [](const SsRow& row) { return row.proto.starts_with("u_") && !row.peer; }));
-    }};
-
-// A UDPv6 socket bound to [::] and then connected keeps 0.0.0.0 as its IPv4
-// receive address: it still conflicts with every IPv4 bind of its port.
-constexpr std::string_view kUdp6ConnectedWildcard = "udp6-connect-keeps-v4-wildcard";
-
-bool udp6_connect_from_wildcard(const LineVerdict& v, const std::map<std::string, Address>& bound) {
-  const auto* c = std::get_if<op::Connect>(&v.line->op);
-  auto it = bound.find(v.line->socket);
-  return c && v.kernel && v.kernel->kind == Result::Kind::Ok && it != bound.end() &&
-         it->second.kind == AddressKind::Inet6 && inet_wildcard(it->second);
-}
-
-// The kernel caches SO_REUSEPORT compatibility in the port's bind bucket
-// (tb->fastreuseport); the model evaluates only the pairwise relation.
+// Divergences that depend on what happened earlier in the scenario, kept
+// as scenario-wide flags while walking its lines.
+//  - The kernel caches SO_REUSEPORT compatibility in the port's bind bucket
+//    (tb->fastreuseport): once SO_REUSEPORT is in play it may admit a bind
+//    or listen the pairwise relation refuses.
+//  - A UDPv6 socket bound to [::] and then connected keeps 0.0.0.0 as its
+//    IPv4 receive address: a later bind of its port may be EADDRINUSE.
+//  - A TCPv6 socket refused on a v4-mapped address keeps the mapped source:
+//    its later connects to native IPv6 stay pending (no RST can reach it).
 constexpr std::string_view kReuseportBucket = "reuseport-bucket-admits-after-v6only";
-// A UDP socket connected twice keeps the first connect's source address.
-constexpr std::string_view kUdpReconnect = "udp6-reconnect-keeps-source";
+constexpr std::string_view kUdp6ConnectedWildcard = "udp6-connect-keeps-v4-wildcard";
+constexpr std::string_view kMappedRefused =
+    "tcp6-mapped-refused-then-v6-pending, tcp6-mapped-refused-then-v6-poll, tcp6-mapped-refused-then-v6-recv, "
+    "tcp6-mapped-refused-then-v6-ss";
 
-// Closing a self-connected socket leaves a TIME_WAIT socket on its port
-// that the model does not keep: later binds of the port are EADDRINUSE.
-constexpr std::string_view kSelfConnectTimeWait = "self-connect-close-time-wait";
-constexpr std::string_view kScenarioWide = "";  // the taint map's key for a taint on every socket
+struct ScenarioHistory {
+  std::map<std::string, Address> bound;  // socket -> the address a successful bind gave it
+  bool reuseport = false;                // some line set SO_REUSEPORT
+  bool udp6_connected_from_wildcard = false;
+  std::set<std::string> mapped_refused;  // TCPv6 sockets refused on a v4-mapped address
 
-// A successful connect to the very address the socket is bound to.
-bool self_connect(const LineVerdict& v, const std::map<std::string, Address>& bound) {
-  const auto* c = std::get_if<op::Connect>(&v.line->op);
-  if (!c || !v.kernel || v.kernel->kind != Result::Kind::Ok) return false;
-  auto it = bound.find(v.line->socket);
-  return it != bound.end() && it->second.port == c->addr.base.port;
-}
+  void record(const LineVerdict& v) {
+    if (const auto* c = std::get_if<op::Connect>(&v.line->op);
+        c && v.kernel && kernel_errno(v, ECONNREFUSED) && c->addr.base.kind == AddressKind::Inet6)
+      mapped_refused.insert(v.line->socket);
+    if (!v.kernel || v.kernel->kind != Result::Kind::Ok) return;
+    if (const auto* b = std::get_if<op::Bind>(&v.line->op)) bound[v.line->socket] = b->addr.base;
+    if (const auto* o = std::get_if<op::SetSockOpt>(&v.line->op); o && o->opt == SockOpt::SoReuseport)
+      reuseport = true;
+    if (is<op::Connect>(v))
+      if (auto it = bound.find(v.line->socket); it != bound.end() && it->second.kind == AddressKind::Inet6 && inet_wildcard(it->second))
+        udp6_connected_from_wildcard = true;
+  }
+};
 
 // Which known divergence explains line `v`, or "" when none does.
-std::string_view known(const LineVerdict& v, const std::map<std::string, std::string_view, std::less<>>& tainted) {
-  if (auto it = tainted.find(v.line->socket); it != tainted.end()) return it->second;
-  if (is<op::Ss>(v))  // ss shows every socket, tainted ones included
-    for (const auto& [key, family] : tainted)
-      if (key != kReuseportBucket) return family;
-  const bool port_taken = is<op::Bind>(v) || is<op::Listen>(v);
-  if (auto it = tainted.find(kScenarioWide); it != tainted.end() && port_taken && v.kernel->kind == Result::Kind::Errno)
-    return it->second;
-  // the kernel admits what the pairwise relation refuses, once SO_REUSEPORT is in play
-  if (tainted.contains(kReuseportBucket) && port_taken && v.kernel->kind == Result::Kind::Ok &&
-      v.model->kind == Result::Kind::Errno && v.model->integer == EADDRINUSE)
+std::string_view known(const LineVerdict& v, const ScenarioHistory& history) {
+  const bool takes_port = is<op::Bind>(v) || is<op::Listen>(v);
+  if (history.reuseport && takes_port && v.kernel->kind == Result::Kind::Ok && v.model->kind == Result::Kind::Errno &&
+      v.model->integer == EADDRINUSE)
     return kReuseportBucket;
+  if (history.udp6_connected_from_wildcard && takes_port && kernel_errno(v, EADDRINUSE)) return kUdp6ConnectedWildcard;
+  if (history.mapped_refused.contains(v.line->socket) || (is<op::Ss>(v) && !history.mapped_refused.empty()))
+    return kMappedRefused;
   for (const KnownDivergence& k : kKnownDivergences)
     if (k.matches(v)) return k.corpus;
-  for (const KnownDivergence* k : {&kUdpDestination, &kUnixNames})
-    if (k->matches(v)) return k->corpus;
   return {};
 }
 
@@ -309,23 +264,12 @@ void model_allows_every_kernel_result() {
               }),
               "urgent byte read");
   RC_ASSERT(verdict.error.empty());
-  std::map<std::string, std::string_view, std::less<>> tainted;  // socket -> the known family it is in
-  std::map<std::string, Address> bound;              // socket -> the address it bound
-  std::set<std::string> self_connected, connected;
+  ScenarioHistory history;
   for (std::size_t i = 0; i < verdict.lines.size(); ++i) {
     const LineVerdict& v = verdict.lines[i];
-    if (std::string_view t = taint_of(v); !t.empty()) tainted.emplace(v.line->socket, t);
-    if (const auto* b = std::get_if<op::Bind>(&v.line->op); b && v.kernel && v.kernel->kind == Result::Kind::Ok)
-      bound[v.line->socket] = b->addr.base;
-    if (self_connect(v, bound)) self_connected.insert(v.line->socket);
-    if (is<op::Close>(v) && self_connected.contains(v.line->socket))
-      tainted.emplace(std::string(kScenarioWide), kSelfConnectTimeWait);
-    if (const auto* o = std::get_if<op::SetSockOpt>(&v.line->op); o && o->opt == SockOpt::SoReuseport)
-      tainted.emplace(std::string(kReuseportBucket), kReuseportBucket);
-    if (is<op::Connect>(v) && !connected.insert(v.line->socket).second) tainted.emplace(v.line->socket, kUdpReconnect);
-    if (udp6_connect_from_wildcard(v, bound)) tainted.emplace(std::string(kScenarioWide), kUdp6ConnectedWildcard);
+    history.record(v);
     if (!v.diverged && !v.unsupported) continue;
-    if (std::string_view family = known(v, tainted); !family.empty()) {
+    if (std::string_view family = known(v, history); !family.empty()) {
       RC_TAG(fmt::format("stopped at a known divergence ({})", family.substr(0, family.find(','))));
       return;
     }

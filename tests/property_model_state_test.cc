@@ -128,7 +128,7 @@ std::string overfull_accept_queue(const World& w, const std::vector<std::size_t>
   for (SocketId id = 0; id < static_cast<SocketId>(w.sockets.size()); ++id) {
     const Socket& s = w.sock(id);
     const std::size_t was = static_cast<std::size_t>(id) < before.size() ? before[static_cast<std::size_t>(id)] : 0;
-    if (s.accept_queue.size() > was && static_cast<int>(s.accept_queue.size()) > std::max(s.backlog, 0))
+    if (s.accept_queue.size() > was && static_cast<int>(s.accept_queue.size()) > std::max(s.backlog, 0) + 1)
       return fmt::format("{} queued connection {} with backlog {}", inet::name_of(w, id), s.accept_queue.size(), s.backlog);
   }
   return {};
