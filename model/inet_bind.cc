@@ -135,7 +135,7 @@ Result handle(Ctx& ctx, const op::Listen& o) {
     ctx.rule("listen.state.connected_einval");
     return Result::err(EINVAL);
   }
-  if (s.refused_connecting || s.disconnecting) {
+  if (s.refused_connecting || s.disconnecting || s.ss_connected || s.connect_unreported) {
     // inet_listen wants struct socket SS_UNCONNECTED
     ctx.rule("listen.state.not_unconnected_einval");
     return Result::err(EINVAL);

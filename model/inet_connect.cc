@@ -44,6 +44,7 @@ void tcp_disconnect(Ctx& ctx, SocketId id) {
   s.peer_socket = kNoSocket;
   s.state = SockState::Close;
   s.refused_connecting = false;
+  s.ss_connected = s.connect_unreported = false;  // sock->state = SS_UNCONNECTED
   if (!s.addr_bound && s.local) { s.local = any(s.family); s.local->port = port; }  // inet_reset_saddr
   if (!s.port_locked) release_port(s);
   s.data.rcv_shutdown = s.data.snd_shutdown = s.data.reset = false;  // sk_shutdown = 0
@@ -156,6 +157,15 @@ bool family_error(Ctx& ctx, const Socket& s, const Address& dst, Result* r) {
   return false;
 }
 
+// A handshake that completed at once: a blocking connect returns success
+// (SS_CONNECTED); a non-blocking one says EINPROGRESS and leaves struct
+// socket SS_CONNECTING until the next connect (__inet_stream_connect).
+Result connected(Socket& s, bool nowait) {
+  if (nowait) { s.connect_unreported = true; return Result::err(EINPROGRESS); }
+  s.ss_connected = true;
+  return Result::ok();
+}
+
 Result connect_tcp(Ctx& ctx, SocketId id, const Address& dst, bool nowait) {
   Socket& s = ctx.world.sock(id);
   // __inet_stream_connect: the socket's state first
@@ -163,7 +173,16 @@ Result connect_tcp(Ctx& ctx, SocketId id, const Address& dst, bool nowait) {
     ctx.rule("connect.state.disconnecting_einval");
     return Result::err(EINVAL);
   }
-  if (s.refused_connecting) {
+  if (s.connect_unreported && s.state != SockState::Close) {
+    // SS_CONNECTING whose handshake completed: __inet_stream_connect falls
+    // through (-EALREADY overwritten), finds sk_state not TCP_CLOSE, sets
+    // SS_CONNECTED and returns 0, whatever the address
+    ctx.rule("connect.state.completed_nowait_reports_ok");
+    s.connect_unreported = false;
+    s.ss_connected = true;
+    return Result::ok();
+  }
+  if (s.refused_connecting || s.connect_unreported) {
     // SS_CONNECTING with sk_state TCP_CLOSE: whatever the address, connect
     // collects the error (sock_error, else ECONNABORTED) and disconnects
     ctx.rule("connect.state.refused_collects_error");
@@ -221,7 +240,7 @@ Result connect_tcp(Ctx& ctx, SocketId id, const Address& dst, bool nowait) {
     ctx.rule("connect.self.simultaneous_open");
     s.state = SockState::Established;
     s.peer_socket = id;
-    return nowait ? Result::err(EINPROGRESS) : Result::ok();
+    return connected(s, nowait);
   }
   const auto group = listeners_for(ctx.world, to->ns, dst);
   if (group.empty()) {
@@ -260,7 +279,7 @@ Result connect_tcp(Ctx& ctx, SocketId id, const Address& dst, bool nowait) {
   Socket& me = ctx.world.sock(id);  // make_child may have moved the vector
   me.state = SockState::Established;
   me.peer_socket = child;
-  return nowait ? Result::err(EINPROGRESS) : Result::ok();
+  return connected(me, nowait);
 }
 
 Result connect_udp(Ctx& ctx, SocketId id, const Address& dst_written) {
@@ -374,6 +393,7 @@ Result handle(Ctx& ctx, const op::Accept& o) {
   ctx.world.names[ctx.line.names.front()] = child;
   ctx.world.sock(child).listener = kNoSocket;
   ctx.world.sock(child).uid = ctx.world.uid;
+  ctx.world.sock(child).ss_connected = true;  // inet_accept: newsock->state = SS_CONNECTED
   return Result::ok();
 }
 

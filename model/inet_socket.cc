@@ -306,6 +306,13 @@ Result handle(Ctx& ctx, const op::Shutdown& o) {
     ctx.rule("socket.shutdown.refused_disconnecting");
     s.refused_connecting = false;
     s.disconnecting = true;
+  } else if (s.connect_unreported) {
+    // inet_shutdown: SS_CONNECTING over TCP_CLOSE becomes SS_DISCONNECTING,
+    // over an established handshake SS_CONNECTED
+    ctx.rule("socket.shutdown.refused_disconnecting");
+    s.connect_unreported = false;
+    if (s.state == SockState::Close) s.disconnecting = true;
+    else s.ss_connected = true;
   }
   const bool unconnected = s.state == SockState::Unconn || s.state == SockState::Close;
   s.shut_rd |= rd;

@@ -76,6 +76,14 @@ struct Socket {
   // shutdown then makes it SS_DISCONNECTING, where connect says EINVAL.
   bool refused_connecting = false;
   bool disconnecting = false;
+  // SS_CONNECTED: set by a connect that returned success and by accept
+  // (inet_accept); only a disconnect (tcp_disconnect from connect) clears
+  // it, so a connection the peer reset still cannot listen (inet_listen).
+  bool ss_connected = false;
+  // SS_CONNECTING over an established handshake: a non-blocking connect
+  // whose handshake completed; the next connect reports success
+  // (__inet_stream_connect) and makes it SS_CONNECTED.
+  bool connect_unreported = false;
   // TCP: what tcp_disconnect leaves for sock_diag: inet_daddr stays (only
   // the port is cleared), and write_seq runs ahead of snd_una (the unacked
   // SYN, then max_window + 2 per disconnect; max_window is 0 before a peer

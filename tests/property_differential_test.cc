@@ -163,8 +163,13 @@ constexpr KnownDivergence kKnownDivergences[] = {
      [](const LineVerdict& v) { return is<op::Listen>(v) && kernel_errno(v, EINVAL) && v.model->kind == Result::Kind::Ok; }},
     // __inet_bind zeroes inet_daddr/inet_dport: the stale peer of a refused
     // connect is gone after a bind (the model keeps it)
-    {"ss-bind-clears-refused-peer",
-     [](const LineVerdict& v) { return is<op::Ss>(v) && v.rules.contains("connect.tcp.disconnect_resets"); }},
+    {"ss-bind-clears-refused-peer, ss-listener-after-refused-bind-no-peer, ss-refused-self-connect-no-peer",
+     [](const LineVerdict& v) {
+       return is<op::Ss>(v) && v.model->kind == Result::Kind::Table &&
+              std::any_of(v.model->rows.begin(), v.model->rows.end(), [](const SsRow& r) {
+                return (r.state == "LISTEN" || r.state == "UNCONN") && r.peer;
+              });
+     }},
     // a blocking connect after a completed one: connect(2) says EISCONN,
     // which the language reads as ok
     {"connect-after-nowait-completed-ok, connect-after-unspec-listener-ok",
@@ -181,10 +186,21 @@ constexpr KnownDivergence kKnownDivergences[] = {
               (is<op::GetPeerName>(v) && kernel_errno(v, ENOTCONN)) || v.rules.contains("data.udp.pending_error_once");
      }},
     // connect unspec on an established socket sends RST: ECONNRESET after
-    {"recv-after-unspec-disconnect-econnreset",
-     [](const LineVerdict& v) { return (is<op::Recv>(v) || is<op::RecvFrom>(v)) && kernel_errno(v, ECONNRESET); }},
+    {"recv-after-unspec-disconnect-econnreset, send-after-unspec-disconnect-econnreset, send-after-unspec-disconnect-mapped",
+     [](const LineVerdict& v) {
+       return (is<op::Recv>(v) || is<op::RecvFrom>(v) || is<op::Send>(v) || is<op::SendTo>(v)) && kernel_errno(v, ECONNRESET);
+     }},
+    // bind(port 0) and listen's autobind also avoid ports that connect's
+    // autobind took: the range can be exhausted where the model sees room
+    {"ephemeral-exhaustion-counts-connect-ports",
+     [](const LineVerdict& v) { return kernel_errno(v, EADDRINUSE) && v.rules.contains("bind.ephemeral.canonical"); }},
     // unix_ioctl(SIOCATMARK) on a listener peeks its queue of connections
     {"unix-sockatmark-listener", [](const LineVerdict& v) { return v.rules.contains("oob.unix.sockatmark"); }},
+    // unix_find_bsd's permission check: the creator may write its own file
+    {"unix-connect-own-path-eprototype",
+     [](const LineVerdict& v) { return is<op::Connect>(v) && v.rules.contains("unix.connect.path_not_writable_eacces"); }},
+    // may_delete: the sticky /tmp keeps uid 1000 from unlinking root's file
+    {"unix-unlink-sticky-tmp-eperm", [](const LineVerdict& v) { return is<op::Unlink>(v) && kernel_errno(v, EPERM); }},
     // unix_diag does not list a queued, unaccepted AF_UNIX connection
     {"ss-unix-embryo-hidden",
      [](const LineVerdict& v) {
@@ -198,12 +214,18 @@ constexpr KnownDivergence kKnownDivergences[] = {
 //  - The kernel caches SO_REUSEPORT compatibility in the port's bind bucket
 //    (tb->fastreuseport): once SO_REUSEPORT is in play it may admit a bind
 //    or listen the pairwise relation refuses.
-//  - A UDPv6 socket bound to [::] and then connected keeps 0.0.0.0 as its
+//  - An inet6 socket bound to [::] and then connected keeps 0.0.0.0 as its
 //    IPv4 receive address: a later bind of its port may be EADDRINUSE.
+//  - connect unspec on a listener resets its queued connections' clients.
+//  - connect unspec on a socket bound by bind(port 0) keeps the port.
+//  - A UDP connect to port 0 dissolves the association: the socket then
+//    receives what it sends to itself.
 //  - A TCPv6 socket refused on a v4-mapped address keeps the mapped source:
 //    its later connects to native IPv6 stay pending (no RST can reach it).
 constexpr std::string_view kReuseportBucket = "reuseport-bucket-admits-after-v6only";
-constexpr std::string_view kUdp6ConnectedWildcard = "udp6-connect-keeps-v4-wildcard";
+constexpr std::string_view kUdp6ConnectedWildcard = "udp6-connect-keeps-v4-wildcard, tcp6-connect-keeps-v4-wildcard";
+constexpr std::string_view kPortZeroDisconnects = "udp-connect-port-zero-then-receive-own";
+constexpr std::string_view kUnspecKeepsPort = "ss-after-unspec-keeps-bound-port, ss-listener-unspec-resets-client";
 constexpr std::string_view kMappedRefused =
     "tcp6-mapped-refused-then-v6-pending, tcp6-mapped-refused-then-v6-poll, tcp6-mapped-refused-then-v6-recv, "
     "tcp6-mapped-refused-then-v6-ss";
@@ -211,20 +233,30 @@ constexpr std::string_view kMappedRefused =
 struct ScenarioHistory {
   std::map<std::string, Address> bound;  // socket -> the address a successful bind gave it
   bool reuseport = false;                // some line set SO_REUSEPORT
-  bool udp6_connected_from_wildcard = false;
+  bool v6_connected_from_wildcard = false;
   std::set<std::string> mapped_refused;  // TCPv6 sockets refused on a v4-mapped address
+  bool unspec_connect = false;           // some TCP socket was disconnected by connect unspec
+  bool connect_port_zero = false;        // some socket connected to port 0 (a UDP disconnect)
 
   void record(const LineVerdict& v) {
     if (const auto* c = std::get_if<op::Connect>(&v.line->op);
         c && v.kernel && kernel_errno(v, ECONNREFUSED) && c->addr.base.kind == AddressKind::Inet6)
       mapped_refused.insert(v.line->socket);
+    if (is<op::Connect>(v) && v.kernel && kernel_errno(v, EINPROGRESS)) note_connect_from_wildcard(v);
     if (!v.kernel || v.kernel->kind != Result::Kind::Ok) return;
+    if (const auto* c = std::get_if<op::Connect>(&v.line->op); c && c->addr.base.kind == AddressKind::Unspec)
+      unspec_connect = true;
+    if (const auto* c = std::get_if<op::Connect>(&v.line->op); c && c->addr.base.kind != AddressKind::Unspec && c->addr.base.port == 0)
+      connect_port_zero = true;
     if (const auto* b = std::get_if<op::Bind>(&v.line->op)) bound[v.line->socket] = b->addr.base;
     if (const auto* o = std::get_if<op::SetSockOpt>(&v.line->op); o && o->opt == SockOpt::SoReuseport)
       reuseport = true;
-    if (is<op::Connect>(v))
-      if (auto it = bound.find(v.line->socket); it != bound.end() && it->second.kind == AddressKind::Inet6 && inet_wildcard(it->second))
-        udp6_connected_from_wildcard = true;
+    if (is<op::Connect>(v)) note_connect_from_wildcard(v);
+  }
+
+  void note_connect_from_wildcard(const LineVerdict& v) {
+    if (auto it = bound.find(v.line->socket); it != bound.end() && it->second.kind == AddressKind::Inet6 && inet_wildcard(it->second))
+      v6_connected_from_wildcard = true;
   }
 };
 
@@ -234,9 +266,11 @@ std::string_view known(const LineVerdict& v, const ScenarioHistory& history) {
   if (history.reuseport && takes_port && v.kernel->kind == Result::Kind::Ok && v.model->kind == Result::Kind::Errno &&
       v.model->integer == EADDRINUSE)
     return kReuseportBucket;
-  if (history.udp6_connected_from_wildcard && takes_port && kernel_errno(v, EADDRINUSE)) return kUdp6ConnectedWildcard;
+  if (history.v6_connected_from_wildcard && takes_port && kernel_errno(v, EADDRINUSE)) return kUdp6ConnectedWildcard;
   if (history.mapped_refused.contains(v.line->socket) || (is<op::Ss>(v) && !history.mapped_refused.empty()))
     return kMappedRefused;
+  if (history.connect_port_zero && v.rules.contains("data.recv.empty_eagain")) return kPortZeroDisconnects;
+  if (history.unspec_connect && is<op::Ss>(v) && v.model->rows.size() != v.kernel->rows.size()) return kUnspecKeepsPort;
   for (const KnownDivergence& k : kKnownDivergences)
     if (k.matches(v)) return k.corpus;
   return {};
