@@ -233,8 +233,10 @@ SocketId udp_find_receiver(const World& world, int ns, int protocol, const Addre
     if (!r.open || r.ns != ns || !is_udp(r) || r.protocol != protocol || !r.local || !r.port_bound ||
         !udp_takes(r, dest))
       continue;
+    // compute_score / compute_score (udp.c, udp_ipv6.c): inet_dport 0 (a
+    // connect to port 0) matches every source port
     if (r.peer && !(inet::as_family(*r.peer, Family::Inet6).ip == inet::as_family(source, Family::Inet6).ip &&
-                    r.peer->port == source.port))
+                    (r.peer->port == 0 || r.peer->port == source.port)))
       continue;
     return id;
   }
@@ -310,6 +312,12 @@ Result udp_send(Ctx& ctx, SocketId id, std::string_view bytes, const Address* to
   if (!to_ns) return failure;
   if (inet::mapped_source_to_v6(ctx, s, dest)) return Result::err(EAFNOSUPPORT);
   if (s.so_error) { ctx.rule("data.udp.pending_error_once"); return Result::err(take_error(s)); }
+  if (s.data.snd_shutdown) {
+    // sock_alloc_send_pskb (from __ip_append_data / __ip6_append_data):
+    // sock_error first, then SEND_SHUTDOWN is EPIPE
+    ctx.rule("data.udp.send_after_shutdown_epipe");
+    return Result::err(EPIPE);
+  }
   const Address source = datagram_source(*s.local, dest, to_ns->source);
   const SocketId receiver = udp_find_receiver(ctx.world, to_ns->ns, s.protocol, dest, source);
   if (receiver == kNoSocket) {

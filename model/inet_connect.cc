@@ -38,6 +38,13 @@ void tcp_disconnect(Ctx& ctx, SocketId id) {
   const bool had_peer_window = s.state != SockState::Unconn && s.state != SockState::Close &&
                                s.state != SockState::Listen && s.state != SockState::SynSent;
   const std::uint16_t port = s.local ? s.local->port : 0;
+  // tcp_disconnect: leaving a synchronised state (tcp_need_reset) sends a
+  // RST and sets sk_err = ECONNRESET; so does abandoning a SYN_SENT
+  if (s.state == SockState::Established || s.state == SockState::CloseWait || s.state == SockState::FinWait1 ||
+      s.state == SockState::FinWait2 || s.state == SockState::SynRecv || s.state == SockState::SynSent) {
+    ctx.rule("connect.tcp.disconnect_sets_econnreset");
+    s.so_error = ECONNRESET;
+  }
   if (s.peer) s.stale_peer = s.peer;
   if (s.stale_peer) s.stale_peer->port = 0;  // inet_dport = 0; inet_daddr stays
   s.peer.reset();

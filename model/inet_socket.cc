@@ -266,7 +266,10 @@ Result handle(Ctx& ctx, const op::GetPeerName& o) {
     unnamed.kind = AddressKind::Unix;
     return Result::addr(p.local ? *p.local : unnamed);
   }
-  const bool connected = s.peer && (s.family == Family::Unix || !is_tcp(s) ||
+  // inet_getname / inet6_getname: inet_dport 0 (a UDP connect to port 0)
+  // reads as not connected
+  const bool connected = s.peer && (s.family == Family::Unix || s.peer->port != 0) &&
+                         (s.family == Family::Unix || !is_tcp(s) ||
                                     s.state == SockState::Established || s.state == SockState::CloseWait ||
                                     s.state == SockState::FinWait1 || s.state == SockState::FinWait2);
   if (!connected) {

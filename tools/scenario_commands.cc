@@ -151,7 +151,7 @@ void add_scenario_commands(CLI::App& app) {
   auto* check = app.add_subcommand(
       "check", "model and kernel in lockstep; exit 0 when they agree and every expectation holds");
   add_common_options(check, check_opts);
-  check->add_flag("--json", check_opts.json, "one JSON object per scenario (schema in docs/cli.md)");
+  check->add_flag("--json", check_opts.json, "one JSON object per scenario (schema: docs/reports.md)");
   check->add_flag("-v,--verbose", check_opts.verbose, "print every line, not only the ones that fail");
   check->add_option("--plant-fault", check_opts.driver.planted_fault,
                     "mutation testing: make the model answer wrongly wherever it cites RULE");
