@@ -103,6 +103,10 @@ Result bind_inet(Ctx& ctx, SocketId id, const Address& a) {
   }
   hold(s, local, true);
   s.addr_bound = !is_any(a);
+  if (s.stale_peer) {  // __inet_bind / __inet6_bind zero inet_daddr and inet_dport
+    ctx.rule("bind.state.clears_stale_peer");
+    s.stale_peer.reset();
+  }
   // __inet6_bind: a specific IPv6 (not v4-mapped) address makes the socket IPv6-only
   if (s.family == Family::Inet6 && !is_any(a) && !is_v4mapped(a)) {
     ctx.rule("bind.address.v6_specific_sets_v6only");

@@ -45,6 +45,7 @@ constexpr Rule kRules[] = {
     {"socket.shutdown.unix", "socket"},
     {"socket.ss.table", "socket"},
     // ---- bind (spec/bind.md)
+    {"bind.state.clears_stale_peer", "bind"},
     {"bind.family.unspec_as_any", "bind"},
     {"bind.family.mismatch_eafnosupport", "bind"},
     {"bind.family.short_einval", "bind"},
