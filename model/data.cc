@@ -338,15 +338,7 @@ Result udp_recv(Ctx& ctx, SocketId id, std::int64_t len, MsgFlags flags, bool wa
   Socket& s = ctx.world.sock(id);
   if (s.so_error) { ctx.rule("data.udp.pending_error_once"); return Result::err(take_error(s)); }
   if (s.data.datagrams.empty()) { ctx.rule("data.recv.empty_eagain"); return Result::err(EAGAIN); }
-  Datagram& dg = s.data.datagrams.front();
-  ctx.rule("data.dgram.recv_one_datagram");
-  std::string out = dg.bytes.substr(0, static_cast<std::size_t>(std::min<std::int64_t>(len, static_cast<std::int64_t>(dg.bytes.size()))));
-  std::int64_t count = static_cast<std::int64_t>(out.size());
-  if (flags & kMsgTrunc) { ctx.rule("data.dgram.trunc_full_length"); count = static_cast<std::int64_t>(dg.bytes.size()); }
-  std::optional<Address> source = dg.source;
-  if (flags & kMsgPeek) ctx.rule("data.recv.peek_keeps");
-  else s.data.datagrams.pop_front();
-  return recv_result(std::move(out), count, flags, want_source, std::move(source));
+  return recv_datagram(ctx, s, len, flags, want_source);
 }
 
 PollEvents udp_poll_events(const Socket& s) {
@@ -384,6 +376,22 @@ Result recv_any(Ctx& ctx, std::int64_t len, MsgFlags flags, bool want_source) {
 }
 
 }  // namespace
+
+
+// The datagram at the head of the queue (which must not be empty), cut to
+// LEN; MSG_TRUNC reports its full length, MSG_PEEK leaves it queued. Shared
+// by UDP and AF_UNIX datagram and seqpacket sockets (skb_recv_datagram).
+Result recv_datagram(Ctx& ctx, Socket& s, std::int64_t len, MsgFlags flags, bool want_source) {
+  Datagram& dg = s.data.datagrams.front();
+  ctx.rule("data.dgram.recv_one_datagram");
+  std::string out = dg.bytes.substr(0, static_cast<std::size_t>(std::min<std::int64_t>(len, static_cast<std::int64_t>(dg.bytes.size()))));
+  std::int64_t count = static_cast<std::int64_t>(out.size());
+  if (flags & kMsgTrunc) { ctx.rule("data.dgram.trunc_full_length"); count = static_cast<std::int64_t>(dg.bytes.size()); }
+  std::optional<Address> source = dg.source;
+  if (flags & kMsgPeek) ctx.rule("data.recv.peek_keeps");
+  else s.data.datagrams.pop_front();
+  return recv_result(std::move(out), count, flags, want_source, std::move(source));
+}
 
 // ------------------------------------------------------------------ handlers
 

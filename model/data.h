@@ -48,6 +48,10 @@ void send_sigurg(Ctx&, SocketId receiver);
 Result recv_result(std::string bytes, std::int64_t count, MsgFlags flags, bool want_source,
                    std::optional<Address> source);
 
+// The datagram at the head of a non-empty queue, as recv / recvfrom give it
+// (UDP and AF_UNIX datagram and seqpacket sockets).
+Result recv_datagram(Ctx&, Socket&, std::int64_t len, MsgFlags flags, bool want_source);
+
 // ---- AF_UNIX data (unix.cc)
 
 Result unix_send(Ctx&, SocketId, std::string_view data, const Address* to, MsgFlags);

@@ -299,15 +299,7 @@ Result dgram_recv(Ctx& ctx, SocketId id, std::int64_t len, MsgFlags flags, bool 
     ctx.rule("data.recv.empty_eagain");
     return Result::err(EAGAIN);
   }
-  Datagram& dg = s.data.datagrams.front();
-  ctx.rule("data.dgram.recv_one_datagram");
-  std::string out = dg.bytes.substr(0, static_cast<std::size_t>(std::min<std::int64_t>(len, static_cast<std::int64_t>(dg.bytes.size()))));
-  std::int64_t count = static_cast<std::int64_t>(out.size());
-  if (flags & kMsgTrunc) { ctx.rule("data.dgram.trunc_full_length"); count = static_cast<std::int64_t>(dg.bytes.size()); }
-  std::optional<Address> source = dg.source;
-  if (flags & kMsgPeek) ctx.rule("data.recv.peek_keeps");
-  else s.data.datagrams.pop_front();
-  return recv_result(std::move(out), count, flags, want_source, std::move(source));
+  return recv_datagram(ctx, s, len, flags, want_source);
 }
 
 }  // namespace
