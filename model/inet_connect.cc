@@ -164,6 +164,29 @@ bool family_error(Ctx& ctx, const Socket& s, const Address& dst, Result* r) {
   return false;
 }
 
+// The checks TCP and UDP connects share on the destination (tcp_v4_connect,
+// tcp_v6_connect, ip4_datagram_connect, __ip6_datagram_connect): its family,
+// a v4-mapped destination on an IPv6-only socket, and a route to it. Returns
+// the route, or nullopt with the line's result in *failure.
+std::optional<Destination> connect_destination(Ctx& ctx, const Socket& s, const Address& dst, Result* failure) {
+  if (family_error(ctx, s, dst, failure)) return std::nullopt;
+  if (s.family == Family::Inet6 && is_v4mapped(dst) && s.opt.v6only) {
+    ctx.rule("connect.address.mapped_on_v6only_enetunreach");
+    *failure = Result::err(ENETUNREACH);
+    return std::nullopt;
+  }
+  if (is_any(dst) || !dst.scope.empty()) {
+    *failure = ctx.unsupported("connect to a wildcard or scoped address");
+    return std::nullopt;
+  }
+  auto to = reach(ctx, s, dst, failure);
+  if (to && mapped_source_to_v6(ctx, s, dst)) {
+    *failure = Result::err(EAFNOSUPPORT);
+    return std::nullopt;
+  }
+  return to;
+}
+
 // A handshake that completed at once: a blocking connect returns success
 // (SS_CONNECTED); a non-blocking one says EINPROGRESS and leaves struct
 // socket SS_CONNECTING until the next connect (__inet_stream_connect).
@@ -207,16 +230,9 @@ Result connect_tcp(Ctx& ctx, SocketId id, const Address& dst, bool nowait) {
     return Result::err(EISCONN);
   }
   // tcp_v4_connect / tcp_v6_connect: the address
-  if (Result r; family_error(ctx, s, dst, &r)) return r;
-  if (s.family == Family::Inet6 && is_v4mapped(dst) && s.opt.v6only) {
-    ctx.rule("connect.address.mapped_on_v6only_enetunreach");
-    return Result::err(ENETUNREACH);
-  }
-  if (is_any(dst) || !dst.scope.empty()) return ctx.unsupported("connect to a wildcard or scoped address");
   Result failure;
-  const auto to = reach(ctx, s, dst, &failure);
+  const auto to = connect_destination(ctx, s, dst, &failure);
   if (!to) return failure;
-  if (mapped_source_to_v6(ctx, s, dst)) return Result::err(EAFNOSUPPORT);
   // the source: the bound address, else the route's
   Address src = s.local && !is_any(*s.local) ? *s.local : to->source;
   src.port = 0;
@@ -303,16 +319,9 @@ Result connect_udp(Ctx& ctx, SocketId id, const Address& dst_written) {
     ctx.rule("connect.udp.inet_address_on_inet6");
     dst = v4_mapped(v4_of(dst), dst.port);
   }
-  if (Result r; family_error(ctx, s, dst, &r)) return r;
-  if (s.family == Family::Inet6 && is_v4mapped(dst) && s.opt.v6only) {
-    ctx.rule("connect.address.mapped_on_v6only_enetunreach");
-    return Result::err(ENETUNREACH);
-  }
-  if (is_any(dst) || !dst.scope.empty()) return ctx.unsupported("connect to a wildcard or scoped address");
   Result failure;
-  const auto to = reach(ctx, s, dst, &failure);
+  const auto to = connect_destination(ctx, s, dst, &failure);
   if (!to) return failure;
-  if (mapped_source_to_v6(ctx, s, dst)) return Result::err(EAFNOSUPPORT);
   // ip4_datagram_connect: an unbound address takes the route's source
   // (only while the address is still the wildcard: a reconnect keeps the
   // source the first connect chose, __ip6_datagram_connect likewise)
