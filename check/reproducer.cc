@@ -103,7 +103,7 @@ const char* type_name(SockType t) {
   return "0";
 }
 
-std::string protocol_number(const Protocol& p) {
+std::string protocol_c_name(const Protocol& p) {
   switch (p.name) {
     case Protocol::Name::Default: return "0";
     case Protocol::Name::Tcp: return "IPPROTO_TCP";
@@ -216,7 +216,7 @@ class Generator {
     return fmt::format(
         "  TOUCHES_SOCKETS {{ int fd = socket({}, {} | SOCK_NONBLOCK | SOCK_CLOEXEC, {});\n"
         "    if (fd < 0) r_errno(); else {{ S_{} = fd; r_word(\"ok\"); }} }}\n",
-        family_name(o.family), type_name(o.type), protocol_number(o.proto), line.names.at(0));
+        family_name(o.family), type_name(o.type), protocol_c_name(o.proto), line.names.at(0));
   }
   std::string run(const op::SocketPair& o, const Line& line, const std::string&, const std::string&) {
     return fmt::format(

@@ -25,19 +25,6 @@ constexpr int kTcpRcvbuf = 131072, kTcpSndbuf = 16384, kCoreDefault = 212992;
 constexpr int kRmemMax = 4194304, kWmemMax = 4194304;
 constexpr int kMinRcvbuf = 2304, kMinSndbuf = 4608;  // SOCK_MIN_RCVBUF / SOCK_MIN_SNDBUF on x86_64
 
-int protocol_number(const Protocol& p) {
-  switch (p.name) {
-    case Protocol::Name::Default: return 0;
-    case Protocol::Name::Tcp: return IPPROTO_TCP;
-    case Protocol::Name::Udp: return IPPROTO_UDP;
-    case Protocol::Name::Udplite: return IPPROTO_UDPLITE;
-    case Protocol::Name::Sctp: return IPPROTO_SCTP;
-    case Protocol::Name::Mptcp: return 262;  // IPPROTO_MPTCP
-    case Protocol::Name::Number: return p.number;
-  }
-  return p.number;
-}
-
 SocketId add_socket(Ctx& ctx, Family family, SockType type, int protocol) {
   Socket s;
   s.ns = ctx.world.current_ns;

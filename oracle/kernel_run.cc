@@ -86,18 +86,6 @@ int type_of(SockType t) {
   return 0;
 }
 
-int protocol_of(const Protocol& p) {
-  switch (p.name) {
-    case Protocol::Name::Default: return 0;
-    case Protocol::Name::Tcp: return IPPROTO_TCP;
-    case Protocol::Name::Udp: return IPPROTO_UDP;
-    case Protocol::Name::Udplite: return IPPROTO_UDPLITE;
-    case Protocol::Name::Sctp: return IPPROTO_SCTP;
-    case Protocol::Name::Mptcp: return IPPROTO_MPTCP;
-    case Protocol::Name::Number: return p.number;
-  }
-  return 0;
-}
 
 int msg_flags(MsgFlags f) {
   int flags = 0;
@@ -295,7 +283,7 @@ struct KernelRun::Impl {
   // ------------------------------------------------------------ operations
 
   Result run(const op::Socket& o, const Line& line, int) {
-    int fd = socket(family_of(o.family), type_of(o.type) | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol_of(o.proto));
+    int fd = socket(family_of(o.family), type_of(o.type) | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol_number(o.proto));
     if (fd < 0) return errno_result();
     name_socket(line.names.at(0), fd);
     return Result::ok();

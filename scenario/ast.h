@@ -64,6 +64,21 @@ struct Protocol {
   friend bool operator==(const Protocol&, const Protocol&) = default;
 };
 
+// The protocol number PROTO stands for, as socket(2) takes it (IPPROTO_*:
+// tcp 6, udp 17, udplite 136, sctp 132, mptcp 262), 0 for the default.
+inline int protocol_number(const Protocol& p) {
+  switch (p.name) {
+    case Protocol::Name::Default: return 0;
+    case Protocol::Name::Tcp: return 6;
+    case Protocol::Name::Udp: return 17;
+    case Protocol::Name::Udplite: return 136;
+    case Protocol::Name::Sctp: return 132;
+    case Protocol::Name::Mptcp: return 262;
+    case Protocol::Name::Number: return p.number;
+  }
+  return p.number;
+}
+
 enum class SockOpt : std::uint8_t {
   SoReuseaddr, SoReuseport, SoOobinline, SoLinger, SoError, SoAcceptconn,
   SoType, SoRcvbuf, SoSndbuf, Ipv6V6only, IpFreebind, IpBindAddressNoPort,
