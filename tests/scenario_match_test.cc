@@ -4,6 +4,7 @@
 
 #include <cerrno>
 
+#include "tests/address_builders.h"
 #include "scenario/match.h"
 #include "scenario/parser.h"
 
@@ -16,13 +17,7 @@ Expectation expect(std::string_view op, std::string_view expectation) {
   return *parse_scenario(text).lines.at(0).expect;
 }
 
-Address v4(std::uint8_t a, std::uint8_t b, std::uint8_t c, std::uint8_t d, std::uint16_t port) {
-  Address x;
-  x.kind = AddressKind::Inet4;
-  x.ip = {a, b, c, d};
-  x.port = port;
-  return x;
-}
+using testing::v4;  // tests/address_builders.h
 
 bool holds(std::string_view op, std::string_view expectation, const Result& r) {
   Bindings b;

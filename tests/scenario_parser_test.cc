@@ -7,6 +7,7 @@
 #include <fstream>
 #include <netinet/in.h>
 
+#include "tests/address_builders.h"
 #include "scenario/parser.h"
 #include "scenario/printer.h"
 
@@ -43,13 +44,7 @@ std::string error_of(std::string_view text) {
   return "no error";
 }
 
-Address v4(std::uint8_t a, std::uint8_t b, std::uint8_t c, std::uint8_t d, std::uint16_t port) {
-  Address x;
-  x.kind = AddressKind::Inet4;
-  x.ip = {a, b, c, d};
-  x.port = port;
-  return x;
-}
+using testing::v4;  // tests/address_builders.h
 
 TEST(ScenarioParser, CommentsAndBlankLinesAreIgnored) {
   Program p = parse_scenario("# only a comment\n\n   \t\ns = socket inet stream # trailing\r\n", "t.scn");

@@ -4,19 +4,14 @@
 
 #include <cerrno>
 
+#include "tests/address_builders.h"
 #include "scenario/parser.h"
 #include "scenario/printer.h"
 
 namespace sockspec {
 namespace {
 
-Address v4(std::uint8_t a, std::uint8_t b, std::uint8_t c, std::uint8_t d, std::uint16_t port) {
-  Address x;
-  x.kind = AddressKind::Inet4;
-  x.ip = {a, b, c, d};
-  x.port = port;
-  return x;
-}
+using testing::v4;  // tests/address_builders.h
 
 Address v6(std::array<std::uint8_t, 16> ip, std::uint16_t port, std::string scope = "") {
   Address x;
