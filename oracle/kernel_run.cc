@@ -28,6 +28,7 @@
 #include <thread>
 
 #include "oracle/namespace_pool.h"
+#include "oracle/sysctl_journal.h"
 #include "oracle/netlink.h"
 #include "oracle/oracle.h"
 #include "oracle/sandbox.h"
@@ -167,11 +168,11 @@ bool listener_takes(const Address& listener, const Address& dest) {
 }  // namespace
 
 struct KernelRun::Impl {
-  struct Namespace {
+  // A namespace of the run: the pool's fd and sock_diag socket, a name.
+  struct Namespace : oracle::PooledNamespace {
     std::string name;
-    int fd = -1;
-    oracle::SockDiag diag;
-    bool changed = false;  // a sysctl, link or address was changed here
+    bool changed = false;          // a link or address was added, or a sysctl cannot be put back
+    oracle::SysctlJournal sysctls;  // what the sysctls were before the scenario wrote them
   };
   struct NamedSocket {
     std::string name;
@@ -187,6 +188,7 @@ struct KernelRun::Impl {
   bool uid_failed = false;
   bool links_made = false;            // delivery may then take time (veth)
   std::vector<char> buffer;
+  std::optional<std::vector<oracle::DiagSocket>> line_dump;  // this line's sock_diag dump, once taken
 
   explicit Impl(const OracleConfig& c) : config(c) {}
 
@@ -234,11 +236,11 @@ struct KernelRun::Impl {
   // refuses (the sandbox then cannot work at all).
   std::size_t create_namespace(const std::string& name) {
     std::string error;
-    int fd = oracle::NamespacePool::for_this_thread().acquire(&error, config.reuse_namespaces);
-    if (fd < 0) throw std::runtime_error("the oracle cannot create a network namespace: " + error);
+    auto lent = oracle::NamespacePool::for_this_thread().acquire(&error, config.reuse_namespaces);
+    if (!lent) throw std::runtime_error("the oracle cannot create a network namespace: " + error);
     Namespace& ns = namespaces.emplace_back();
+    static_cast<oracle::PooledNamespace&>(ns) = std::move(*lent);
     ns.name = name;
-    ns.fd = fd;
     return namespaces.size() - 1;
   }
 
@@ -246,6 +248,39 @@ struct KernelRun::Impl {
     if (setns(namespaces[index].fd, CLONE_NEWNET) != 0)
       throw std::runtime_error(std::string("setns into a scenario namespace: ") + std::strerror(errno));
     current = index;
+  }
+
+  // ------------------------------------------------------------ sock_diag
+
+  // Whether an open TCP socket of the run (in any of its namespaces) is
+  // only bound: TCP_CLOSE with a local port. Only such a socket can be an
+  // UNCONN row, so without one `ss` skips the walk of the shared bind hash.
+  bool any_tcp_only_bound() const {
+    auto only_bound = [](int fd) {
+      tcp_info info{};
+      socklen_t len = sizeof info;
+      if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &len) != 0 || info.tcpi_state != 7 /* TCP_CLOSE */)
+        return false;
+      sockaddr_in6 sa{};  // sin_port and sin6_port sit at the same offset
+      socklen_t sa_len = sizeof sa;
+      return getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &sa_len) != 0 || sa.sin6_port != 0;
+    };
+    for (const auto& s : sockets)
+      if (only_bound(s.fd)) return true;
+    return std::any_of(unnamed.begin(), unnamed.end(), only_bound);
+  }
+
+  // Every socket of the current namespace as sock_diag lists it, dumped
+  // once per line: the model asks for queue sizes row by row after the
+  // oracle ran the line, and nothing changes in between.
+  int dump_sockets(const std::vector<oracle::DiagSocket>** out) {
+    if (!line_dump) {
+      std::vector<oracle::DiagSocket> found;
+      if (int e = namespaces[current].diag.dump_all(&found, any_tcp_only_bound())) return e;
+      line_dump = std::move(found);
+    }
+    *out = &*line_dump;
+    return 0;
   }
 
   // ------------------------------------------------------------ waiting
@@ -450,8 +485,9 @@ struct KernelRun::Impl {
   }
 
   Result run(const op::Ss&, const Line&, int) {
-    std::vector<oracle::DiagSocket> found;
-    if (int e = namespaces[current].diag.dump_all(&found)) return Result::err(e);
+    const std::vector<oracle::DiagSocket>* dumped = nullptr;
+    if (int e = dump_sockets(&dumped)) return Result::err(e);
+    std::vector<oracle::DiagSocket> found = *dumped;
     Result r;
     r.kind = Result::Kind::Table;
     std::vector<std::pair<std::string, SsRow>> printed;
@@ -479,8 +515,8 @@ struct KernelRun::Impl {
     std::string value;
     for (const auto& v : o.values) value += (value.empty() ? "" : "\t") + v;
     AsRoot root(uid);
-    namespaces[current].changed = true;
     // /proc/sys/net resolves in the opening thread's namespace (net_ctl_header_lookup)
+    if (!namespaces[current].sysctls.remember(path)) namespaces[current].changed = true;
     int fd = open(path.c_str(), O_WRONLY | O_CLOEXEC);
     if (fd < 0) return errno_result();
     ssize_t n = write(fd, value.data(), value.size());
@@ -669,11 +705,13 @@ KernelRun::~KernelRun() {
   };
   for (const auto& s : run.sockets) close_abortively(s.fd);
   for (int fd : run.unnamed) close_abortively(fd);
-  setns(oracle::base_netns_fd(), CLONE_NEWNET);
   auto& pool = oracle::NamespacePool::for_this_thread();
   for (auto& ns : run.namespaces) {
-    ns.diag = oracle::SockDiag();  // its socket belongs to the namespace
-    pool.release(ns.fd, run.config.reuse_namespaces && !ns.changed && run.uid == 0 && !run.uid_failed);
+    bool reusable = run.config.reuse_namespaces && !ns.changed && run.uid == 0 && !run.uid_failed;
+    if (reusable && !ns.sysctls.empty())  // /proc/sys/net of the namespace the thread is in
+      reusable = setns(ns.fd, CLONE_NEWNET) == 0 && ns.sysctls.restore();
+    setns(oracle::base_netns_fd(), CLONE_NEWNET);
+    pool.release(std::move(ns), reusable);
   }
   oracle::empty_tmp();
   t_sigurg_count.store(0);
@@ -681,6 +719,7 @@ KernelRun::~KernelRun() {
 
 Result KernelRun::execute(const Line& line) {
   Impl& run = *impl_;
+  run.line_dump.reset();
   if (run.uid_failed && touches_sockets(line.op)) return Result::skip();
   int fd = -1;
   if (!line.socket.empty()) {
@@ -723,9 +762,9 @@ std::optional<QueueSizes> KernelRun::queue_sizes(std::string_view socket) {
   // the socket's row in the same sock_diag dump `ss` prints, found by inode
   struct stat st{};
   if (fstat(fd, &st) != 0) return std::nullopt;
-  std::vector<oracle::DiagSocket> found;
-  if (impl_->namespaces[impl_->current].diag.dump_all(&found) != 0) return std::nullopt;
-  for (const auto& s : found)
+  const std::vector<oracle::DiagSocket>* found = nullptr;
+  if (impl_->dump_sockets(&found) != 0) return std::nullopt;
+  for (const auto& s : *found)
     if (s.inode == st.st_ino) return QueueSizes{s.row.recvq, s.row.sendq};
   return std::nullopt;
 }

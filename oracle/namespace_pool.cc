@@ -11,7 +11,9 @@
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <string_view>
 #include <thread>
 
 #include <fmt/format.h>
@@ -22,21 +24,76 @@ namespace sockspec::oracle {
 namespace {
 
 // A namespace costs ~0.5 ms to create and is destroyed asynchronously by the
-// kernel (cleanup_net); keeping a few clean ones saves both.
-constexpr std::size_t kMaxIdle = 8;
+// kernel (cleanup_net); keeping clean ones saves both. 32: the longest
+// scenarios of corpus/ use 22 at once; an idle namespace with a private TCP
+// hash costs little memory.
+constexpr std::size_t kMaxIdle = 32;
 
 std::atomic<std::uint64_t> g_created{0};
 std::atomic<std::uint64_t> g_reused{0};
 std::atomic<std::uint64_t> g_throttle_waits{0};
+std::atomic<std::uint64_t> g_swept{0};
 // Namespace fds open in this process (idle in a pool or in use by a run).
 std::atomic<int> g_held{0};
 // Set when the kernel refused to give a namespace an id: the count would
 // then be wrong, so the census reports "cannot count".
 std::atomic<bool> g_census_broken{false};
 
-void close_namespace(int fd) {
-  close(fd);
+void close_namespace(PooledNamespace& ns) {
+  ns.diag = SockDiag();
+  if (ns.sockstat_fd >= 0) close(ns.sockstat_fd);
+  close(ns.fd);
   g_held.fetch_sub(1, std::memory_order_relaxed);
+}
+
+// The namespace's socket count and TIME-WAIT count, from its
+// /proc/net/sockstat: "sockets: used" is sock_inuse_get(net), every socket
+// made in this namespace until __sk_free (orphans in FIN-WAIT or LAST-ACK
+// and listeners still pinned by a request socket count too); "tw" is the
+// namespace's tcp_death_row count. Two numbers, far cheaper than sock_diag
+// dumps. The file is opened once, when the namespace is made (through
+// /proc/thread-self: /proc/self/net is the main thread's namespace); it
+// stays the namespace's, and a seq_file read from offset 0 is generated
+// afresh, so no setns and no path walk per check.
+bool count_sockets(int sockstat_fd, int* used, int* time_wait) {
+  char buf[512];
+  ssize_t n = pread(sockstat_fd, buf, sizeof buf - 1, 0);
+  if (n <= 0) return false;
+  buf[n] = '\0';
+  return std::sscanf(buf, "sockets: used %d TCP: inuse %*d orphan %*d tw %d", used, time_wait) == 2;
+}
+
+// ---------------------------------------------------------------- TCP hash
+
+// The shared-hash values of the sysctls tcp_set_hashinfo derives from the
+// hash size, read in the base namespace (which has the shared hash);
+// empty: namespaces keep the shared hash.
+std::string g_max_syn_backlog, g_max_tw_buckets;
+
+bool read_sysctl(const char* path, std::string* value) {
+  FILE* f = std::fopen(path, "re");
+  if (f == nullptr) return false;
+  char buf[64];
+  bool read = std::fgets(buf, sizeof buf, f) != nullptr;
+  std::fclose(f);
+  if (read) *value = buf;
+  return read;
+}
+
+bool write_sysctl(const char* path, const std::string& value) {
+  FILE* f = std::fopen(path, "we");
+  if (f == nullptr) return false;
+  bool written = std::fputs(value.c_str(), f) >= 0;
+  return std::fclose(f) == 0 && written;
+}
+
+constexpr const char* kMaxSynBacklog = "/proc/sys/net/ipv4/tcp_max_syn_backlog";
+constexpr const char* kMaxTwBuckets = "/proc/sys/net/ipv4/tcp_max_tw_buckets";
+
+// A fresh namespace with a private hash gets the shared-hash values back.
+bool restore_hash_derived_sysctls() {
+  if (g_max_syn_backlog.empty()) return true;
+  return write_sysctl(kMaxSynBacklog, g_max_syn_backlog) && write_sysctl(kMaxTwBuckets, g_max_tw_buckets);
 }
 
 // ---------------------------------------------------------------- census
@@ -162,8 +219,26 @@ void wait_for_cleanup(BaseNamespaceRtnl& rtnl) {
 
 }  // namespace
 
+bool use_private_tcp_hash() {
+  const char* shared = std::getenv("SOCKSPEC_SHARED_TCP_HASH");
+  if (shared != nullptr && std::string_view(shared) == "1") return false;
+  std::string syn, tw;
+  if (!read_sysctl(kMaxSynBacklog, &syn) || !read_sysctl(kMaxTwBuckets, &tw)) return false;
+  if (!write_sysctl("/proc/sys/net/ipv4/tcp_child_ehash_entries", std::to_string(kPrivateTcpHashEntries)))
+    return false;  // before 6.1 there is no such sysctl: the shared hash it is
+  g_max_syn_backlog = syn;
+  g_max_tw_buckets = tw;
+  return true;
+}
+
+bool private_tcp_hash_in_use() { return !g_max_syn_backlog.empty(); }
+
 NamespaceStats namespace_stats() {
-  return {.created = g_created.load(), .reused = g_reused.load(), .throttle_waits = g_throttle_waits.load()};
+  return {.created = g_created.load(),
+          .reused = g_reused.load(),
+          .held = static_cast<std::uint64_t>(g_held.load()),
+          .throttle_waits = g_throttle_waits.load(),
+          .swept = g_swept.load()};
 }
 
 int namespaces_awaiting_destruction() { return awaiting_destruction(BaseNamespaceRtnl::for_this_thread()); }
@@ -174,76 +249,84 @@ NamespacePool& NamespacePool::for_this_thread() {
 }
 
 NamespacePool::~NamespacePool() {
-  for (int fd : idle_) close_namespace(fd);
+  for (auto& ns : idle_) close_namespace(ns);
 }
 
-int NamespacePool::create_fresh(std::string* error) {
+std::optional<PooledNamespace> NamespacePool::create_fresh(std::string* error) {
   auto& rtnl = BaseNamespaceRtnl::for_this_thread();
   wait_for_cleanup(rtnl);
+  // from the base namespace: tcp_set_hashinfo reads the creator's
+  // tcp_child_ehash_entries (the thread may be in a scenario's namespace)
+  setns(base_netns_fd(), CLONE_NEWNET);
   // unshare(CLONE_NEWNET) moves only the calling thread (a task's nsproxy)
   if (unshare(CLONE_NEWNET) != 0) {
     *error = fmt::format("unshare(CLONE_NEWNET): {}", std::strerror(errno));
-    return -1;
+    return std::nullopt;
   }
-  int fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
+  PooledNamespace ns;
+  ns.fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+  if (ns.fd < 0) {
     *error = fmt::format("opening /proc/thread-self/ns/net: {}", std::strerror(errno));
-    return -1;
+    return std::nullopt;
   }
   g_held.fetch_add(1, std::memory_order_relaxed);
   g_created.fetch_add(1, std::memory_order_relaxed);
+  ns.sockstat_fd = open("/proc/thread-self/net/sockstat", O_RDONLY | O_CLOEXEC);
+  if (int e = ns.sockstat_fd < 0 ? errno : ns.diag.open(); e != 0) {
+    *error = fmt::format("opening the namespace's sockstat and sock_diag socket: {}", std::strerror(e));
+    close_namespace(ns);
+    return std::nullopt;
+  }
   if (int e = bring_loopback_up(); e != 0) {
     *error = fmt::format("bringing lo up: {}", std::strerror(e));
-    close_namespace(fd);
-    return -1;
+    close_namespace(ns);
+    return std::nullopt;
+  }
+  if (!restore_hash_derived_sysctls()) {
+    *error = fmt::format("setting tcp_max_syn_backlog and tcp_max_tw_buckets: {}", std::strerror(errno));
+    close_namespace(ns);
+    return std::nullopt;
   }
   // Untagged, a namespace is simply not counted: the cap is a safeguard,
   // never a reason to refuse a scenario.
-  if (!rtnl.usable() || !rtnl.tag(fd)) g_census_broken.store(true, std::memory_order_relaxed);
-  return fd;
+  if (!rtnl.usable() || !rtnl.tag(ns.fd)) g_census_broken.store(true, std::memory_order_relaxed);
+  return ns;
 }
 
-int NamespacePool::acquire(std::string* error, bool reuse) {
+std::optional<PooledNamespace> NamespacePool::acquire(std::string* error, bool reuse) {
   while (reuse && !idle_.empty()) {
-    int fd = idle_.back();
+    PooledNamespace ns = std::move(idle_.back());
     idle_.pop_back();
-    if (setns(fd, CLONE_NEWNET) == 0) {
+    if (setns(ns.fd, CLONE_NEWNET) == 0) {
       g_reused.fetch_add(1, std::memory_order_relaxed);
-      return fd;
+      return ns;
     }
-    close_namespace(fd);
+    close_namespace(ns);
   }
   return create_fresh(error);
 }
 
-// No socket of any kind in any state. /proc/net/sockstat of the namespace
-// says so in two numbers, far more cheaply than sock_diag dumps (an
-// inet_diag dump walks the whole established hash, which namespaces share:
-// ~70 us each, five of them). "sockets: used" is sock_inuse_get(net): every
-// socket a process made in this namespace until __sk_free, so orphans in
-// FIN-WAIT or LAST-ACK and listeners still pinned by a request socket
-// (inet_reqsk_alloc holds rsk_listener) count too; "tw" is the namespace's
-// tcp_death_row count of TIME-WAIT sockets. /proc/thread-self, because
-// /proc/self/net is the main thread's namespace.
-bool NamespacePool::is_clean(int fd) {
-  if (setns(fd, CLONE_NEWNET) != 0) return false;
-  bool clean = false;
-  if (FILE* f = std::fopen("/proc/thread-self/net/sockstat", "re")) {
-    int used = -1, time_wait = -1;
-    clean = std::fscanf(f, "sockets: used %d TCP: inuse %*d orphan %*d tw %d", &used, &time_wait) == 2 &&
-            used == 0 && time_wait == 0;
-    std::fclose(f);
-  }
-  setns(base_netns_fd(), CLONE_NEWNET);
+// Clean: no socket of any kind in any state but the namespace's own
+// sock_diag socket (opened with the namespace, so it belongs to it). Sockets a scenario left behind after closing them all
+// can only be TCP ones (an AF_UNIX or UDP socket is freed when its last
+// descriptor closes); they are destroyed through sock_diag, and the count
+// is read again.
+bool NamespacePool::make_clean(PooledNamespace& ns) {
+  int used = -1, time_wait = -1, destroyed = 0;
+  if (!count_sockets(ns.sockstat_fd, &used, &time_wait)) return false;
+  if (used == 1 && time_wait == 0) return true;  // 1: the sock_diag socket
+  bool clean = ns.diag.destroy_tcp_sockets(&destroyed) == 0 &&
+               count_sockets(ns.sockstat_fd, &used, &time_wait) && used == 1 && time_wait == 0;
+  if (clean) g_swept.fetch_add(1, std::memory_order_relaxed);
   return clean;
 }
 
-void NamespacePool::release(int fd, bool reusable) {
-  if (reusable && idle_.size() < kMaxIdle && is_clean(fd)) {
-    idle_.push_back(fd);
+void NamespacePool::release(PooledNamespace ns, bool reusable) {
+  if (reusable && idle_.size() < kMaxIdle && make_clean(ns)) {
+    idle_.push_back(std::move(ns));
     return;
   }
-  close_namespace(fd);
+  close_namespace(ns);
 }
 
 }  // namespace sockspec::oracle

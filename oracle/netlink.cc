@@ -140,6 +140,10 @@ Address unnamed_unix() {
   return a;
 }
 
+// The idiag_states bit of TCP sockets that are only bound
+// (TCP_BOUND_INACTIVE, include/net/tcp_states.h, Linux >= 6.6).
+constexpr std::uint32_t kBoundInactive = 1u << 13;
+
 bool is_zero(const __be32* ip) { return ip[0] == 0 && ip[1] == 0 && ip[2] == 0 && ip[3] == 0; }
 
 // Reads the answers of a dump until NLMSG_DONE, calling on_message for each.
@@ -403,9 +407,53 @@ int SockDiag::dump_unix(std::vector<DiagSocket>* out) {
   return 0;
 }
 
-int SockDiag::dump_all(std::vector<DiagSocket>* out) {
+int SockDiag::destroy_tcp_sockets(int* destroyed) {
+  *destroyed = 0;
+  if (int e = open(); e != 0) return e;
+  struct Victim {
+    std::uint8_t family;
+    inet_diag_sockid id;
+  };
+  std::vector<Victim> victims;
   for (int family : {AF_INET, AF_INET6}) {
-    if (int e = dump_inet(family, IPPROTO_TCP, ~0u, "tcp", out); e != 0) return e;
+    Request r(SOCK_DIAG_BY_FAMILY, NLM_F_REQUEST | NLM_F_DUMP);
+    inet_diag_req_v2 req{};
+    req.sdiag_family = static_cast<std::uint8_t>(family);
+    req.sdiag_protocol = IPPROTO_TCP;
+    req.idiag_states = ~kBoundInactive;  // an only-bound socket has a descriptor: none is left
+    r.put(req);
+    std::size_t len = r.finish();
+    if (send(fd_, r.header(), len, 0) < 0) return errno;
+    int e = read_dump(fd_, [&](const nlmsghdr* h) {
+      const auto* m = static_cast<const inet_diag_msg*>(NLMSG_DATA(h));
+      victims.push_back({m->idiag_family, m->id});
+    });
+    if (e != 0) return e;
+  }
+  // The dump's id (addresses, ports, interface, cookie) names the socket
+  // exactly (inet_diag_find_one_icsk, sock_diag_check_cookie).
+  for (const Victim& v : victims) {
+    Request r(SOCK_DESTROY, NLM_F_REQUEST | NLM_F_ACK);
+    inet_diag_req_v2 req{};
+    req.sdiag_family = v.family;
+    req.sdiag_protocol = IPPROTO_TCP;
+    req.idiag_states = ~0u;
+    req.id = v.id;
+    r.put(req);
+    std::size_t len = r.finish();
+    if (send(fd_, r.header(), len, 0) < 0) return errno;
+    int e = read_dump(fd_, [](const nlmsghdr*) {});
+    // ENOENT: gone already (a peer's reset took it with the one before)
+    if (e != 0 && e != ENOENT) return e;
+    if (e == 0) ++*destroyed;
+  }
+  return 0;
+}
+
+int SockDiag::dump_all(std::vector<DiagSocket>* out, bool bound_only) {
+  const std::uint32_t tcp_states = bound_only ? ~0u : ~kBoundInactive;
+  for (int family : {AF_INET, AF_INET6}) {
+    if (int e = dump_inet(family, IPPROTO_TCP, tcp_states, "tcp", out); e != 0) return e;
     if (int e = dump_inet(family, IPPROTO_UDP, ~0u, "udp", out); e != 0) return e;
   }
   return dump_unix(out);

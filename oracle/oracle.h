@@ -37,6 +37,7 @@ struct SandboxInfo {
   bool user_namespace = false;
   std::uint64_t host_netns = 0;     // inode of the namespace we started in
   std::uint64_t sandbox_netns = 0;  // inode of the namespace we are in now
+  bool private_tcp_hash = false;    // scenario namespaces have their own TCP hash (namespace_pool.h)
 };
 
 // Returns nullopt on success (and fills *info), else a message saying why

@@ -26,6 +26,7 @@
 
 #include <fmt/format.h>
 
+#include "oracle/namespace_pool.h"
 #include "oracle/oracle.h"
 
 namespace sockspec {
@@ -157,6 +158,7 @@ std::optional<std::string> enter_sandbox(SandboxInfo* info) {
     errno = e;
     return failure("bringing lo up");
   }
+  me.private_tcp_hash = oracle::use_private_tcp_hash();
   if (auto error = drop_privileges()) return error;
   g_info = me;
   g_in_sandbox.store(true);

@@ -34,6 +34,16 @@ TEST(Cli, ExamplesPassOnTheKernel) {
   EXPECT_NE(r.out.find("12 passed, 0 failed"), std::string::npos) << r.out;
 }
 
+// Scenario namespaces have a private TCP hash unless asked not to
+// (oracle/namespace_pool.h); the whole corpus holds either way.
+TEST(Cli, CorpusHoldsWithTheSharedTcpHashToo) {
+  for (const char* shared : {"0", "1"}) {
+    auto r = run_command(std::string("SOCKSPEC_SHARED_TCP_HASH=") + shared + " " + sockspec("check corpus"));
+    EXPECT_EQ(r.exit_code, 0) << "SOCKSPEC_SHARED_TCP_HASH=" << shared << "\n" << r.out << r.err;
+    EXPECT_EQ(r.out.find("FAIL"), std::string::npos) << r.out;
+  }
+}
+
 TEST(Cli, FailedExpectationExitsOneAndSaysWhatWasExpected) {
   auto r = run_command(sockspec("run tests/data/wrong-expectation.scn"));
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;

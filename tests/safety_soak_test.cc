@@ -43,13 +43,17 @@ struct Usage {
   int awaiting_destruction = 0;  // released namespaces the kernel has not freed yet
 };
 
+// Open descriptors, not counting those of the namespaces the pool keeps
+// idle (it keeps up to a bound, and how many depends on which namespaces
+// the last scenarios could give back).
 int open_fds() {
   int n = 0;
   if (DIR* d = opendir("/proc/self/fd")) {
     while (dirent* e = readdir(d)) n += e->d_name[0] != '.';
     closedir(d);
   }
-  return n - 1;  // not the descriptor opendir holds
+  const auto pooled = static_cast<int>(oracle::namespace_stats().held) * oracle::kFdsPerNamespace;
+  return n - 1 - pooled;  // nor the descriptor opendir holds
 }
 
 long status_field_kb(const std::string& key) {

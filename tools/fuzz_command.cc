@@ -54,7 +54,10 @@ struct FuzzOptions {
   std::vector<std::string> libfuzzer_args;
 };
 
-// What libFuzzer's status lines say (`#N ... corp: C ... exec/s: E`).
+// What libFuzzer's status lines say (`#N ... corp: C ... exec/s: E ...
+// time: Ts`). In fork mode N counts every job's executions, but E is the
+// rate of the job that just ended (FuzzerFork.cpp prints the job's own
+// stat::average_exec_per_sec), so the campaign's rate is N / T.
 struct Progress {
   long execs = 0;
   long exec_per_s = 0;
@@ -62,12 +65,14 @@ struct Progress {
 };
 
 void parse_status(const std::string& line, Progress& p) {
-  static const std::regex runs(R"(^#(\d+))"), corp(R"(corp: (\d+))"), rate(R"(exec/s: (\d+))");
+  static const std::regex runs(R"(^#(\d+))"), corp(R"(corp: (\d+))"), rate(R"(exec/s: (\d+))"),
+      time(R"(time: (\d+)s)");
   std::smatch m;
   if (!std::regex_search(line, m, runs)) return;
   p.execs = std::stol(m[1]);
   if (std::regex_search(line, m, corp)) p.corpus = std::stol(m[1]);
-  if (std::regex_search(line, m, rate)) p.exec_per_s = std::stol(m[1]);
+  if (std::regex_search(line, m, time) && std::stol(m[1]) > 0) p.exec_per_s = p.execs / std::stol(m[1]);
+  else if (std::regex_search(line, m, rate)) p.exec_per_s = std::stol(m[1]);
 }
 
 std::optional<fs::path> find_fuzzer(const FuzzOptions& o) {
