@@ -88,6 +88,7 @@ void run_mix(benchmark::State& state, Mode mode, const DriverConfig& config,
   const auto after = oracle::namespace_stats();
   const double runs = static_cast<double>(state.iterations() * programs.size());
   state.counters["namespaces_created_per_scenario"] = static_cast<double>(after.created - before.created) / runs;
+  state.counters["namespaces_swept_per_scenario"] = static_cast<double>(after.swept - before.swept) / runs;
   state.counters["throttle_waits"] = static_cast<double>(after.throttle_waits - before.throttle_waits);
   state.counters["stopped_scenarios"] = failed;
 }

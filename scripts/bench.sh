@@ -71,7 +71,8 @@ print(f"Machine: {os.cpu_count()} cores, Linux {platform.release()}, "
 print("| measure | value |")
 print("|---|---|")
 print(f"| model alone (CPU time) | {model:,.0f} lines/s |")
-print(f"| kernel alone, pool | {pool:,.1f} scenarios/s ({bench['BM_KernelPool']['namespaces_created_per_scenario']:.2f} namespaces made per scenario) |")
+print(f"| kernel alone, pool | {pool:,.1f} scenarios/s ({bench['BM_KernelPool']['namespaces_created_per_scenario']:.2f} namespaces made, "
+      f"{bench['BM_KernelPool']['namespaces_swept_per_scenario']:.2f} swept per scenario) |")
 print(f"| kernel alone, fresh namespaces | {fresh:,.1f} scenarios/s ({bench['BM_KernelFresh']['namespaces_created_per_scenario']:.2f} made per scenario, {bench['BM_KernelFresh']['throttle_waits']:.0f} throttle waits) |")
 print(f"| kernel alone, reusable mix: pool / fresh | {pool_r:,.1f} / {fresh_r:,.1f} scenarios/s |")
 print(f"| lockstep check, 1 thread | {lockstep:,.1f} scenarios/s |")

@@ -44,6 +44,13 @@ TEST(Cli, CorpusHoldsWithTheSharedTcpHashToo) {
   }
 }
 
+// Everything after `--` goes to libFuzzer, also after --seeds.
+TEST(Cli, FuzzHandsFlagsAfterDoubleDashToLibFuzzer) {
+  auto r = run_command(sockspec("fuzz --fuzzer no/such/fuzzer --seeds corpus/examples -- -entropic=0"));
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("no fuzzer binary (no/such/fuzzer)"), std::string::npos) << r.err;
+}
+
 TEST(Cli, FailedExpectationExitsOneAndSaysWhatWasExpected) {
   auto r = run_command(sockspec("run tests/data/wrong-expectation.scn"));
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
