@@ -236,7 +236,7 @@ struct KernelRun::Impl {
   // refuses (the sandbox then cannot work at all).
   std::size_t create_namespace(const std::string& name) {
     std::string error;
-    auto lent = oracle::NamespacePool::for_this_thread().acquire(&error, config.reuse_namespaces);
+    auto lent = oracle::NamespacePool::shared().acquire(&error, config.reuse_namespaces);
     if (!lent) throw std::runtime_error("the oracle cannot create a network namespace: " + error);
     Namespace& ns = namespaces.emplace_back();
     static_cast<oracle::PooledNamespace&>(ns) = std::move(*lent);
@@ -705,7 +705,7 @@ KernelRun::~KernelRun() {
   };
   for (const auto& s : run.sockets) close_abortively(s.fd);
   for (int fd : run.unnamed) close_abortively(fd);
-  auto& pool = oracle::NamespacePool::for_this_thread();
+  auto& pool = oracle::NamespacePool::shared();
   for (auto& ns : run.namespaces) {
     bool reusable = run.config.reuse_namespaces && !ns.changed && run.uid == 0 && !run.uid_failed;
     if (reusable && !ns.sysctls.empty())  // /proc/sys/net of the namespace the thread is in

@@ -24,10 +24,10 @@ namespace sockspec::oracle {
 namespace {
 
 // A namespace costs ~0.5 ms to create and is destroyed asynchronously by the
-// kernel (cleanup_net); keeping clean ones saves both. 32: the longest
-// scenarios of corpus/ use 22 at once; an idle namespace with a private TCP
-// hash costs little memory.
-constexpr std::size_t kMaxIdle = 32;
+// kernel (cleanup_net); keeping clean ones saves both. 64: the longest
+// scenarios of corpus/ use 22 at once, on each of a few threads; an idle
+// namespace with a private TCP hash costs little memory.
+constexpr std::size_t kMaxIdle = 64;
 
 std::atomic<std::uint64_t> g_created{0};
 std::atomic<std::uint64_t> g_reused{0};
@@ -243,8 +243,8 @@ NamespaceStats namespace_stats() {
 
 int namespaces_awaiting_destruction() { return awaiting_destruction(BaseNamespaceRtnl::for_this_thread()); }
 
-NamespacePool& NamespacePool::for_this_thread() {
-  thread_local NamespacePool pool;
+NamespacePool& NamespacePool::shared() {
+  static NamespacePool pool;
   return pool;
 }
 
@@ -294,9 +294,14 @@ std::optional<PooledNamespace> NamespacePool::create_fresh(std::string* error) {
 }
 
 std::optional<PooledNamespace> NamespacePool::acquire(std::string* error, bool reuse) {
-  while (reuse && !idle_.empty()) {
-    PooledNamespace ns = std::move(idle_.back());
-    idle_.pop_back();
+  while (reuse) {
+    PooledNamespace ns;
+    {
+      std::lock_guard lock(mutex_);
+      if (idle_.empty()) break;
+      ns = std::move(idle_.back());  // the most recently returned first
+      idle_.pop_back();
+    }
     if (setns(ns.fd, CLONE_NEWNET) == 0) {
       g_reused.fetch_add(1, std::memory_order_relaxed);
       return ns;
@@ -322,9 +327,12 @@ bool NamespacePool::make_clean(PooledNamespace& ns) {
 }
 
 void NamespacePool::release(PooledNamespace ns, bool reusable) {
-  if (reusable && idle_.size() < kMaxIdle && make_clean(ns)) {
-    idle_.push_back(std::move(ns));
-    return;
+  if (reusable && make_clean(ns)) {
+    std::lock_guard lock(mutex_);
+    if (idle_.size() < kMaxIdle) {
+      idle_.push_back(std::move(ns));
+      return;
+    }
   }
   close_namespace(ns);
 }

@@ -9,7 +9,9 @@
 // destroys the TCP sockets a scenario left behind (TIME-WAIT, orphans in
 // FIN-WAIT or LAST-ACK, request sockets) and keeps the namespace only when
 // the kernel's own count of the namespace's sockets is then zero. One pool
-// per thread (namespaces are entered per thread), so no locking.
+// per process, shared by every thread (a thread enters a namespace with
+// setns, whichever thread made it), so worker threads started later find
+// the namespaces earlier ones left.
 //
 // The kernel destroys a released namespace asynchronously (cleanup_net, a
 // work item), so a campaign that creates faster than the kernel destroys
@@ -22,6 +24,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -82,10 +85,10 @@ inline constexpr int kFdsPerNamespace = 3;
 
 class NamespacePool {
  public:
-  // The calling thread's pool.
-  static NamespacePool& for_this_thread();
+  // The process's pool.
+  static NamespacePool& shared();
 
-  // A clean namespace the thread is now in, or nullopt and *error.
+  // A clean namespace the calling thread is now in, or nullopt and *error.
   // reuse false: always a fresh one (OracleConfig::reuse_namespaces).
   std::optional<PooledNamespace> acquire(std::string* error, bool reuse = true);
   // The thread must not be in `ns`'s namespace unless it leaves it next.
@@ -98,6 +101,7 @@ class NamespacePool {
   std::optional<PooledNamespace> create_fresh(std::string* error);
   bool make_clean(PooledNamespace& ns);
 
+  std::mutex mutex_;                    // guards idle_
   std::vector<PooledNamespace> idle_;  // clean namespaces awaiting reuse
 };
 

@@ -26,7 +26,7 @@ namespace sockspec {
 struct OracleConfig {
   int settle_ms = 100;    // how long `connect` waits for a handshake
   int delivery_ms = 20;   // how long recv/accept/sockatmark/poll wait for data in flight
-  // Give clean namespaces back to the thread's pool for the next scenario
+  // Give clean namespaces back to the process's pool for the next scenario
   // (oracle/namespace_pool.h). Off: every scenario's namespaces are fresh
   // (benchmarks compare the two; results are the same either way).
   bool reuse_namespaces = true;

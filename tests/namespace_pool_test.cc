@@ -147,13 +147,13 @@ TEST(NamespacePool, PrivateTcpHashKeepsTheSharedHashDefaults) {
   ASSERT_NE(read_sysctl("tcp_ehash_entries").rfind('-', 0), std::string::npos)  // "-N": the shared hash
       << read_sysctl("tcp_ehash_entries");
   std::string error;
-  auto lent = oracle::NamespacePool::for_this_thread().acquire(&error);
+  auto lent = oracle::NamespacePool::shared().acquire(&error);
   ASSERT_TRUE(lent) << error;
   EXPECT_EQ(read_sysctl("tcp_ehash_entries"), std::to_string(oracle::kPrivateTcpHashEntries) + "\n");
   EXPECT_EQ(read_sysctl("tcp_max_syn_backlog"), syn);
   EXPECT_EQ(read_sysctl("tcp_max_tw_buckets"), tw);
   setns(oracle::base_netns_fd(), CLONE_NEWNET);
-  oracle::NamespacePool::for_this_thread().release(std::move(*lent), true);
+  oracle::NamespacePool::shared().release(std::move(*lent), true);
 }
 
 }  // namespace
