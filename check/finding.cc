@@ -76,8 +76,14 @@ void throw_errno(const std::string& what) { throw std::system_error(errno, std::
 }  // namespace
 
 std::string divergence_signature(const Line& line, const LineVerdict& verdict) {
+  // each rule once: an `ss` line cites a row's rule once per row
+  std::vector<std::string_view> cited;
   std::string rules;
-  for (auto rule : verdict.rules) rules += (rules.empty() ? "" : ",") + std::string(rule);
+  for (auto rule : verdict.rules) {
+    if (std::find(cited.begin(), cited.end(), rule) != cited.end()) continue;
+    cited.push_back(rule);
+    rules += (rules.empty() ? "" : ",") + std::string(rule);
+  }
   return fmt::format("{} | {} | {} | {}", operation_kind(line), rules.empty() ? "-" : rules,
                      verdict.kernel && verdict.model ? result_class(*verdict.kernel, *verdict.model) : "-",
                      verdict.kernel && verdict.model ? result_class(*verdict.model, *verdict.kernel) : "-");

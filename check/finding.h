@@ -2,7 +2,8 @@
 //
 // Contract:
 // - A divergence's signature is (operation kind, the rules the model used,
-//   the kernel's result class, the model's result class), e.g.
+//   each once in the order first used, the kernel's result class, the
+//   model's result class), e.g.
 //   `bind | bind.conflict.wildcard_v4 | EADDRINUSE | ok`. A result class is
 //   the result with what varies between runs of the same bug left out: an
 //   errno by name, `ok`, `pending`, integers, events and words as printed,

@@ -306,7 +306,7 @@ Result udp_send(Ctx& ctx, SocketId id, std::string_view bytes, const Address* to
     return ctx.unsupported("a UDP destination that is not an IP address");
   const auto refused = s.family == Family::Inet ? udp4_send_checks(ctx, s, to, flags) : udp6_send_checks(ctx, s, to, flags);
   if (refused) return *refused;
-  const Address dest = to ? *to : *s.peer;
+  const Address dest = inet::wildcard_to_self(ctx, s, to ? *to : *s.peer);
   Result failure;
   const auto to_ns = inet::reach(ctx, s, dest, &failure);  // the route comes before sk_err
   if (!to_ns) return failure;

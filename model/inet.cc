@@ -179,6 +179,24 @@ static Address local_route_source(const Address& dst) {
   return a;
 }
 
+Address wildcard_to_self(Ctx& ctx, const Socket& s, const Address& dst) {
+  const bool ip = dst.kind == AddressKind::Inet4 || dst.kind == AddressKind::Inet6;
+  const bool wildcard = is_any(dst) || (is_v4mapped(dst) && v4_of(dst) == 0);
+  if (!ip || !wildcard) return dst;
+  ctx.rule("connect.address.wildcard_means_self");
+  const bool mapped_source = s.local && is_v4mapped(*s.local);
+  if (carries_v4(dst)) {
+    const bool bound_v4 = s.local && carries_v4(*s.local) && v4_of(*s.local) != 0;
+    const std::uint32_t self = bound_v4 ? v4_of(*s.local) : 0x7f000001u;
+    return dst.kind == AddressKind::Inet4 ? v4(self, dst.port) : v4_mapped(self, dst.port);
+  }
+  if (mapped_source) return v4_mapped(0x7f000001u, dst.port);
+  Address loopback = dst;
+  loopback.ip = {};
+  loopback.ip[15] = 1;
+  return loopback;
+}
+
 bool mapped_source_to_v6(Ctx& ctx, const Socket& s, const Address& dst) {
   if (s.family != Family::Inet6 || !s.local || !is_v4mapped(*s.local) || carries_v4(dst) || is_any(dst)) return false;
   ctx.rule("connect.address.mapped_source_eafnosupport");

@@ -60,6 +60,15 @@ struct Destination {
   int ns;
   Address source;  // port 0
 };
+// A wildcard destination means this host (the BSD'ism): an IPv4 one
+// (0.0.0.0, or ::ffff:0.0.0.0, which takes the IPv4 path) becomes the
+// socket's own bound IPv4 address, or 127.0.0.1 when it has none
+// (__ip_route_output_key: daddr = saddr, else both loopback); IPv6 `::`
+// becomes ::1, or ::ffff:127.0.0.1 when the socket's address is v4-mapped
+// (tcp_v6_connect, __ip6_datagram_connect, udpv6_sendmsg). Other
+// destinations are returned as they are; the port is kept.
+Address wildcard_to_self(Ctx& ctx, const Socket& s, const Address& dst);
+
 // Cites the deciding rule. nullopt when there is no way: *failure then holds
 // ENETUNREACH (no route) or the unsupported marker (an unmodelled route).
 std::optional<Destination> reach(Ctx& ctx, const Socket& s, const Address& dst, Result* failure);

@@ -175,8 +175,8 @@ std::optional<Destination> connect_destination(Ctx& ctx, const Socket& s, const 
     *failure = Result::err(ENETUNREACH);
     return std::nullopt;
   }
-  if (is_any(dst) || !dst.scope.empty()) {
-    *failure = ctx.unsupported("connect to a wildcard or scoped address");
+  if (!dst.scope.empty()) {
+    *failure = ctx.unsupported("connect to a scoped address");
     return std::nullopt;
   }
   auto to = reach(ctx, s, dst, failure);
@@ -196,7 +196,7 @@ Result connected(Socket& s, bool nowait) {
   return Result::ok();
 }
 
-Result connect_tcp(Ctx& ctx, SocketId id, const Address& dst, bool nowait) {
+Result connect_tcp(Ctx& ctx, SocketId id, const Address& dst_written, bool nowait) {
   Socket& s = ctx.world.sock(id);
   // __inet_stream_connect: the socket's state first
   if (s.disconnecting) {
@@ -230,6 +230,7 @@ Result connect_tcp(Ctx& ctx, SocketId id, const Address& dst, bool nowait) {
     return Result::err(EISCONN);
   }
   // tcp_v4_connect / tcp_v6_connect: the address
+  const Address dst = wildcard_to_self(ctx, s, dst_written);
   Result failure;
   const auto to = connect_destination(ctx, s, dst, &failure);
   if (!to) return failure;
@@ -319,6 +320,7 @@ Result connect_udp(Ctx& ctx, SocketId id, const Address& dst_written) {
     ctx.rule("connect.udp.inet_address_on_inet6");
     dst = v4_mapped(v4_of(dst), dst.port);
   }
+  dst = wildcard_to_self(ctx, s, dst);
   Result failure;
   const auto to = connect_destination(ctx, s, dst, &failure);
   if (!to) return failure;

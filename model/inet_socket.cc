@@ -167,15 +167,21 @@ Result handle(Ctx& ctx, const op::SetSockOpt& o) {
       return Result::ok();
     }
     case SockOpt::SoBindtodevice: {
-      if (o.value.kind == OptValue::Kind::Off) { s.opt.bindtodevice.clear(); ctx.rule("socket.option.set"); return Result::ok(); }
-      if (o.value.kind != OptValue::Kind::Name) return Result::err(EINVAL);
+      const bool off = o.value.kind == OptValue::Kind::Off;
+      if (!off && o.value.kind != OptValue::Kind::Name) return Result::err(EINVAL);
       const auto& ifs = ctx.world.ns().interfaces;
-      if (std::none_of(ifs.begin(), ifs.end(), [&](const Interface& i) { return i.name == o.value.name; })) {
+      if (!off && std::none_of(ifs.begin(), ifs.end(), [&](const Interface& i) { return i.name == o.value.name; })) {
         ctx.rule("socket.option.unknown_device");
         return Result::err(ENODEV);
       }
+      // sock_bindtoindex_locked: a socket already bound to a device changes
+      // (or drops) it only with CAP_NET_RAW, which a non-zero euid lacks
+      if (!s.opt.bindtodevice.empty() && ctx.world.uid != 0) {
+        ctx.rule("socket.option.device_change_needs_net_raw");
+        return Result::err(EPERM);
+      }
       ctx.rule("socket.option.set");
-      s.opt.bindtodevice = o.value.name;
+      s.opt.bindtodevice = off ? std::string() : o.value.name;
       return Result::ok();
     }
     default: break;

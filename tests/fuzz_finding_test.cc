@@ -91,6 +91,18 @@ TEST(FindingSignature, TablesByTheRowsOnlyOneSideHas) {
             divergence_signature(p.lines[0], v));
 }
 
+// An `ss` line cites a row's rule once per row: the number of rows is not
+// part of the finding.
+TEST(FindingSignature, NamesEachRuleOnce) {
+  Program p = parse_scenario("ss\n");
+  auto v = diverged(p.lines[0], Result::err(EINVAL), Result::ok(), "socket.ss.table");
+  for (int row = 0; row < 3; ++row) {
+    v.rules.add("data.udp.recvq_memory");
+    v.rules.add("socket.ss.table");
+  }
+  EXPECT_EQ(divergence_signature(p.lines[0], v), "ss | socket.ss.table,data.udp.recvq_memory | EINVAL | ok");
+}
+
 TEST(FindingSignature, FindDivergenceFiltersBySignature) {
   Program p = parse_scenario("s = socket inet stream\nbind s 127.0.0.1:80\nlisten s 1\n");
   ScenarioVerdict v;

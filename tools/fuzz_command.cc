@@ -4,8 +4,9 @@
 // mode on every core, from a working corpus seeded with the scenarios of
 // corpus/, prints a progress line while it runs (executions per second,
 // corpus size, spec rules covered, findings), then merges the inputs that
-// found new coverage into the persistent corpus (-merge=1) and prints a
-// summary. The fuzzer writes findings itself (check/finding.h).
+// found new coverage into the persistent corpus (-merge=1), has the fuzzer
+// minimize and record the divergences its processes set aside
+// (WORKDIR/pending; check/finding.h), and prints a summary.
 #include <algorithm>
 #include <fcntl.h>
 #include <poll.h>
@@ -176,6 +177,45 @@ std::vector<fs::path> leftover_corpora(const fs::path& work, const fs::path& cur
   return dirs;
 }
 
+// Runs the fuzzer in minimizing mode on `jobs` processes, each on its share
+// of the pending divergences (differential_fuzzer.cc), and forwards what
+// they say about findings.
+void minimize_pending(const fs::path& fuzzer, const fs::path& pending, int jobs,
+                      const std::vector<std::string>& campaign_env, std::ofstream& log) {
+  const std::size_t waiting = count_files(pending);
+  if (waiting == 0) return;
+  jobs = static_cast<int>(std::min<std::size_t>(waiting, static_cast<std::size_t>(std::max(1, jobs))));
+  fmt::print(stderr, "fuzz: minimizing {} new divergence{} on {} process{}\n", waiting, waiting == 1 ? "" : "s",
+             jobs, jobs == 1 ? "" : "es");
+  std::vector<std::pair<pid_t, fs::path>> running;
+  for (int i = 0; i < jobs; ++i) {
+    fs::path output = pending.parent_path() / fmt::format("minimize.{}.{}.log", ::getpid(), i);
+    auto env = environment_with(campaign_env);
+    env.push_back("SOCKSPEC_FUZZ_MINIMIZE=" + pending.string());
+    env.push_back(fmt::format("SOCKSPEC_FUZZ_SHARD={}/{}", i, jobs));
+    std::vector<char*> argv{const_cast<char*>(fuzzer.c_str()), nullptr}, envp;
+    for (auto& e : env) envp.push_back(e.data());
+    envp.push_back(nullptr);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 1, output.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_adddup2(&actions, 1, 2);
+    pid_t pid = 0;
+    if (posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), envp.data()) == 0) running.emplace_back(pid, output);
+    posix_spawn_file_actions_destroy(&actions);
+  }
+  for (auto& [pid, output] : running) {
+    int status = 0;
+    waitpid(pid, &status, 0);
+    std::ifstream in(output);
+    for (std::string line; std::getline(in, line);) {
+      log << line << '\n';
+      if (line.find("sockspec-fuzz:") != std::string::npos) fmt::print(stderr, "{}\n", line);
+    }
+    fs::remove(output);
+  }
+}
+
 void run_campaign(const FuzzOptions& o) {
   auto fuzzer = find_fuzzer(o);
   if (!fuzzer) {
@@ -191,6 +231,7 @@ void run_campaign(const FuzzOptions& o) {
   fs::path work = fs::absolute(o.workdir);
   fs::path corpus = o.corpus.empty() ? work / "corpus" : fs::absolute(o.corpus);
   fs::path findings = o.findings.empty() ? work / "findings" : fs::absolute(o.findings);
+  fs::path pending = work / "pending";  // divergences awaiting minimization (kept if we are killed)
   fs::path campaign = work / fmt::format("campaign.{}", getpid());
   fs::path working = campaign / "corpus", stats = campaign / "stats", tmp = campaign / "tmp";
   for (const auto& d : {corpus, findings, working, stats, tmp, work / "artifacts"}) fs::create_directories(d);
@@ -227,9 +268,12 @@ void run_campaign(const FuzzOptions& o) {
   // resume from it, and merge it below with this campaign's.
   std::vector<fs::path> leftovers = leftover_corpora(work, campaign);
   for (const auto& dir : leftovers) args.push_back(dir.string());
-  auto env = environment_with({"SOCKSPEC_FUZZ_CAMPAIGN_PID=" + std::to_string(::getpid()),
-                                "SOCKSPEC_FUZZ_FINDINGS=" + findings.string(), "SOCKSPEC_FUZZ_STATS=" + stats.string(),
-                               "TMPDIR=" + tmp.string()});
+  std::vector<std::string> campaign_env = {"SOCKSPEC_FUZZ_CAMPAIGN_PID=" + std::to_string(::getpid()),
+                                           "SOCKSPEC_FUZZ_FINDINGS=" + findings.string(),
+                                           "SOCKSPEC_FUZZ_STATS=" + stats.string(), "TMPDIR=" + tmp.string()};
+  auto env = environment_with(campaign_env);
+  // the fuzzing processes only fuzz; what they set aside is minimized below
+  if (!abort_on_finding) env.push_back("SOCKSPEC_FUZZ_PENDING=" + pending.string());
 
   std::ofstream log(work / "last-campaign.log");
   Progress progress;
@@ -239,7 +283,8 @@ void run_campaign(const FuzzOptions& o) {
     double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
     return fmt::format("fuzz: {:5.0f}s  {} execs  {} exec/s  corpus {}  rules {}/{}  findings {}", elapsed,
                        progress.execs, progress.exec_per_s, progress.corpus, covered_rules(stats).size(),
-                       rules_total, scenario_files(findings, ".scn").size() - findings_before.size());
+                       rules_total,
+                       scenario_files(findings, ".scn").size() - findings_before.size() + count_files(pending));
   };
   bool tty = isatty(2);
   int status = run_fuzzer(
@@ -262,6 +307,7 @@ void run_campaign(const FuzzOptions& o) {
   int merge_status = run_fuzzer(merge, env, log, [](const std::string&) {}, [] {});
   if (merge_status == 0)
     for (const auto& dir : leftovers) fs::remove_all(dir.parent_path());
+  minimize_pending(*fuzzer, pending, o.jobs, campaign_env, log);
   std::set<std::string> rules = covered_rules(stats);
   std::set<fs::path> findings_after = scenario_files(findings, ".scn");
   std::vector<std::string> new_findings;

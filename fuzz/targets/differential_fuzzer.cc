@@ -5,8 +5,16 @@
 // campaign then goes on, unless SOCKSPEC_FUZZ_ABORT=1 asks for a crash so
 // libFuzzer's own crash handling takes over.
 //
+// In a `sockspec fuzz` campaign the fuzzing processes only fuzz: a confirmed
+// divergence is written, as found, to a pending directory, and the campaign
+// runs this binary again afterwards in minimizing mode, which minimizes and
+// records every pending divergence and exits (docs/fuzzing.md).
+//
 // Environment (set by `sockspec fuzz`; docs/fuzzing.md):
 //   SOCKSPEC_FUZZ_FINDINGS  findings directory (default: fuzz-findings in the start directory)
+//   SOCKSPEC_FUZZ_PENDING   write confirmed divergences here, unminimized (default: minimize at once)
+//   SOCKSPEC_FUZZ_MINIMIZE  minimizing mode: this pending directory's divergences, then exit;
+//                           SOCKSPEC_FUZZ_SHARD=i/n takes every n-th file from the i-th
 //   SOCKSPEC_FUZZ_STATS     a directory for this process's covered rules (rules.<pid>), optional
 //   SOCKSPEC_FUZZ_ABORT=1   abort on a new finding
 //   SOCKSPEC_FUZZ_SETTLE_MS / SOCKSPEC_FUZZ_DELIVERY_MS  the oracle's waits (default 20 / 5)
@@ -28,6 +36,8 @@
 #include "check/minimize.h"
 #include "fuzz/input.h"
 #include "oracle/oracle.h"
+#include "scenario/parser.h"
+#include "scenario/printer.h"
 
 namespace {
 
@@ -38,7 +48,8 @@ using Clock = std::chrono::steady_clock;
 struct Campaign {
   DriverConfig driver;
   fs::path findings;
-  fs::path stats;  // empty: no stats file
+  fs::path pending;  // empty: minimize each divergence at once
+  fs::path stats;    // empty: no stats file
   bool abort_on_finding = false;
   std::set<std::string> signatures;    // seen by this process
   std::set<std::string> rules;         // covered by this process
@@ -96,6 +107,50 @@ void report(Campaign& c, const Program& program, const Divergence& first) {
   if (c.abort_on_finding) std::abort();
 }
 
+// A new divergence in a campaign: confirmed, then left for minimizing mode.
+void set_aside(Campaign& c, const Program& program, const Divergence& first) {
+  if (!shows(program, c.driver, first.signature)) {
+    fmt::print(stderr, "sockspec-fuzz: not reproducible on a second run, ignored: {}\n", first.signature);
+    return;
+  }
+  fs::create_directories(c.pending);
+  write_file_atomically(c.pending / (finding_id(first.signature) + ".scn"), print_program(program));
+}
+
+bool known(const Campaign& c, const std::string& signature) {
+  const std::string file = finding_id(signature) + ".scn";
+  return fs::exists(c.findings / file) || (!c.pending.empty() && fs::exists(c.pending / file));
+}
+
+// Minimizing mode: every pending divergence of this process's share is
+// minimized and recorded (or dropped when it no longer shows), and its
+// pending file removed. Returns the exit status.
+int minimize_pending(Campaign& c, const fs::path& pending, const std::string& shard) {
+  unsigned index = 0, shares = 1;
+  if (!shard.empty() && (std::sscanf(shard.c_str(), "%u/%u", &index, &shares) != 2 || shares == 0)) {
+    fmt::print(stderr, "sockspec-fuzz: SOCKSPEC_FUZZ_SHARD must be i/n, not {}\n", shard);
+    return 2;
+  }
+  std::set<fs::path> files;
+  for (const auto& e : fs::directory_iterator(pending))
+    if (e.path().extension() == ".scn") files.insert(e.path());
+  unsigned k = 0;
+  for (const fs::path& file : files) {
+    if (k++ % shares != index) continue;
+    try {
+      Program program = parse_scenario_file(file.string());
+      ScenarioVerdict verdict = run_scenario(program, Mode::Lockstep, c.driver);
+      auto divergence = find_divergence(program, verdict);
+      if (!divergence) fmt::print(stderr, "sockspec-fuzz: no longer diverges, dropped: {}\n", file.string());
+      else if (!fs::exists(c.findings / (finding_id(divergence->signature) + ".scn"))) report(c, program, *divergence);
+    } catch (const std::exception& e) {
+      fmt::print(stderr, "sockspec-fuzz: {}: {}\n", file.string(), e.what());
+    }
+    fs::remove(file);
+  }
+  return 0;
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
@@ -120,6 +175,11 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
   // scenario, keep the start directory.
   fs::current_path(start);
   g_campaign = &campaign;
+  if (std::getenv("SOCKSPEC_FUZZ_PENDING")) campaign.pending = env_path("SOCKSPEC_FUZZ_PENDING", {});
+  if (std::getenv("SOCKSPEC_FUZZ_MINIMIZE")) {
+    const char* shard = std::getenv("SOCKSPEC_FUZZ_SHARD");
+    std::exit(minimize_pending(campaign, env_path("SOCKSPEC_FUZZ_MINIMIZE", {}), shard ? shard : ""));
+  }
   return 0;
 }
 
@@ -150,7 +210,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // Each signature is minimized once: not again in this process, nor when
   // another process (a -fork job, an earlier campaign) recorded it already.
   if (!divergence || !c.signatures.insert(divergence->signature).second) return 0;
-  if (fs::exists(c.findings / (finding_id(divergence->signature) + ".scn"))) return 0;
-  report(c, *program, *divergence);
+  if (known(c, divergence->signature)) return 0;
+  if (c.pending.empty()) report(c, *program, *divergence);
+  else set_aside(c, *program, *divergence);
   return 0;
 }
