@@ -31,6 +31,11 @@ class KernelView {
   // figures `ss` prints), for accounting the spec only constrains, such as
   // a UDP socket's skb memory (truesize); nullopt when unknown.
   virtual std::optional<QueueSizes> queue_sizes(std::string_view socket) = 0;
+  // The same for a socket no scenario name reaches any more (its name was
+  // given to a later socket): the one inet socket of the current namespace
+  // whose row has `row`'s protocol, local and peer address; nullopt when
+  // there is none or more than one.
+  virtual std::optional<QueueSizes> queue_sizes_of_row(const SsRow& row) = 0;
 };
 
 }  // namespace sockspec

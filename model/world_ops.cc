@@ -69,14 +69,19 @@ const char* state_name(SockState st) {
 // the kernel's allocator, not on the payload. The spec constrains only its
 // sign: > 0 exactly when a datagram is queued. With a kernel the model adopts
 // its figure when that holds; alone it reports the payload bytes queued.
-std::uint32_t udp_recvq(Ctx& ctx, SocketId id) {
+// The kernel's queue figures for socket `id`, whose row so far is `row`:
+// by its scenario name, or by its row when no name reaches it any more.
+std::optional<QueueSizes> kernel_queues(Ctx& ctx, SocketId id, const SsRow& row) {
+  if (!ctx.kernel) return std::nullopt;
+  const auto name = name_of(ctx.world, id);
+  return name.empty() ? ctx.kernel->queue_sizes_of_row(row) : ctx.kernel->queue_sizes(name);
+}
+
+std::uint32_t udp_recvq(Ctx& ctx, SocketId id, const SsRow& row) {
   ctx.rule("data.udp.recvq_memory");
   const std::uint32_t payload = data_recvq(ctx.world, id);
   const bool queued = !ctx.world.sock(id).data.datagrams.empty();
-  if (!ctx.kernel) return payload;
-  const auto name = name_of(ctx.world, id);
-  if (name.empty()) return payload;
-  const auto kernel = ctx.kernel->queue_sizes(name);
+  const auto kernel = kernel_queues(ctx, id, row);
   if (kernel && (kernel->recvq > 0) == queued) return kernel->recvq;
   return payload;
 }
@@ -84,11 +89,8 @@ std::uint32_t udp_recvq(Ctx& ctx, SocketId id) {
 // The Send-Q the kernel reports for a socket whose figure the model does
 // not track (connect.tcp.disconnect_resets: a disconnected connection's
 // write_seq ran ahead by its peer's max_window); 0 alone.
-std::uint32_t adopted_sendq(Ctx& ctx, SocketId id) {
-  if (!ctx.kernel) return 0;
-  const auto name = name_of(ctx.world, id);
-  if (name.empty()) return 0;
-  const auto kernel = ctx.kernel->queue_sizes(name);
+std::uint32_t adopted_sendq(Ctx& ctx, SocketId id, const SsRow& row) {
+  const auto kernel = kernel_queues(ctx, id, row);
   return kernel ? kernel->sendq : 0;
 }
 
@@ -107,7 +109,7 @@ std::optional<SsRow> inet_row(Ctx& ctx, SocketId id) {
     // does: UDP-Lite sockets have no row (socket.ss.table)
     if (!s.open || !s.port_bound || s.protocol == IPPROTO_UDPLITE) return std::nullopt;
     row.peer = s.peer;
-    row.recvq = udp_recvq(ctx, id);
+    row.recvq = udp_recvq(ctx, id, row);
     row.sendq = data_sendq(w, id);
     return row;
   }
@@ -122,7 +124,7 @@ std::optional<SsRow> inet_row(Ctx& ctx, SocketId id) {
     if (!s.port_bound) return std::nullopt;
     if (s.stale_peer || s.stale_sendq != 0u) ctx.rule("connect.tcp.disconnect_resets");  // what it left behind
     row.peer = s.stale_peer;
-    row.sendq = s.stale_sendq ? *s.stale_sendq : adopted_sendq(ctx, id);
+    row.sendq = s.stale_sendq ? *s.stale_sendq : adopted_sendq(ctx, id, row);
     return row;
   }
   const bool orphan_kept = s.state == SockState::FinWait1 || s.state == SockState::FinWait2 ||

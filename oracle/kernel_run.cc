@@ -769,4 +769,16 @@ std::optional<QueueSizes> KernelRun::queue_sizes(std::string_view socket) {
   return std::nullopt;
 }
 
+std::optional<QueueSizes> KernelRun::queue_sizes_of_row(const SsRow& row) {
+  const std::vector<oracle::DiagSocket>* found = nullptr;
+  if (impl_->dump_sockets(&found) != 0) return std::nullopt;
+  std::optional<QueueSizes> sizes;
+  for (const auto& s : *found) {
+    if (s.row.proto != row.proto || s.row.local != row.local || s.row.peer != row.peer) continue;
+    if (sizes) return std::nullopt;  // two sockets with one row: which is meant is unknown
+    sizes = QueueSizes{s.row.recvq, s.row.sendq};
+  }
+  return sizes;
+}
+
 }  // namespace sockspec

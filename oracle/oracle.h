@@ -58,6 +58,7 @@ class KernelRun final : public KernelView {
   std::optional<Address> local_address(std::string_view socket) override;
   std::optional<std::uint32_t> accept_queue(std::string_view socket) override;
   std::optional<QueueSizes> queue_sizes(std::string_view socket) override;
+  std::optional<QueueSizes> queue_sizes_of_row(const SsRow& row) override;
 
  private:
   struct Impl;

@@ -99,6 +99,7 @@ class FixedQueues final : public KernelView {
   std::optional<Address> local_address(std::string_view) override { return std::nullopt; }
   std::optional<std::uint32_t> accept_queue(std::string_view) override { return std::nullopt; }
   std::optional<QueueSizes> queue_sizes(std::string_view) override { return QueueSizes{recvq_, 0}; }
+  std::optional<QueueSizes> queue_sizes_of_row(const SsRow&) override { return QueueSizes{recvq_, 0}; }
 
  private:
   std::uint32_t recvq_;

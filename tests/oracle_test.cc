@@ -214,6 +214,31 @@ TEST(KernelView, QueueSizesAreTheSsFigures) {
   EXPECT_EQ(run.queue_sizes("nosuch"), std::nullopt);
 }
 
+// queue_sizes_of_row finds a socket by its row when no name reaches it,
+// and refuses to guess between two sockets with the same row.
+TEST(KernelView, QueueSizesOfARowAreTheOneSocketsFigures) {
+  KernelRun run{OracleConfig{}};
+  auto program = parse_scenario(
+      "r = socket inet dgram\nbind r 127.0.0.1:5000\nw = socket inet dgram\n"
+      "sendto w \"abc\" 127.0.0.1:5000\nr = socket inet dgram\n"
+      "a = socket inet dgram\nsetsockopt a SO_REUSEADDR 1\nbind a 127.0.0.1:5001\n"
+      "b = socket inet dgram\nsetsockopt b SO_REUSEADDR 1\nbind b 127.0.0.1:5001\n");
+  for (const Line& line : program.lines) run.execute(line);
+  auto loopback = [](std::uint16_t port) {
+    Address a;
+    a.kind = AddressKind::Inet4;
+    a.ip = {127, 0, 0, 1};
+    a.port = port;
+    return a;
+  };
+  const Address at5000 = loopback(5000), at5001 = loopback(5001);
+  auto sizes = run.queue_sizes_of_row(SsRow{"udp", "UNCONN", at5000, std::nullopt, 0, 0});
+  ASSERT_TRUE(sizes.has_value());
+  EXPECT_GT(sizes->recvq, 3u);  // the unnamed socket's datagram, as skb memory
+  EXPECT_EQ(run.queue_sizes_of_row(SsRow{"udp", "UNCONN", at5001, std::nullopt, 0, 0}), std::nullopt);
+  EXPECT_EQ(run.queue_sizes_of_row(SsRow{"tcp", "UNCONN", at5000, std::nullopt, 0, 0}), std::nullopt);
+}
+
 // ------------------------------------------------------------ determinism
 
 // connects that complete, one that stays pending (a full accept queue),
