@@ -59,6 +59,8 @@ void tcp_receive_reset(Ctx& ctx, SocketId id) {
   s.state = SockState::Close;
   s.data.reset = true;
   s.data.rcv_shutdown = s.data.snd_shutdown = true;  // tcp_done: SHUTDOWN_MASK
+  // tcp_set_state(TCP_CLOSE): inet_put_port unless SOCK_BINDPORT_LOCK
+  if (!s.port_locked) inet::release_port(s);
 }
 
 Result tcp_send(Ctx& ctx, SocketId id, std::string_view bytes, MsgFlags flags) {

@@ -138,6 +138,7 @@ SocketId make_child(Ctx& ctx, SocketId listener_id, const Address& dst, const Ad
   child.listener = listener_id;
   child.data = StreamData{};
   child.so_error = 0;
+  child.port_locked = false;  // sk_clone_lock clears SOCK_BINDPORT_LOCK: a reset frees the port
   child.shut_rd = child.shut_wr = false;
   child.owned = false;
   ctx.world.sockets.push_back(std::move(child));

@@ -211,7 +211,6 @@ constexpr KnownDivergence kKnownDivergences[] = {
 //    or listen the pairwise relation refuses.
 //  - An inet6 socket bound to [::] and then connected keeps 0.0.0.0 as its
 //    IPv4 receive address: a later bind of its port may be EADDRINUSE.
-//  - connect unspec on a listener resets its queued connections' clients.
 //  - connect unspec on a socket bound by bind(port 0) keeps the port.
 //  - A UDP connect to port 0 dissolves the association: the socket then
 //    receives what it sends to itself.
@@ -220,7 +219,7 @@ constexpr KnownDivergence kKnownDivergences[] = {
 constexpr std::string_view kReuseportBucket = "reuseport-bucket-admits-after-v6only";
 constexpr std::string_view kUdp6ConnectedWildcard = "udp6-connect-keeps-v4-wildcard, tcp6-connect-keeps-v4-wildcard";
 constexpr std::string_view kPortZeroDisconnects = "udp-connect-port-zero-then-receive-own";
-constexpr std::string_view kUnspecKeepsPort = "ss-after-unspec-keeps-bound-port, ss-listener-unspec-resets-client";
+constexpr std::string_view kUnspecKeepsPort = "ss-after-unspec-keeps-bound-port";
 constexpr std::string_view kMappedRefused =
     "tcp6-mapped-refused-then-v6-pending, tcp6-mapped-refused-then-v6-poll, tcp6-mapped-refused-then-v6-recv, "
     "tcp6-mapped-refused-then-v6-ss";
