@@ -31,7 +31,7 @@ std::optional<std::uint16_t> ephemeral(Ctx& ctx, SocketId id, const Address& loc
 // local (unless IP_FREEBIND or ip_nonlocal_bind); multicast and broadcast
 // addresses are bindable.
 bool v4_bindable(Ctx& ctx, const Socket& s, std::uint32_t ip) {
-  const Namespace& ns = ctx.world.ns();
+  const Namespace& ns = ctx.world.ns_of(s);  // inet_addr_valid_or_nonlocal(sock_net(sk), ...)
   if (ip == 0 || is_local(ns, v4(ip, 0))) return true;
   if (is_v4_multicast_or_broadcast(ip)) { ctx.rule("bind.address.multicast_broadcast"); return true; }
   if (s.opt.freebind || ns.sysctl.ip_nonlocal_bind) { ctx.rule("bind.address.nonlocal_allowed"); return true; }
@@ -42,7 +42,8 @@ Result bind_inet(Ctx& ctx, SocketId id, const Address& a);
 
 Result bind_inet(Ctx& ctx, SocketId id, const Address& a) {
   Socket& s = ctx.world.sock(id);
-  const bool privileged_port = a.port != 0 && a.port < ctx.world.ns().sysctl.unprivileged_port_start && ctx.world.uid != 0;
+  const bool privileged_port =
+      a.port != 0 && a.port < ctx.world.ns_of(s).sysctl.unprivileged_port_start && ctx.world.uid != 0;
   // inet_bind checks sk_state != TCP_CLOSE || inet_num: a TCP socket that
   // tcp_set_state(TCP_CLOSE) unhashed from an automatic port binds again
   const bool already = s.port_bound || (s.state != SockState::Unconn && s.state != SockState::Close);
@@ -72,8 +73,8 @@ Result bind_inet(Ctx& ctx, SocketId id, const Address& a) {
     if (is_v4mapped(a)) {
       if (s.opt.v6only) { ctx.rule("bind.address.mapped_on_v6only_einval"); return Result::err(EINVAL); }
       if (!v4_bindable(ctx, s, v4_of(a))) { ctx.rule("bind.address.not_local"); return Result::err(EADDRNOTAVAIL); }
-    } else if (!is_any(a) && a.ip[0] != 0xff && !is_local(ctx.world.ns(), a)) {
-      if (!s.opt.freebind && !ctx.world.ns().sysctl.ip6_nonlocal_bind) {
+    } else if (!is_any(a) && a.ip[0] != 0xff && !is_local(ctx.world.ns_of(s), a)) {
+      if (!s.opt.freebind && !ctx.world.ns_of(s).sysctl.ip6_nonlocal_bind) {
         ctx.rule("bind.address.not_local");
         return Result::err(EADDRNOTAVAIL);
       }
@@ -145,7 +146,7 @@ Result handle(Ctx& ctx, const op::Listen& o) {
     return Result::err(EINVAL);
   }
   // __sys_listen: an unsigned comparison, so a negative backlog is somaxconn too
-  const int somaxconn = ctx.world.ns().sysctl.somaxconn;
+  const int somaxconn = ctx.world.ns_of(s).sysctl.somaxconn;  // sock_net(sk)->core.sysctl_somaxconn
   const int backlog = static_cast<std::uint64_t>(static_cast<std::uint32_t>(o.backlog)) > static_cast<std::uint32_t>(somaxconn)
                           ? somaxconn
                           : static_cast<int>(o.backlog);

@@ -169,7 +169,7 @@ Result handle(Ctx& ctx, const op::SetSockOpt& o) {
     case SockOpt::SoBindtodevice: {
       const bool off = o.value.kind == OptValue::Kind::Off;
       if (!off && o.value.kind != OptValue::Kind::Name) return Result::err(EINVAL);
-      const auto& ifs = ctx.world.ns().interfaces;
+      const auto& ifs = ctx.world.ns_of(s).interfaces;  // dev_get_by_name_rcu(sock_net(sk), ...)
       if (!off && std::none_of(ifs.begin(), ifs.end(), [&](const Interface& i) { return i.name == o.value.name; })) {
         ctx.rule("socket.option.unknown_device");
         return Result::err(ENODEV);

@@ -142,6 +142,9 @@ struct World {
   std::int64_t sigurg_pending = 0;       // SIGURG received since the last `sigurg`
 
   Namespace& ns() { return namespaces[static_cast<std::size_t>(current_ns)]; }
+  // The namespace a socket was created in, whatever the current one: the
+  // kernel's sock_net(sk), which every call on the socket consults.
+  const Namespace& ns_of(const Socket& s) const { return namespaces[static_cast<std::size_t>(s.ns)]; }
   Socket& sock(SocketId id) { return sockets[static_cast<std::size_t>(id)]; }
   const Socket& sock(SocketId id) const { return sockets[static_cast<std::size_t>(id)]; }
 };
