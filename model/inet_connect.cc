@@ -188,6 +188,16 @@ std::optional<Destination> connect_destination(Ctx& ctx, const Socket& s, const 
   return to;
 }
 
+// A TCP connect that failed after recording its destination (inet_daddr in
+// tcp_v4_connect before the port is chosen, sk_v6_daddr in tcp_v6_connect
+// before the route) resets only the port (`failure: inet_dport = 0`): ss
+// shows the destination as ADDR:0 until a bind or connect replaces it.
+void keep_failed_destination(Ctx& ctx, Socket& s, const Address& dst) {
+  ctx.rule("connect.tcp.failed_keeps_destination");
+  s.stale_peer = dst;
+  s.stale_peer->port = 0;
+}
+
 // A handshake that completed at once: a blocking connect returns success
 // (SS_CONNECTED); a non-blocking one says EINPROGRESS and leaves struct
 // socket SS_CONNECTING until the next connect (__inet_stream_connect).
@@ -234,7 +244,14 @@ Result connect_tcp(Ctx& ctx, SocketId id, const Address& dst_written, bool nowai
   const Address dst = wildcard_to_self(ctx, s, dst_written);
   Result failure;
   const auto to = connect_destination(ctx, s, dst, &failure);
-  if (!to) return failure;
+  if (!to) {
+    // tcp_v6_connect sets sk_v6_daddr before it routes (after the family
+    // and multicast checks); the route's failure leaves it there
+    const bool recorded = s.family == Family::Inet6 && dst.kind == AddressKind::Inet6 && sockaddr_len(dst) >= 24 &&
+                          dst.ip[0] != 0xff && failure.kind == Result::Kind::Errno;
+    if (recorded) keep_failed_destination(ctx, s, dst);
+    return failure;
+  }
   // the source: the bound address, else the route's
   Address src = s.local && !is_any(*s.local) ? *s.local : to->source;
   src.port = 0;
@@ -242,6 +259,7 @@ Result connect_tcp(Ctx& ctx, SocketId id, const Address& dst_written, bool nowai
     src.port = s.local->port;
     if (!four_tuple_free(ctx.world, id, src, dst, src.port)) {
       ctx.rule("connect.ephemeral.four_tuple_taken");
+      keep_failed_destination(ctx, s, dst);
       return Result::err(EADDRNOTAVAIL);
     }
   } else {
@@ -250,6 +268,7 @@ Result connect_tcp(Ctx& ctx, SocketId id, const Address& dst_written, bool nowai
     if (!port) {
       if (forbidden) ctx.step.note = "the kernel chose port " + std::to_string(*forbidden) + ", which connect may not use";
       ctx.rule("connect.ephemeral.exhausted_eaddrnotavail");
+      keep_failed_destination(ctx, ctx.world.sock(id), dst);
       return Result::err(EADDRNOTAVAIL);
     }
     src.port = *port;

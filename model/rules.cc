@@ -90,6 +90,7 @@ constexpr Rule kRules[] = {
     {"connect.address.mapped_source_eafnosupport", "connect"},
     {"connect.address.no_route_enetunreach", "connect"},
     {"connect.address.wildcard_means_self", "connect"},
+    {"connect.tcp.failed_keeps_destination", "connect"},
     {"connect.route.veth_peer", "connect"},
     {"connect.ephemeral.adopt_kernel", "connect"},
     {"connect.ephemeral.canonical", "connect"},
