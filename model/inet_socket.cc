@@ -19,7 +19,7 @@ namespace {
 // Default buffer sizes a fresh socket reports: TCP from net.ipv4.tcp_rmem /
 // tcp_wmem's middle values (tcp_init_sock), others from net.core.rmem_default
 // / wmem_default (sock_init_data).
-constexpr int kTcpRcvbuf = 131072, kTcpSndbuf = 16384, kCoreDefault = 212992;
+constexpr int kTcpRcvbuf = 131072, kTcpSndbuf = 16384;
 // net.core.rmem_max / wmem_max are global, not per namespace: the model
 // follows the value of the machines it is checked on (4 MiB).
 constexpr int kRmemMax = 4194304, kWmemMax = 4194304;
@@ -34,8 +34,8 @@ SocketId add_socket(Ctx& ctx, Family family, SockType type, int protocol) {
   s.uid = ctx.world.uid;
   s.opt.v6only = family == Family::Inet6 && ctx.world.ns().sysctl.bindv6only;  // inet6_create
   const bool tcp = family != Family::Unix && type == SockType::Stream;
-  s.opt.rcvbuf = tcp ? kTcpRcvbuf : kCoreDefault;
-  s.opt.sndbuf = tcp ? kTcpSndbuf : kCoreDefault;
+  s.opt.rcvbuf = tcp ? kTcpRcvbuf : kCoreBufferDefault;
+  s.opt.sndbuf = tcp ? kTcpSndbuf : kCoreBufferDefault;
   ctx.world.sockets.push_back(std::move(s));
   const auto id = static_cast<SocketId>(ctx.world.sockets.size() - 1);
   ctx.world.names[ctx.line.names.front()] = id;

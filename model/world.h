@@ -31,6 +31,10 @@ enum class SockState : std::uint8_t {
   LastAck, Closing, TimeWait, Close,
 };
 
+// net.core.rmem_default and wmem_default, which are not per namespace: the
+// model follows the machines it is checked on.
+inline constexpr int kCoreBufferDefault = 212992;
+
 struct SocketOptions {
   bool reuseaddr = false;
   bool reuseport = false;
@@ -39,7 +43,9 @@ struct SocketOptions {
   bool bind_address_no_port = false;
   bool oobinline = false;
   std::optional<int> linger;    // nullopt: off
-  int rcvbuf = 0, sndbuf = 0;   // as getsockopt reports them
+  // as getsockopt reports them; sock_init_data starts every socket at
+  // net.core.rmem_default / wmem_default (TCP then takes tcp_rmem/tcp_wmem)
+  int rcvbuf = kCoreBufferDefault, sndbuf = kCoreBufferDefault;
   std::string bindtodevice;     // "" = off
   std::uint16_t port_range_lo = 0, port_range_hi = 0;  // IP_LOCAL_PORT_RANGE, 0 = unset
 };
