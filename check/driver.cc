@@ -35,18 +35,23 @@ Result planted_wrong(const Result& right) {
 // the model: later lines on them (and `ss`, which shows every socket) are
 // reported unsupported too, instead of as divergences the model could not
 // have avoided.
+// A name given to a new socket the model does track is tracked again (the
+// lost socket lives on unnamed, so `ss` stays unsupported).
 struct Untracked {
   std::set<std::string, std::less<>> names;
-  int first_line = 0;
+  int first_line = 0;  // 0: nothing lost yet
 
   bool covers(const Line& line) const {
-    if (names.empty()) return false;
+    if (first_line == 0) return false;
     return names.contains(line.socket) || std::holds_alternative<op::Ss>(line.op);
   }
   void add(const Line& line) {
-    if (names.empty()) first_line = line.line_no;
+    if (first_line == 0) first_line = line.line_no;
     if (!line.socket.empty()) names.insert(line.socket);
     names.insert(line.names.begin(), line.names.end());
+  }
+  void renamed(const Line& line) {
+    for (const auto& name : line.names) names.erase(name);
   }
 };
 
@@ -79,6 +84,7 @@ void step_line(const Line& line, KernelRun* kernel, Model* model, const std::str
     v.note = "planted fault in " + planted_fault;
   }
   if (v.unsupported) untracked.add(line);
+  else untracked.renamed(line);
   if (kernel && !v.unsupported) v.diverged = !(*v.model == *v.kernel);
   if (!kernel && v.model->kind == Result::Kind::Skip) v.skipped = true;
 }

@@ -304,8 +304,14 @@ Result udp_send(Ctx& ctx, SocketId id, std::string_view bytes, const Address* to
     else if (flags & kMsgOob) { ctx.rule("oob.udp.send_eopnotsupp"); return Result::err(EOPNOTSUPP); }
     else return Result::err(EINVAL);
   }
-  if (to && to->kind != AddressKind::Inet4 && to->kind != AddressKind::Inet6)
-    return ctx.unsupported("a UDP destination that is not an IP address");
+  if (to && to->kind != AddressKind::Inet4 && to->kind != AddressKind::Inet6) {
+    // udp_sendmsg: shorter than a sockaddr_in is EINVAL, another family
+    // EAFNOSUPPORT; udpv6_sendmsg: any family but its own, AF_INET and
+    // AF_UNSPEC is EINVAL (MSG_OOB is looked at first on IPv4)
+    if (s.family == Family::Inet && (flags & kMsgOob)) { ctx.rule("oob.udp.send_eopnotsupp"); return Result::err(EOPNOTSUPP); }
+    ctx.rule("data.udp.sendto_other_family");
+    return Result::err(s.family == Family::Inet && inet::sockaddr_len(*to) >= 16 ? EAFNOSUPPORT : EINVAL);
+  }
   const auto refused = s.family == Family::Inet ? udp4_send_checks(ctx, s, to, flags) : udp6_send_checks(ctx, s, to, flags);
   if (refused) return *refused;
   const Address dest = inet::wildcard_to_self(ctx, s, to ? *to : *s.peer);
