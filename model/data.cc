@@ -75,9 +75,10 @@ Result tcp_send(Ctx& ctx, SocketId id, std::string_view bytes, MsgFlags flags) {
     ctx.rule("data.tcp.send_not_connected_epipe");
     return Result::err(EPIPE);
   }
-  // (SEND_SHUTDOWN without a state change happens only in races the
-  // runner cannot produce: shutdown wr leaves ESTABLISHED and CLOSE-WAIT.)
   if (s.so_error) { ctx.rule("data.tcp.send_pending_error"); return Result::err(take_error(s)); }
+  // SEND_SHUTDOWN in ESTABLISHED: a shutdown before connect (inet_shutdown
+  // sets sk_shutdown even when it says ENOTCONN, and connect keeps it)
+  if (s.data.snd_shutdown) { ctx.rule("data.tcp.send_after_early_shutdown_epipe"); return Result::err(EPIPE); }
   ctx.rule("data.tcp.send_delivers");
   if (bytes.empty()) return Result::num(0);  // nothing queued, no urgent pointer
   const SocketId peer = s.peer_socket;

@@ -247,6 +247,7 @@ constexpr Rule kRules[] = {
     {"data.tcp.recv_trunc_discards", "data"},
     {"data.tcp.reset_error", "data"},
     {"data.tcp.send_connecting_eagain", "data"},
+    {"data.tcp.send_after_early_shutdown_epipe", "data"},
     {"data.tcp.send_delivers", "data"},
     {"data.tcp.send_not_connected_epipe", "data"},
     {"data.tcp.send_pending_error", "data"},
