@@ -198,6 +198,24 @@ void keep_failed_destination(Ctx& ctx, Socket& s, const Address& dst) {
   s.stale_peer->port = 0;
 }
 
+// A listener shut down before listen (shutdown says ENOTCONN there but
+// keeps sk_shutdown) passes the directions on to its children: sk_clone_lock
+// copies sk_shutdown, and a child shut for writing sends its FIN as soon as
+// it is established (tcp_rcv_state_process, TCP_SYN_RECV: tcp_shutdown),
+// which leaves it in FIN-WAIT-1 until the client's delayed ACK, and the
+// client in CLOSE-WAIT.
+void inherit_listener_shutdown(Ctx& ctx, SocketId child, bool rd, bool wr) {
+  ctx.rule("accept.child.inherits_shutdown");
+  Socket& c = ctx.world.sock(child);
+  c.data.rcv_shutdown = rd;
+  if (!wr) return;
+  data_on_shutdown(ctx, child, ShutHow::Wr);
+  Socket& again = ctx.world.sock(child);
+  again.state = SockState::FinWait1;
+  Socket& client = ctx.world.sock(again.peer_socket);
+  if (client.state == SockState::Established) client.state = SockState::CloseWait;
+}
+
 // A handshake that completed at once: a blocking connect returns success
 // (SS_CONNECTED); a non-blocking one says EINPROGRESS and leaves struct
 // socket SS_CONNECTING until the next connect (__inet_stream_connect).
@@ -319,11 +337,13 @@ Result connect_tcp(Ctx& ctx, SocketId id, const Address& dst_written, bool nowai
     return nowait ? Result::err(EINPROGRESS) : Result::pending();
   }
   ctx.rule("connect.listener.queued");
+  const bool listener_shut_wr = l.data.snd_shutdown, listener_shut_rd = l.data.rcv_shutdown;
   const SocketId child = make_child(ctx, lid, dst, as_family(src, s.family), id);
   Socket& me = ctx.world.sock(id);  // make_child may have moved the vector
   me.state = SockState::Established;
   me.peer_socket = child;
-  return connected(me, nowait);
+  if (listener_shut_wr || listener_shut_rd) inherit_listener_shutdown(ctx, child, listener_shut_rd, listener_shut_wr);
+  return connected(ctx.world.sock(id), nowait);
 }
 
 Result connect_udp(Ctx& ctx, SocketId id, const Address& dst_written) {

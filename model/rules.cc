@@ -118,6 +118,7 @@ constexpr Rule kRules[] = {
     {"connect.unspec.listener_stops", "connect"},
     {"connect.unspec.tcp_resets_peer", "connect"},
     // ---- accept (spec/accept.md)
+    {"accept.child.inherits_shutdown", "accept"},
     {"accept.queue.empty_eagain", "accept"},
     {"accept.queue.oldest_first", "accept"},
     {"accept.state.not_listening_einval", "accept"},
