@@ -301,6 +301,13 @@ Result udp_send(Ctx& ctx, SocketId id, std::string_view bytes, const Address* to
     // udpv6_sendmsg takes AF_UNSPEC for no address at all; udp_sendmsg
     // accepts the family but then reads port 0 (or too short an address)
     ctx.rule("data.udp.sendto_unspec");
+    if (s.family == Family::Inet6 && s.peer && inet::carries_v4(*s.peer)) {
+      // ... but routes the connected peer on its IPv6 path even when it is
+      // v4-mapped (a send with no address at all takes the IPv4 path): no
+      // IPv6 route to ::ffff:a.b.c.d, before any pending error
+      ctx.rule("data.udp.sendto_unspec_mapped_peer_enetunreach");
+      return Result::err(ENETUNREACH);
+    }
     if (s.family == Family::Inet6) to = nullptr;
     else if (flags & kMsgOob) { ctx.rule("oob.udp.send_eopnotsupp"); return Result::err(EOPNOTSUPP); }
     else return Result::err(EINVAL);

@@ -265,6 +265,7 @@ constexpr Rule kRules[] = {
     {"data.udp.send_unreachable_silent", "data"},
     {"data.udp.sendto_inet6_on_inet_eafnosupport", "data"},
     {"data.udp.sendto_other_family", "data"},
+    {"data.udp.sendto_unspec_mapped_peer_enetunreach", "data"},
     {"data.udp.v4_on_v6only_enetunreach", "data"},
 };
 

@@ -173,9 +173,9 @@ constexpr KnownDivergence kKnownDivergences[] = {
     {"bind-twice-after-refused-connect",
      [](const LineVerdict& v) { return is<op::Bind>(v) && kernel_errno(v, EINVAL) && v.model->kind == Result::Kind::Ok; }},
     // UDP: SEND_SHUTDOWN is EPIPE before anything else; port 0 dissolves an
-    // association; reconnecting clears sk_err; unspec on a mapped association
+    // association; reconnecting clears sk_err
     {"udp-send-after-shutdown-epipe, udp6-sendto-oob-after-shutdown, udp-connect-port-zero-disconnects, "
-     "udp6-reconnect-clears-pending-error, udp6-sendto-unspec-connected-mapped",
+     "udp6-reconnect-clears-pending-error",
      [](const LineVerdict& v) {
        return ((is<op::Send>(v) || is<op::SendTo>(v)) && (kernel_errno(v, EPIPE) || kernel_errno(v, ENETUNREACH))) ||
               (is<op::GetPeerName>(v) && kernel_errno(v, ENOTCONN)) || v.rules.contains("data.udp.pending_error_once");
