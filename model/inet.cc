@@ -186,7 +186,10 @@ Address wildcard_to_self(Ctx& ctx, const Socket& s, const Address& dst) {
   ctx.rule("connect.address.wildcard_means_self");
   const bool mapped_source = s.local && is_v4mapped(*s.local);
   if (carries_v4(dst)) {
-    const bool bound_v4 = s.local && carries_v4(*s.local) && v4_of(*s.local) != 0;
+    // a multicast or broadcast bound address is no source (inet_bind leaves
+    // inet_saddr 0 for them: "use device"), so the route falls to loopback
+    const bool bound_v4 = s.local && carries_v4(*s.local) && v4_of(*s.local) != 0 &&
+                          !is_v4_multicast_or_broadcast(v4_of(*s.local));
     const std::uint32_t self = bound_v4 ? v4_of(*s.local) : 0x7f000001u;
     return dst.kind == AddressKind::Inet4 ? v4(self, dst.port) : v4_mapped(self, dst.port);
   }
