@@ -206,7 +206,33 @@ bool mapped_source_to_v6(Ctx& ctx, const Socket& s, const Address& dst) {
   return true;
 }
 
+// Whether the socket's own address is a source the route lookup refuses:
+// a specific IPv4 address that is not local (bound with IP_FREEBIND or
+// ip_nonlocal_bind). __ip_route_output_key_hash_rcu wants the source to be
+// an address of the namespace (__ip_dev_find) unless IP_TRANSPARENT.
+static bool nonlocal_v4_source(const World& w, const Socket& s) {
+  if (!s.local || !carries_v4(*s.local)) return false;
+  const std::uint32_t ip = v4_of(*s.local);
+  return ip != 0 && !is_v4_multicast_or_broadcast(ip) && !is_local(w.ns_of(s), v4(ip, 0));
+}
+
+static bool nonlocal_v6_source(const World& w, const Socket& s) {
+  return s.local && s.local->kind == AddressKind::Inet6 && !is_v4mapped(*s.local) && !is_any(*s.local) &&
+         s.local->ip[0] != 0xff && !is_local(w.ns_of(s), *s.local);
+}
+
 std::optional<Destination> reach(Ctx& ctx, const Socket& s, const Address& dst, Result* failure) {
+  if (carries_v4(dst) && nonlocal_v4_source(ctx.world, s)) {
+    ctx.rule("connect.address.nonlocal_source_enetunreach");
+    *failure = Result::err(ENETUNREACH);
+    return std::nullopt;
+  }
+  if (!carries_v4(dst) && nonlocal_v6_source(ctx.world, s)) {
+    // IPv6 routes from any source: the packet leaves, and the answer has no
+    // way back (a connect stays pending, a listener keeps a SYN-RECV)
+    *failure = ctx.unsupported("traffic from a non-local IPv6 source address");
+    return std::nullopt;
+  }
   VethRoute veth{};
   switch (route_to(ctx.world, s.ns, dst, &veth)) {
     case RouteKind::Local:

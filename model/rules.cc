@@ -89,6 +89,7 @@ constexpr Rule kRules[] = {
     {"connect.address.mapped_on_v6only_enetunreach", "connect"},
     {"connect.address.mapped_source_eafnosupport", "connect"},
     {"connect.address.no_route_enetunreach", "connect"},
+    {"connect.address.nonlocal_source_enetunreach", "connect"},
     {"connect.address.wildcard_means_self", "connect"},
     {"connect.tcp.failed_keeps_destination", "connect"},
     {"connect.route.veth_peer", "connect"},
