@@ -428,6 +428,10 @@ Result handle(Ctx& ctx, const op::SockAtMark&) {
   if (s.family == Family::Unix) {
     if (s.type != SockType::Stream) { ctx.rule("oob.unix.sockatmark_not_stream_eopnotsupp"); return Result::err(EOPNOTSUPP); }
     ctx.rule("oob.unix.sockatmark");
+    // a listener's receive queue holds one empty skb per connection not yet
+    // accepted (unix_stream_connect queues it): an empty head skb with no
+    // urgent skb behind it reads as "at the mark"
+    if (s.state == SockState::Listen) return Result::num(s.accept_queue.empty() ? 0 : 1);
     return Result::num(unix_at_mark(s.data) ? 1 : 0);
   }
   if (is_tcp(s)) {

@@ -189,8 +189,6 @@ constexpr KnownDivergence kKnownDivergences[] = {
     // autobind took: the range can be exhausted where the model sees room
     {"ephemeral-exhaustion-counts-connect-ports",
      [](const LineVerdict& v) { return kernel_errno(v, EADDRINUSE) && v.rules.contains("bind.ephemeral.canonical"); }},
-    // unix_ioctl(SIOCATMARK) on a listener peeks its queue of connections
-    {"unix-sockatmark-listener", [](const LineVerdict& v) { return v.rules.contains("oob.unix.sockatmark"); }},
     // unix_find_bsd's permission check: the creator may write its own file
     {"unix-connect-own-path-eprototype",
      [](const LineVerdict& v) { return is<op::Connect>(v) && v.rules.contains("unix.connect.path_not_writable_eacces"); }},
