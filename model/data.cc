@@ -403,7 +403,10 @@ Result recv_datagram(Ctx& ctx, Socket& s, std::int64_t len, MsgFlags flags, bool
   std::string out = dg.bytes.substr(0, static_cast<std::size_t>(std::min<std::int64_t>(len, static_cast<std::int64_t>(dg.bytes.size()))));
   std::int64_t count = static_cast<std::int64_t>(out.size());
   if (flags & kMsgTrunc) { ctx.rule("data.dgram.trunc_full_length"); count = static_cast<std::int64_t>(dg.bytes.size()); }
-  std::optional<Address> source = dg.source;
+  // AF_UNIX names the sender as it is now, not as it was when it sent
+  // (unix_copy_addr(msg, skb->sk) at receive time): a sender that bound
+  // since shows its new name
+  std::optional<Address> source = dg.sender >= 0 ? ctx.world.sock(dg.sender).local : dg.source;
   if (flags & kMsgPeek) ctx.rule("data.recv.peek_keeps");
   else s.data.datagrams.pop_front();
   return recv_result(std::move(out), count, flags, want_source, std::move(source));
