@@ -180,6 +180,7 @@ constexpr Rule kRules[] = {
     {"unix.address.wrong_family_einval", "unix"},
     {"unix.connect.path_not_writable_eacces", "unix"},
     {"unix.ss.closed_peer_unnamed", "unix"},
+    {"unix.ss.embryo_hidden", "unix"},
     {"unix.ss.sendq_memory", "unix"},
     {"unix.bind.abstract", "unix"},
     {"unix.bind.abstract_in_use", "unix"},

@@ -568,11 +568,23 @@ std::uint32_t unix_sendq(Ctx& ctx, SocketId id) {
 
 }  // namespace
 
+// The server end of a connection not yet accepted: it waits in its
+// listener's queue with no struct socket (no inode) and no place in the
+// namespace's unix socket table.
+bool is_embryo(const World& world, SocketId id) {
+  const SocketId l = world.sock(id).listener;
+  if (l == kNoSocket) return false;
+  const auto& queue = world.sock(l).accept_queue;
+  return std::find(queue.begin(), queue.end(), id) != queue.end();
+}
+
 void unix_ss_rows(Ctx& ctx, int ns, std::vector<SsRow>& rows) {
   const World& world = ctx.world;
   for (SocketId id = 0; id < static_cast<SocketId>(world.sockets.size()); ++id) {
     const Socket& s = world.sock(id);
     if (!s.open || s.ns != ns || s.family != Family::Unix) continue;
+    // unix_diag walks the namespace's socket table, where an embryo is not
+    if (is_embryo(world, id)) { ctx.rule("unix.ss.embryo_hidden"); continue; }
     SsRow row;
     row.proto = s.type == SockType::Stream ? "u_str" : s.type == SockType::Dgram ? "u_dgr" : "u_seq";
     row.state = s.state == SockState::Listen ? "LISTEN" : s.state == SockState::Established ? "ESTAB" : "UNCONN";
@@ -580,7 +592,8 @@ void unix_ss_rows(Ctx& ctx, int ns, std::vector<SsRow>& rows) {
     // unix_diag's peer is the peer's inode, 0 once the peer closed
     // (sock_orphan), which ss prints as *
     if (s.peer_socket != kNoSocket) {
-      if (world.sock(s.peer_socket).open) row.peer = name_of(world.sock(s.peer_socket));
+      if (is_embryo(world, s.peer_socket)) ctx.rule("unix.ss.embryo_hidden");  // inode 0, like a closed peer
+      else if (world.sock(s.peer_socket).open) row.peer = name_of(world.sock(s.peer_socket));
       else ctx.rule("unix.ss.closed_peer_unnamed");
     }
     if (s.state == SockState::Listen) {

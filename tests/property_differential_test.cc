@@ -194,12 +194,6 @@ constexpr KnownDivergence kKnownDivergences[] = {
      [](const LineVerdict& v) { return is<op::Connect>(v) && v.rules.contains("unix.connect.path_not_writable_eacces"); }},
     // may_delete: the sticky /tmp keeps uid 1000 from unlinking root's file
     {"unix-unlink-sticky-tmp-eperm", [](const LineVerdict& v) { return is<op::Unlink>(v) && kernel_errno(v, EPERM); }},
-    // unix_diag does not list a queued, unaccepted AF_UNIX connection
-    {"ss-unix-embryo-hidden",
-     [](const LineVerdict& v) {
-       return is<op::Ss>(v) && v.model->kind == Result::Kind::Table && v.model->rows.size() > v.kernel->rows.size() &&
-              std::any_of(v.model->rows.begin(), v.model->rows.end(), [](const SsRow& r) { return r.proto == "u_str"; });
-     }},
 };
 
 // Divergences that depend on what happened earlier in the scenario, kept
