@@ -139,6 +139,7 @@ SocketId make_child(Ctx& ctx, SocketId listener_id, const Address& dst, const Ad
   child.data = StreamData{};
   child.so_error = 0;
   child.port_locked = false;  // sk_clone_lock clears SOCK_BINDPORT_LOCK: a reset frees the port
+  child.was_established = true;
   child.shut_rd = child.shut_wr = false;
   child.owned = false;
   ctx.world.sockets.push_back(std::move(child));
@@ -301,6 +302,7 @@ Result connect_tcp(Ctx& ctx, SocketId id, const Address& dst_written, bool nowai
   if (src.ip == dst.ip && src.kind == dst.kind && src.port == dst.port) {
     ctx.rule("connect.self.simultaneous_open");
     s.state = SockState::Established;
+    s.was_established = true;
     s.peer_socket = id;
     return connected(s, nowait);
   }
@@ -341,6 +343,7 @@ Result connect_tcp(Ctx& ctx, SocketId id, const Address& dst_written, bool nowai
   const SocketId child = make_child(ctx, lid, dst, as_family(src, s.family), id);
   Socket& me = ctx.world.sock(id);  // make_child may have moved the vector
   me.state = SockState::Established;
+  me.was_established = true;
   me.peer_socket = child;
   if (listener_shut_wr || listener_shut_rd) inherit_listener_shutdown(ctx, child, listener_shut_rd, listener_shut_wr);
   return connected(ctx.world.sock(id), nowait);

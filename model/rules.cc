@@ -28,6 +28,7 @@ constexpr Rule kRules[] = {
     {"socket.name.peer", "socket"},
     {"socket.name.peer_not_connected", "socket"},
     {"socket.name.unix", "socket"},
+    {"socket.option.buffer_autotuned", "socket"},
     {"socket.option.buffer_doubled", "socket"},
     {"socket.option.device_change_needs_net_raw", "socket"},
     {"socket.option.get", "socket"},

@@ -46,6 +46,7 @@ struct SocketOptions {
   // as getsockopt reports them; sock_init_data starts every socket at
   // net.core.rmem_default / wmem_default (TCP then takes tcp_rmem/tcp_wmem)
   int rcvbuf = kCoreBufferDefault, sndbuf = kCoreBufferDefault;
+  bool rcvbuf_set = false, sndbuf_set = false;  // SOCK_RCVBUF_LOCK / SOCK_SNDBUF_LOCK
   std::string bindtodevice;     // "" = off
   std::uint16_t port_range_lo = 0, port_range_hi = 0;  // IP_LOCAL_PORT_RANGE, 0 = unset
 };
@@ -86,6 +87,7 @@ struct Socket {
   // (inet_accept); only a disconnect (tcp_disconnect from connect) clears
   // it, so a connection the peer reset still cannot listen (inet_listen).
   bool ss_connected = false;
+  bool was_established = false;    // a TCP connection reached ESTABLISHED (tcp_init_transfer ran)
   // SS_CONNECTING over an established handshake: a non-blocking connect
   // whose handshake completed; the next connect reports success
   // (__inet_stream_connect) and makes it SS_CONNECTED.

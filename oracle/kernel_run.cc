@@ -781,4 +781,13 @@ std::optional<QueueSizes> KernelRun::queue_sizes_of_row(const SsRow& row) {
   return sizes;
 }
 
+std::optional<std::int64_t> KernelRun::buffer_size(std::string_view socket, bool send) {
+  int fd = impl_->fd_of(socket);
+  if (fd < 0) return std::nullopt;
+  int value = 0;
+  socklen_t len = sizeof value;
+  if (getsockopt(fd, SOL_SOCKET, send ? SO_SNDBUF : SO_RCVBUF, &value, &len) != 0) return std::nullopt;
+  return value;
+}
+
 }  // namespace sockspec
