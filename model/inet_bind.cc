@@ -104,7 +104,9 @@ Result bind_inet(Ctx& ctx, SocketId id, const Address& a) {
   }
   hold(s, local, true);
   s.addr_bound = !is_any(a);
-  if (s.stale_peer) {  // __inet_bind / __inet6_bind zero inet_daddr and inet_dport
+  // __inet_bind / __inet6_bind zero inet_daddr and inet_dport; an IPv6
+  // socket's row shows sk_v6_daddr, which neither touches
+  if (s.stale_peer && s.family == Family::Inet) {
     ctx.rule("bind.state.clears_stale_peer");
     s.stale_peer.reset();
   }
