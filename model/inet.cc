@@ -222,6 +222,12 @@ static bool nonlocal_v6_source(const World& w, const Socket& s) {
 }
 
 std::optional<Destination> reach(Ctx& ctx, const Socket& s, const Address& dst, Result* failure) {
+  if (!s.opt.bindtodevice.empty() && s.opt.bindtodevice != "lo") {
+    // the route lookup with that device as the output interface
+    // (flowi4_oif / flowi6_oif) is not modelled
+    *failure = ctx.unsupported("traffic from a socket bound to a device other than lo");
+    return std::nullopt;
+  }
   if (carries_v4(dst) && nonlocal_v4_source(ctx.world, s)) {
     ctx.rule("connect.address.nonlocal_source_enetunreach");
     *failure = Result::err(ENETUNREACH);

@@ -114,6 +114,7 @@ constexpr Rule kRules[] = {
     {"listen.state.not_unconnected_einval", "listen"},
     {"socket.shutdown.refused_disconnecting", "socket"},
     {"connect.udp.autobind", "connect"},
+    {"connect.udp.scoped_needs_device_einval", "connect"},
     {"connect.udp.autobind_exhausted_eagain", "connect"},
     {"connect.udp.sets_peer", "connect"},
     {"connect.unspec.dissolves", "connect"},
