@@ -59,6 +59,9 @@ void tcp_receive_reset(Ctx& ctx, SocketId id) {
   s.state = SockState::Close;
   s.data.reset = true;
   s.data.rcv_shutdown = s.data.snd_shutdown = true;  // tcp_done: SHUTDOWN_MASK
+  // tcp_done keeps inet_daddr and inet_dport (only tcp_disconnect clears
+  // the port): a row still listed shows the whole peer
+  if (s.peer) s.stale_peer = s.peer;
   // tcp_set_state(TCP_CLOSE): inet_put_port unless SOCK_BINDPORT_LOCK
   if (!s.port_locked) inet::release_port(s);
 }
