@@ -347,16 +347,20 @@ SocketId find_bind_conflict(const World& w, SocketId newcomer, const Address& lo
   return kNoSocket;
 }
 
-bool four_tuple_free(const World& w, SocketId s, const Address& src, const Address& dst, std::uint16_t port) {
+SocketId four_tuple_holder(const World& w, SocketId s, const Address& src, const Address& dst, std::uint16_t port) {
   const Socket& me = w.sock(s);
   for (SocketId id = 0; id < static_cast<SocketId>(w.sockets.size()); ++id) {
     const Socket& h = w.sock(id);
     if (id == s || h.ns != me.ns || !h.port_bound || !is_tcp(h) || !h.local || h.local->port != port || !h.peer) continue;
     if (same_host(as_family(*h.local, Family::Inet6), as_family(src, Family::Inet6)) &&
         same_host(as_family(*h.peer, Family::Inet6), as_family(dst, Family::Inet6)) && h.peer->port == dst.port)
-      return false;  // established or TIME_WAIT with the same 4-tuple
+      return id;  // established or TIME_WAIT with the same 4-tuple
   }
-  return true;
+  return kNoSocket;
+}
+
+bool four_tuple_free(const World& w, SocketId s, const Address& src, const Address& dst, std::uint16_t port) {
+  return four_tuple_holder(w, s, src, dst, port) == kNoSocket;
 }
 
 bool connect_port_usable(const World& w, SocketId s, const Address& src, const Address& dst, std::uint16_t port) {

@@ -112,6 +112,8 @@ bool connect_port_usable(const World& w, SocketId s, const Address& src, const A
 
 // No other socket of the namespace uses this (src, port, dst) 4-tuple.
 bool four_tuple_free(const World& w, SocketId s, const Address& src, const Address& dst, std::uint16_t port);
+// The socket holding that 4-tuple (established or TIME-WAIT), or kNoSocket.
+SocketId four_tuple_holder(const World& w, SocketId s, const Address& src, const Address& dst, std::uint16_t port);
 
 // inet_autobind for UDP (connect, sendto): 0, or EAGAIN when no port is free.
 int autobind(Ctx& ctx, SocketId id);

@@ -276,7 +276,16 @@ Result connect_tcp(Ctx& ctx, SocketId id, const Address& dst_written, bool nowai
   src.port = 0;
   if (s.port_bound) {
     src.port = s.local->port;
-    if (!four_tuple_free(ctx.world, id, src, dst, src.port)) {
+    const SocketId holder = four_tuple_holder(ctx.world, id, src, dst, src.port);
+    if (holder != kNoSocket && ctx.world.sock(holder).state == SockState::TimeWait) {
+      // __inet_check_established with twp == NULL (a port the socket
+      // holds): tcp_twsk_unique lets a TIME-WAIT with timestamps go, and
+      // inet_twsk_deschedule_put destroys it
+      ctx.rule("connect.tcp.bound_port_takes_over_time_wait");
+      Socket& tw = ctx.world.sock(holder);
+      tw.state = SockState::Close;
+      release_port(tw);
+    } else if (holder != kNoSocket) {
       ctx.rule("connect.ephemeral.four_tuple_taken");
       keep_failed_destination(ctx, s, dst);
       return Result::err(EADDRNOTAVAIL);

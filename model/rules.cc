@@ -93,6 +93,7 @@ constexpr Rule kRules[] = {
     {"connect.address.nonlocal_source_enetunreach", "connect"},
     {"connect.address.wildcard_means_self", "connect"},
     {"connect.tcp.failed_keeps_destination", "connect"},
+    {"connect.tcp.bound_port_takes_over_time_wait", "connect"},
     {"connect.route.veth_peer", "connect"},
     {"connect.ephemeral.adopt_kernel", "connect"},
     {"connect.ephemeral.canonical", "connect"},
