@@ -99,8 +99,9 @@ Result unix_recv_urgent(Ctx& ctx, SocketId id, std::int64_t len, MsgFlags flags)
   if (s.opt.oobinline) { ctx.rule("oob.unix.oobinline_recv_oob_einval"); return Result::err(EINVAL); }
   auto it = std::find_if(d.segments.begin(), d.segments.end(), [](const UnixSegment& seg) { return seg.oob; });
   if (it == d.segments.end()) { ctx.rule("oob.unix.recv_oob_none_einval"); return Result::err(EINVAL); }
-  if (len == 0) return ctx.unsupported("MSG_OOB into an empty buffer");
-  const char byte = it->bytes[it->consumed];
+  // a zero-length read takes the byte all the same and returns 0
+  // (recv_actor copies nothing; UNIXCB(oob_skb).consumed += 1)
+  const std::string byte = len == 0 ? std::string() : std::string(1, it->bytes[it->consumed]);
   if (flags & kMsgPeek) {
     ctx.rule("oob.recv.peek_keeps_urgent");
   } else {
@@ -109,7 +110,7 @@ Result unix_recv_urgent(Ctx& ctx, SocketId id, std::int64_t len, MsgFlags flags)
     it->oob = false;
     it->consumed += 1;
   }
-  return Result::bytes(std::string(1, byte));
+  return Result::bytes(byte);
 }
 
 bool unix_at_mark(const StreamData& d) {

@@ -56,9 +56,11 @@ TEST(ModelUnix, CloseWithUnreadDataResetsPeer) {
   EXPECT_TRUE(st[5].rules.contains("unix.stream.recv_eof"));
 }
 
+// The sender is named as it is at the recv (unix_copy_addr(msg, skb->sk)):
+// the first datagram, sent unnamed, reads as from the name bound since.
 TEST(ModelUnix, DatagramsCarryTheSendersName) {
   auto st = run("r = socket unix dgram\nbind r unix:/tmp/r\nw = socket unix dgram\nsendto w \"1\" unix:/tmp/r -> 1\n"
-                "bind w unix:@w\nsendto w \"22\" unix:/tmp/r -> 2\nrecvfrom r 9 -> \"1\" from none\n"
+                "bind w unix:@w\nsendto w \"22\" unix:/tmp/r -> 2\nrecvfrom r 9 -> \"1\" from unix:@w\n"
                 "recvfrom r 1 MSG_TRUNC -> 2 from unix:@w\nconnect w unix:/tmp/r -> ok\nclose r\n"
                 "send w \"x\" -> ECONNREFUSED\nsend w \"x\" -> ENOTCONN\n");
   EXPECT_TRUE(st[3].rules.contains("unix.dgram.send_one_record"));

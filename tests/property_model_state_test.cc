@@ -44,6 +44,9 @@ namespace {
 struct GenState {
   pgen::Roster roster;
   std::set<std::string> options_changed_after_bind;
+  // disconnected with connect AF_UNSPEC: udp_disconnect / tcp_disconnect put
+  // an address a connect chose back to the wildcard without a conflict check
+  std::set<std::string> disconnected;
   std::set<std::string> took_port;  // a bind, listen, connect or sendto line was written for it
 };
 
@@ -85,7 +88,8 @@ std::string mutual_bind_conflict(const World& w, const GenState& s, const std::s
     const Socket& x = w.sock(id);
     const std::string name(inet::name_of(w, id));
     return x.open && x.port_bound && x.bucket_from_bind && x.local && inet::is_inet(x) &&
-           x.state != SockState::TimeWait && bound.contains(name) && !s.options_changed_after_bind.contains(name);
+           x.state != SockState::TimeWait && bound.contains(name) && !s.options_changed_after_bind.contains(name) &&
+           !s.disconnected.contains(name);
   };
   const BindEnv<ConcreteDomain> relaxed{true};
   for (SocketId a = 0; a < static_cast<SocketId>(w.sockets.size()); ++a) {
@@ -168,6 +172,8 @@ struct RecipeCommand : Command {
     for (const Line& line : out) {
       if (takes_port(line)) s.took_port.insert(line.socket);
       if (sharing_option(line) && s.took_port.contains(line.socket)) s.options_changed_after_bind.insert(line.socket);
+      if (const auto* c = std::get_if<op::Connect>(&line.op); c && c->addr.base.kind == AddressKind::Unspec)
+        s.disconnected.insert(line.socket);
     }
     return out;
   }
