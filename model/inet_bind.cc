@@ -40,6 +40,18 @@ bool v4_bindable(Ctx& ctx, const Socket& s, std::uint32_t ip) {
 
 Result bind_inet(Ctx& ctx, SocketId id, const Address& a);
 
+// __inet_bind writes the address before it asks for the port, and a port
+// it cannot have zeroes it again (inet_saddr = inet_rcv_saddr = 0;
+// __inet6_bind: inet_reset_saddr): an address a refused connect left
+// behind is gone too, while getsockname keeps the old port (inet_sport).
+void forget_address(Ctx& ctx, Socket& s) {
+  if (!s.local || is_any(*s.local)) return;
+  ctx.rule("bind.state.failed_bind_clears_address");
+  const std::uint16_t port = s.local->port;
+  s.local = any(s.family);
+  s.local->port = port;
+}
+
 Result bind_inet(Ctx& ctx, SocketId id, const Address& a) {
   Socket& s = ctx.world.sock(id);
   const bool privileged_port =
@@ -93,13 +105,20 @@ Result bind_inet(Ctx& ctx, SocketId id, const Address& a) {
       return Result::ok();
     }
     auto port = ephemeral(ctx, id, local);
-    if (!port) { ctx.rule("bind.ephemeral.exhausted_eaddrinuse"); return Result::err(EADDRINUSE); }
+    if (!port) {
+      ctx.rule("bind.ephemeral.exhausted_eaddrinuse");
+      forget_address(ctx, s);
+      return Result::err(EADDRINUSE);
+    }
     local.port = *port;
   } else {
     RuleTrace rules;
     const bool conflict = find_bind_conflict(ctx.world, id, local, true, &rules) != kNoSocket;
     for (std::string_view r : rules) ctx.rule(r);
-    if (conflict) return Result::err(EADDRINUSE);
+    if (conflict) {
+      forget_address(ctx, s);
+      return Result::err(EADDRINUSE);
+    }
     s.port_locked = true;
   }
   hold(s, local, true);

@@ -48,6 +48,7 @@ constexpr Rule kRules[] = {
     {"socket.ss.table", "socket"},
     // ---- bind (spec/bind.md)
     {"bind.state.clears_stale_peer", "bind"},
+    {"bind.state.failed_bind_clears_address", "bind"},
     {"bind.family.unspec_as_any", "bind"},
     {"bind.family.mismatch_eafnosupport", "bind"},
     {"bind.family.short_einval", "bind"},
