@@ -97,7 +97,7 @@ Result bind_inet(Ctx& ctx, SocketId id, const Address& a) {
   Address local = a;
   local.scope.clear();
   if (a.port == 0) {
-    if (s.opt.bind_address_no_port && is_tcp(s)) {
+    if (s.opt.bind_address_no_port) {
       // the port waits for connect (IP_BIND_ADDRESS_NO_PORT)
       ctx.rule("bind.port.no_port_deferred");
       s.local = local;
