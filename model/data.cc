@@ -92,6 +92,9 @@ Result tcp_send(Ctx& ctx, SocketId id, std::string_view bytes, MsgFlags flags) {
     // a RST (tcp_rcv_state_process, FIN_WAIT1/2 case; RFC 2525 2.17).
     ctx.rule("data.tcp.send_to_closed_peer_resets");
     tcp_receive_reset(ctx, id);
+    // ... and is done itself (tcp_reset -> tcp_done -> inet_csk_destroy_sock)
+    p.state = SockState::Close;
+    inet::release_port(p);
     return Result::num(static_cast<std::int64_t>(bytes.size()));
   }
   p.data.bytes.append(bytes);
