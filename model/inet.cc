@@ -441,6 +441,14 @@ void release_port(Socket& s) {
   s.bucket_from_bind = false;
 }
 
+std::optional<QueueSizes> kernel_queue_sizes(Ctx& ctx, SocketId id, const SsRow* row) {
+  if (!ctx.kernel) return std::nullopt;
+  if (const auto name = name_of(ctx.world, id); !name.empty()) return ctx.kernel->queue_sizes(name);
+  const Socket& s = ctx.world.sock(id);
+  if (s.name_generation >= 0) return ctx.kernel->queue_sizes_of_earlier(s.given_name, s.name_generation);
+  return row ? ctx.kernel->queue_sizes_of_row(*row) : std::nullopt;
+}
+
 std::string_view name_of(const World& w, SocketId id) {
   for (const auto& [name, sid] : w.names)
     if (sid == id) return name;

@@ -151,4 +151,9 @@ void release_port(Socket& s);
 // The scenario name of an open socket, or "" (for KernelView questions).
 std::string_view name_of(const World& w, SocketId id);
 
+// The kernel's queue figures for socket `id` (nullopt without a kernel):
+// by its scenario name; by the name it once had and its generation when a
+// later socket took the name; else, for an inet socket, by its row so far.
+std::optional<QueueSizes> kernel_queue_sizes(Ctx& ctx, SocketId id, const SsRow* row);
+
 }  // namespace sockspec::inet

@@ -470,7 +470,7 @@ Result handle(Ctx& ctx, const op::Accept& o) {
   ctx.rule("accept.queue.oldest_first");
   const SocketId child = l.accept_queue.front();
   l.accept_queue.pop_front();
-  ctx.world.names[ctx.line.names.front()] = child;
+  ctx.world.give_name(ctx.line.names.front(), child);
   ctx.world.sock(child).listener = kNoSocket;
   ctx.world.sock(child).uid = ctx.world.uid;
   ctx.world.sock(child).ss_connected = true;  // inet_accept: newsock->state = SS_CONNECTED

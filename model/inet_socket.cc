@@ -38,7 +38,7 @@ SocketId add_socket(Ctx& ctx, Family family, SockType type, int protocol) {
   s.opt.sndbuf = tcp ? kTcpSndbuf : kCoreBufferDefault;
   ctx.world.sockets.push_back(std::move(s));
   const auto id = static_cast<SocketId>(ctx.world.sockets.size() - 1);
-  ctx.world.names[ctx.line.names.front()] = id;
+  ctx.world.give_name(ctx.line.names.front(), id);
   return id;
 }
 

@@ -36,6 +36,9 @@ class KernelView {
   // whose row has `row`'s protocol, local and peer address; nullopt when
   // there is none or more than one.
   virtual std::optional<QueueSizes> queue_sizes_of_row(const SsRow& row) = 0;
+  // The same for the `generation`-th socket that bore scenario name `name`
+  // (0: the first), whether or not the name still reaches it.
+  virtual std::optional<QueueSizes> queue_sizes_of_earlier(std::string_view name, int generation) = 0;
   // SO_SNDBUF (send) or SO_RCVBUF of an open socket, as getsockopt reports
   // it; nullopt when unknown.
   virtual std::optional<std::int64_t> buffer_size(std::string_view socket, bool send) = 0;

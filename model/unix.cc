@@ -357,8 +357,8 @@ Result handle(Ctx& ctx, const op::SocketPair& op) {
   const SocketId ib = add_socket(ctx.world, std::move(b));
   ctx.world.sock(ia).peer_socket = ib;
   ctx.world.sock(ib).peer_socket = ia;
-  ctx.world.names[ctx.line.names[0]] = ia;
-  ctx.world.names[ctx.line.names[1]] = ib;
+  ctx.world.give_name(ctx.line.names[0], ia);
+  ctx.world.give_name(ctx.line.names[1], ib);
   return Result::ok();
 }
 
@@ -495,7 +495,7 @@ Result unix_accept(Ctx& ctx, SocketId listener) {
   const SocketId child = l.accept_queue.front();
   l.accept_queue.pop_front();
   ctx.world.sock(child).listener = kNoSocket;
-  ctx.world.names[ctx.line.names[0]] = child;
+  ctx.world.give_name(ctx.line.names[0], child);
   return Result::ok();
 }
 
@@ -559,10 +559,7 @@ std::uint32_t unix_sendq(Ctx& ctx, SocketId id) {
   const std::uint32_t payload = unread_sent_by(ctx.world, id);
   if (payload == 0) return 0;
   ctx.rule("unix.ss.sendq_memory");
-  if (!ctx.kernel) return payload;
-  const auto name = inet::name_of(ctx.world, id);
-  if (name.empty()) return payload;
-  const auto kernel = ctx.kernel->queue_sizes(name);
+  const auto kernel = inet::kernel_queue_sizes(ctx, id, nullptr);
   return kernel && kernel->sendq > 0 ? kernel->sendq : payload;
 }
 

@@ -58,6 +58,10 @@ struct Socket {
   int protocol = 0;                 // IPPROTO_* as created (0 resolved to the default)
   std::int64_t uid = 0;             // effective uid at creation
   bool open = true;                 // false once closed (the entry stays)
+  // The scenario name this socket was given and how many sockets bore it
+  // before (0: the first); it stays when a later socket takes the name.
+  std::string given_name;
+  int name_generation = -1;
   SockState state = SockState::Unconn;
   SocketOptions opt;
 
@@ -146,6 +150,7 @@ struct World {
   std::int64_t uid = 0;                  // effective uid for new sockets
   std::vector<Socket> sockets;
   std::map<std::string, SocketId, std::less<>> names;  // open sockets by scenario name
+  std::map<std::string, int, std::less<>> name_uses;   // sockets that bore each name so far
   UnixNames unix_paths;                  // path names live in the scenario's private /tmp
   std::int64_t sigurg_pending = 0;       // SIGURG received since the last `sigurg`
 
@@ -154,6 +159,13 @@ struct World {
   // kernel's sock_net(sk), which every call on the socket consults.
   const Namespace& ns_of(const Socket& s) const { return namespaces[static_cast<std::size_t>(s.ns)]; }
   Socket& sock(SocketId id) { return sockets[static_cast<std::size_t>(id)]; }
+  // A line's `NAME =`: the name now reaches `id`; an earlier bearer keeps
+  // its generation (KernelView::queue_sizes_of_earlier finds it by that).
+  void give_name(const std::string& name, SocketId id) {
+    names[name] = id;
+    sock(id).given_name = name;
+    sock(id).name_generation = name_uses[name]++;
+  }
   const Socket& sock(SocketId id) const { return sockets[static_cast<std::size_t>(id)]; }
 };
 

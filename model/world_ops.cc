@@ -69,19 +69,12 @@ const char* state_name(SockState st) {
 // the kernel's allocator, not on the payload. The spec constrains only its
 // sign: > 0 exactly when a datagram is queued. With a kernel the model adopts
 // its figure when that holds; alone it reports the payload bytes queued.
-// The kernel's queue figures for socket `id`, whose row so far is `row`:
-// by its scenario name, or by its row when no name reaches it any more.
-std::optional<QueueSizes> kernel_queues(Ctx& ctx, SocketId id, const SsRow& row) {
-  if (!ctx.kernel) return std::nullopt;
-  const auto name = name_of(ctx.world, id);
-  return name.empty() ? ctx.kernel->queue_sizes_of_row(row) : ctx.kernel->queue_sizes(name);
-}
 
 std::uint32_t udp_recvq(Ctx& ctx, SocketId id, const SsRow& row) {
   ctx.rule("data.udp.recvq_memory");
   const std::uint32_t payload = data_recvq(ctx.world, id);
   const bool queued = !ctx.world.sock(id).data.datagrams.empty();
-  const auto kernel = kernel_queues(ctx, id, row);
+  const auto kernel = kernel_queue_sizes(ctx, id, &row);
   if (kernel && (kernel->recvq > 0) == queued) return kernel->recvq;
   return payload;
 }
@@ -90,7 +83,7 @@ std::uint32_t udp_recvq(Ctx& ctx, SocketId id, const SsRow& row) {
 // not track (connect.tcp.disconnect_resets: a disconnected connection's
 // write_seq ran ahead by its peer's max_window); 0 alone.
 std::uint32_t adopted_sendq(Ctx& ctx, SocketId id, const SsRow& row) {
-  const auto kernel = kernel_queues(ctx, id, row);
+  const auto kernel = kernel_queue_sizes(ctx, id, &row);
   return kernel ? kernel->sendq : 0;
 }
 

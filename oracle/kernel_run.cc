@@ -23,6 +23,7 @@
 #include <cerrno>
 #include <climits>
 #include <cstring>
+#include <map>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
@@ -184,6 +185,7 @@ struct KernelRun::Impl {
   std::size_t current = 0;
   std::vector<NamedSocket> sockets;   // open sockets by scenario name
   std::vector<int> unnamed;           // sockets whose name was reused by a later line
+  std::map<std::string, std::vector<int>, std::less<>> name_history;  // every socket each name was given to
   std::int64_t uid = 0;
   bool uid_failed = false;
   bool links_made = false;            // delivery may then take time (veth)
@@ -201,6 +203,7 @@ struct KernelRun::Impl {
   }
 
   void name_socket(const std::string& name, int fd) {
+    name_history[name].push_back(fd);
     for (auto& s : sockets) {
       if (s.name == name) {  // the old socket lives on, unnamed, like a leaked fd
         unnamed.push_back(s.fd);
@@ -269,6 +272,9 @@ struct KernelRun::Impl {
       if (only_bound(s.fd)) return true;
     return std::any_of(unnamed.begin(), unnamed.end(), only_bound);
   }
+
+  // The Recv-Q and Send-Q of the socket open as `fd`, from this line's dump.
+  std::optional<QueueSizes> queue_sizes_of_fd(int fd);
 
   // Every socket of the current namespace as sock_diag lists it, dumped
   // once per line: the model asks for queue sizes row by row after the
@@ -757,13 +763,23 @@ std::optional<std::uint32_t> KernelRun::accept_queue(std::string_view socket) {
 }
 
 std::optional<QueueSizes> KernelRun::queue_sizes(std::string_view socket) {
-  int fd = impl_->fd_of(socket);
+  return impl_->queue_sizes_of_fd(impl_->fd_of(socket));
+}
+
+std::optional<QueueSizes> KernelRun::queue_sizes_of_earlier(std::string_view name, int generation) {
+  auto it = impl_->name_history.find(name);
+  if (it == impl_->name_history.end() || generation < 0 || static_cast<std::size_t>(generation) >= it->second.size())
+    return std::nullopt;
+  return impl_->queue_sizes_of_fd(it->second[static_cast<std::size_t>(generation)]);
+}
+
+std::optional<QueueSizes> KernelRun::Impl::queue_sizes_of_fd(int fd) {
   if (fd < 0) return std::nullopt;
   // the socket's row in the same sock_diag dump `ss` prints, found by inode
   struct stat st{};
   if (fstat(fd, &st) != 0) return std::nullopt;
   const std::vector<oracle::DiagSocket>* found = nullptr;
-  if (impl_->dump_sockets(&found) != 0) return std::nullopt;
+  if (dump_sockets(&found) != 0) return std::nullopt;
   for (const auto& s : *found)
     if (s.inode == st.st_ino) return QueueSizes{s.row.recvq, s.row.sendq};
   return std::nullopt;

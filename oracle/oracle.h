@@ -59,6 +59,7 @@ class KernelRun final : public KernelView {
   std::optional<std::uint32_t> accept_queue(std::string_view socket) override;
   std::optional<QueueSizes> queue_sizes(std::string_view socket) override;
   std::optional<QueueSizes> queue_sizes_of_row(const SsRow& row) override;
+  std::optional<QueueSizes> queue_sizes_of_earlier(std::string_view name, int generation) override;
   std::optional<std::int64_t> buffer_size(std::string_view socket, bool send) override;
 
  private:

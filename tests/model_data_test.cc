@@ -100,6 +100,7 @@ class FixedQueues final : public KernelView {
   std::optional<std::uint32_t> accept_queue(std::string_view) override { return std::nullopt; }
   std::optional<QueueSizes> queue_sizes(std::string_view) override { return QueueSizes{recvq_, 0}; }
   std::optional<QueueSizes> queue_sizes_of_row(const SsRow&) override { return QueueSizes{recvq_, 0}; }
+  std::optional<QueueSizes> queue_sizes_of_earlier(std::string_view, int) override { return QueueSizes{recvq_, 0}; }
   std::optional<std::int64_t> buffer_size(std::string_view, bool) override { return std::nullopt; }
 
  private:

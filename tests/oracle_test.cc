@@ -239,6 +239,23 @@ TEST(KernelView, QueueSizesOfARowAreTheOneSocketsFigures) {
   EXPECT_EQ(run.queue_sizes_of_row(SsRow{"tcp", "UNCONN", at5000, std::nullopt, 0, 0}), std::nullopt);
 }
 
+// queue_sizes_of_earlier finds the n-th socket a name was given to, after
+// the name moved on to a later socket.
+TEST(KernelView, QueueSizesOfAnEarlierBearerOfAName) {
+  KernelRun run{OracleConfig{}};
+  auto program = parse_scenario("s1, s9 = socketpair unix dgram\nsend s9 \"a\"\ns9 = socket inet6 stream\n");
+  for (const Line& line : program.lines) run.execute(line);
+  auto first = run.queue_sizes_of_earlier("s9", 0);
+  ASSERT_TRUE(first.has_value());
+  EXPECT_GT(first->sendq, 0u);  // the datagram it sent, unread, charged to it
+  auto reader = run.queue_sizes_of_earlier("s1", 0);  // a name still in use works too
+  ASSERT_TRUE(reader.has_value());
+  EXPECT_GT(reader->recvq, 0u);
+  EXPECT_EQ(run.queue_sizes_of_earlier("s9", 1), std::nullopt);  // an unbound TCP socket has no row
+  EXPECT_EQ(run.queue_sizes_of_earlier("s9", 2), std::nullopt);
+  EXPECT_EQ(run.queue_sizes_of_earlier("nosuch", 0), std::nullopt);
+}
+
 // ------------------------------------------------------------ determinism
 
 // connects that complete, one that stays pending (a full accept queue),
