@@ -55,6 +55,11 @@ Result unix_accept(Ctx&, SocketId listener);
 void unix_release(Ctx&, SocketId);          // close: unbind, wake or reset peers
 void unix_ss_rows(Ctx&, int ns, std::vector<SsRow>& rows);
 
+// What sending a FIN does to a TCP socket's state and its peer's (after
+// data_on_shutdown delivered it): ESTABLISHED to FIN-WAIT-1 (peer
+// CLOSE-WAIT), CLOSE-WAIT to closed (model/inet_socket.cc)
+void tcp_fin_sent(Ctx&, SocketId);
+
 // Data-plane hooks the lifecycle handlers call (model/data.cc)
 void data_on_shutdown(Ctx&, SocketId, ShutHow);
 void data_on_close(Ctx&, SocketId);          // before the socket is marked closed

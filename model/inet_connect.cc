@@ -211,10 +211,7 @@ void inherit_listener_shutdown(Ctx& ctx, SocketId child, bool rd, bool wr) {
   c.data.rcv_shutdown = rd;
   if (!wr) return;
   data_on_shutdown(ctx, child, ShutHow::Wr);
-  Socket& again = ctx.world.sock(child);
-  again.state = SockState::FinWait1;
-  Socket& client = ctx.world.sock(again.peer_socket);
-  if (client.state == SockState::Established) client.state = SockState::CloseWait;
+  tcp_fin_sent(ctx, child);
 }
 
 // A handshake that completed at once: a blocking connect returns success

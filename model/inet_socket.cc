@@ -341,21 +341,24 @@ Result handle(Ctx& ctx, const op::Shutdown& o) {
     return Result::err(ENOTCONN);
   }
   ctx.rule("socket.shutdown.ok");
-  if (is_tcp(s) && wr) {
-    const SocketId peer = s.peer_socket;
-    if (s.state == SockState::Established) {
-      // FIN-WAIT-1 until the peer's delayed ACK (tcp_fin puts the peer in pingpong mode)
-      s.state = SockState::FinWait1;
-      if (peer != kNoSocket && peer != id && ctx.world.sock(peer).state == SockState::Established)
-        ctx.world.sock(peer).state = SockState::CloseWait;
-    } else if (s.state == SockState::CloseWait) {
-      s.state = SockState::Close;  // LAST-ACK, then the ACK: tcp_done
-      if (!s.port_locked) release_port(s);
-      if (peer != kNoSocket && is_fin_wait(ctx.world.sock(peer).state))
-        ctx.world.sock(peer).state = SockState::TimeWait;
-    }
-  }
+  if (is_tcp(s) && wr) tcp_fin_sent(ctx, id);
   return Result::ok();
+}
+
+void tcp_fin_sent(Ctx& ctx, SocketId id) {
+  Socket& s = ctx.world.sock(id);
+  const SocketId peer = s.peer_socket;
+  if (s.state == SockState::Established) {
+    // FIN-WAIT-1 until the peer's delayed ACK (tcp_fin puts the peer in pingpong mode)
+    s.state = SockState::FinWait1;
+    if (peer != kNoSocket && peer != id && ctx.world.sock(peer).state == SockState::Established)
+      ctx.world.sock(peer).state = SockState::CloseWait;
+  } else if (s.state == SockState::CloseWait) {
+    s.state = SockState::Close;  // LAST-ACK, then the ACK: tcp_done
+    if (!s.port_locked) release_port(s);
+    if (peer != kNoSocket && is_fin_wait(ctx.world.sock(peer).state))
+      ctx.world.sock(peer).state = SockState::TimeWait;
+  }
 }
 
 // ---------------------------------------------------------------- close

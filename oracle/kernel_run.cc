@@ -175,17 +175,13 @@ struct KernelRun::Impl {
     bool changed = false;          // a link or address was added, or a sysctl cannot be put back
     oracle::SysctlJournal sysctls;  // what the sysctls were before the scenario wrote them
   };
-  struct NamedSocket {
-    std::string name;
-    int fd;
-  };
-
   OracleConfig config;
   std::vector<Namespace> namespaces;  // namespaces[0] is `main`
   std::size_t current = 0;
-  std::vector<NamedSocket> sockets;   // open sockets by scenario name
-  std::vector<int> unnamed;           // sockets whose name was reused by a later line
-  std::map<std::string, std::vector<int>, std::less<>> name_history;  // every socket each name was given to
+  // Every socket each scenario name was given to, in order (-1 once the
+  // scenario closed it). The last one is what the name means now; earlier
+  // ones live on unnamed, like leaked fds, until the run ends.
+  std::map<std::string, std::vector<int>, std::less<>> name_history;
   std::int64_t uid = 0;
   bool uid_failed = false;
   bool links_made = false;            // delivery may then take time (veth)
@@ -197,21 +193,19 @@ struct KernelRun::Impl {
   // ------------------------------------------------------------ sockets by name
 
   int fd_of(std::string_view name) const {
-    for (const auto& s : sockets)
-      if (s.name == name) return s.fd;
-    return -1;
+    auto it = name_history.find(name);
+    return it == name_history.end() ? -1 : it->second.back();
   }
 
-  void name_socket(const std::string& name, int fd) {
-    name_history[name].push_back(fd);
-    for (auto& s : sockets) {
-      if (s.name == name) {  // the old socket lives on, unnamed, like a leaked fd
-        unnamed.push_back(s.fd);
-        s.fd = fd;
-        return;
-      }
-    }
-    sockets.push_back({name, fd});
+  void name_socket(const std::string& name, int fd) { name_history[name].push_back(fd); }
+
+  // Every socket the run still holds open, named or not.
+  template <typename OnFd>
+  bool any_open_fd(OnFd on_fd) const {
+    for (const auto& [name, fds] : name_history)
+      for (int fd : fds)
+        if (fd >= 0 && on_fd(fd)) return true;
+    return false;
   }
 
   // ------------------------------------------------------------ privilege
@@ -268,9 +262,7 @@ struct KernelRun::Impl {
       socklen_t sa_len = sizeof sa;
       return getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &sa_len) != 0 || sa.sin6_port != 0;
     };
-    for (const auto& s : sockets)
-      if (only_bound(s.fd)) return true;
-    return std::any_of(unnamed.begin(), unnamed.end(), only_bound);
+    return any_open_fd(only_bound);
   }
 
   // The Recv-Q and Send-Q of the socket open as `fd`, from this line's dump.
@@ -451,7 +443,7 @@ struct KernelRun::Impl {
   }
 
   Result run(const op::Close&, const Line& line, int fd) {
-    std::erase_if(sockets, [&](const NamedSocket& s) { return s.name == line.socket; });
+    name_history[line.socket].back() = -1;
     return ok_or_errno(close(fd));
   }
 
@@ -709,8 +701,10 @@ KernelRun::~KernelRun() {
     setsockopt(fd, SOL_SOCKET, SO_LINGER, &abortive, sizeof abortive);
     close(fd);
   };
-  for (const auto& s : run.sockets) close_abortively(s.fd);
-  for (int fd : run.unnamed) close_abortively(fd);
+  run.any_open_fd([&](int fd) {
+    close_abortively(fd);
+    return false;
+  });
   auto& pool = oracle::NamespacePool::shared();
   for (auto& ns : run.namespaces) {
     bool reusable = run.config.reuse_namespaces && !ns.changed && run.uid == 0 && !run.uid_failed;

@@ -19,6 +19,7 @@
 #include <fmt/format.h>
 
 #include "oracle/sandbox.h"
+#include "oracle/sysctl_journal.h"
 
 namespace sockspec::oracle {
 namespace {
@@ -69,23 +70,6 @@ bool count_sockets(int sockstat_fd, int* used, int* time_wait) {
 // hash size, read in the base namespace (which has the shared hash);
 // empty: namespaces keep the shared hash.
 std::string g_max_syn_backlog, g_max_tw_buckets;
-
-bool read_sysctl(const char* path, std::string* value) {
-  FILE* f = std::fopen(path, "re");
-  if (f == nullptr) return false;
-  char buf[64];
-  bool read = std::fgets(buf, sizeof buf, f) != nullptr;
-  std::fclose(f);
-  if (read) *value = buf;
-  return read;
-}
-
-bool write_sysctl(const char* path, const std::string& value) {
-  FILE* f = std::fopen(path, "we");
-  if (f == nullptr) return false;
-  bool written = std::fputs(value.c_str(), f) >= 0;
-  return std::fclose(f) == 0 && written;
-}
 
 constexpr const char* kMaxSynBacklog = "/proc/sys/net/ipv4/tcp_max_syn_backlog";
 constexpr const char* kMaxTwBuckets = "/proc/sys/net/ipv4/tcp_max_tw_buckets";

@@ -161,6 +161,23 @@ int read_dump(int fd, OnMessage on_message) {
   }
 }
 
+// Sends one inet_diag request (a dump, or SOCK_DESTROY of one socket);
+// 0 or errno. Its answers are read with read_dump.
+int send_inet_request(int fd, std::uint16_t type, std::uint16_t flags, const inet_diag_req_v2& req) {
+  Request r(type, flags);
+  r.put(req);
+  std::size_t len = r.finish();
+  return send(fd, r.header(), len, 0) < 0 ? errno : 0;
+}
+
+inet_diag_req_v2 inet_request(int family, int protocol, std::uint32_t states) {
+  inet_diag_req_v2 req{};
+  req.sdiag_family = static_cast<std::uint8_t>(family);
+  req.sdiag_protocol = static_cast<std::uint8_t>(protocol);
+  req.idiag_states = states;
+  return req;
+}
+
 std::string unix_proto(unsigned type) {
   switch (type) {
     case SOCK_STREAM: return "u_str";
@@ -326,14 +343,8 @@ int SockDiag::open() {
 int SockDiag::dump_inet(int family, int protocol, std::uint32_t states, const char* proto_name,
                         std::vector<DiagSocket>* out) {
   if (int e = open(); e != 0) return e;
-  Request r(SOCK_DIAG_BY_FAMILY, NLM_F_REQUEST | NLM_F_DUMP);
-  inet_diag_req_v2 req{};
-  req.sdiag_family = static_cast<std::uint8_t>(family);
-  req.sdiag_protocol = static_cast<std::uint8_t>(protocol);
-  req.idiag_states = states;
-  r.put(req);
-  std::size_t len = r.finish();
-  if (send(fd_, r.header(), len, 0) < 0) return errno;
+  const auto req = inet_request(family, protocol, states);
+  if (int e = send_inet_request(fd_, SOCK_DIAG_BY_FAMILY, NLM_F_REQUEST | NLM_F_DUMP, req); e != 0) return e;
   return read_dump(fd_, [&](const nlmsghdr* h) {
     const auto* m = static_cast<const inet_diag_msg*>(NLMSG_DATA(h));
     DiagSocket s;
@@ -416,14 +427,9 @@ int SockDiag::destroy_tcp_sockets(int* destroyed) {
   };
   std::vector<Victim> victims;
   for (int family : {AF_INET, AF_INET6}) {
-    Request r(SOCK_DIAG_BY_FAMILY, NLM_F_REQUEST | NLM_F_DUMP);
-    inet_diag_req_v2 req{};
-    req.sdiag_family = static_cast<std::uint8_t>(family);
-    req.sdiag_protocol = IPPROTO_TCP;
-    req.idiag_states = ~kBoundInactive;  // an only-bound socket has a descriptor: none is left
-    r.put(req);
-    std::size_t len = r.finish();
-    if (send(fd_, r.header(), len, 0) < 0) return errno;
+    // an only-bound socket has a descriptor: none is left
+    const auto req = inet_request(family, IPPROTO_TCP, ~kBoundInactive);
+    if (int e = send_inet_request(fd_, SOCK_DIAG_BY_FAMILY, NLM_F_REQUEST | NLM_F_DUMP, req); e != 0) return e;
     int e = read_dump(fd_, [&](const nlmsghdr* h) {
       const auto* m = static_cast<const inet_diag_msg*>(NLMSG_DATA(h));
       victims.push_back({m->idiag_family, m->id});
@@ -433,15 +439,9 @@ int SockDiag::destroy_tcp_sockets(int* destroyed) {
   // The dump's id (addresses, ports, interface, cookie) names the socket
   // exactly (inet_diag_find_one_icsk, sock_diag_check_cookie).
   for (const Victim& v : victims) {
-    Request r(SOCK_DESTROY, NLM_F_REQUEST | NLM_F_ACK);
-    inet_diag_req_v2 req{};
-    req.sdiag_family = v.family;
-    req.sdiag_protocol = IPPROTO_TCP;
-    req.idiag_states = ~0u;
+    auto req = inet_request(v.family, IPPROTO_TCP, ~0u);
     req.id = v.id;
-    r.put(req);
-    std::size_t len = r.finish();
-    if (send(fd_, r.header(), len, 0) < 0) return errno;
+    if (int e = send_inet_request(fd_, SOCK_DESTROY, NLM_F_REQUEST | NLM_F_ACK, req); e != 0) return e;
     int e = read_dump(fd_, [](const nlmsghdr*) {});
     // ENOENT: gone already (a peer's reset took it with the one before)
     if (e != 0 && e != ENOENT) return e;

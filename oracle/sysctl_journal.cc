@@ -19,7 +19,9 @@ bool restorable(const std::string& path) {
   return !path.ends_with("/ip_forward");
 }
 
-bool read_value(const std::string& path, std::string* value) {
+}  // namespace
+
+bool read_sysctl(const std::string& path, std::string* value) {
   int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return false;
   char buf[4096];
@@ -30,7 +32,7 @@ bool read_value(const std::string& path, std::string* value) {
   return true;
 }
 
-bool write_value(const std::string& path, const std::string& value) {
+bool write_sysctl(const std::string& path, const std::string& value) {
   int fd = open(path.c_str(), O_WRONLY | O_CLOEXEC);
   if (fd < 0) return false;
   bool written = write(fd, value.data(), value.size()) == static_cast<ssize_t>(value.size());
@@ -38,13 +40,11 @@ bool write_value(const std::string& path, const std::string& value) {
   return written;
 }
 
-}  // namespace
-
 bool SysctlJournal::remember(const std::string& path) {
   auto seen = [&](const auto& entry) { return entry.first == path; };
   if (std::any_of(originals_.begin(), originals_.end(), seen)) return true;
   std::string value;
-  if (!restorable(path) || !read_value(path, &value)) return false;
+  if (!restorable(path) || !read_sysctl(path, &value)) return false;
   originals_.emplace_back(path, std::move(value));
   return true;
 }
@@ -53,7 +53,7 @@ bool SysctlJournal::restore() const {
   // newest first: a path written twice is remembered once, with its first value
   for (auto it = originals_.rbegin(); it != originals_.rend(); ++it) {
     std::string now;
-    if (!write_value(it->first, it->second) || !read_value(it->first, &now) || now != it->second) return false;
+    if (!write_sysctl(it->first, it->second) || !read_sysctl(it->first, &now) || now != it->second) return false;
   }
   return true;
 }

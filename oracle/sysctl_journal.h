@@ -15,6 +15,11 @@
 
 namespace sockspec::oracle {
 
+// One /proc/sys value, read whole or written whole (path: /proc/sys/...,
+// resolved in the calling thread's network namespace). False on failure.
+bool read_sysctl(const std::string& path, std::string* value);
+bool write_sysctl(const std::string& path, const std::string& value);
+
 class SysctlJournal {
  public:
   bool remember(const std::string& path);
