@@ -27,7 +27,7 @@ nlohmann::json rules_json(const RuleTrace& rules) {
 
 nlohmann::json step_json(const LineVerdict& v) {
   nlohmann::json step = {{"line", v.line->line_no}, {"op", print_operation(*v.line)}, {"rules", rules_json(v.rules)}};
-  if (v.line->expect) step["expect"] = print_expectation(*v.line->expect);
+  if (v.expect) step["expect"] = print_expectation(*v.expect);
   if (v.kernel) step["kernel"] = print_result(*v.kernel);
   if (v.model) step["model"] = print_result(*v.model);
   for (auto [key, mark] : {std::pair{"diverged", v.diverged}, {"expectation_failed", v.expectation_failed},

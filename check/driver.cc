@@ -102,8 +102,12 @@ ScenarioVerdict run_scenario(const Program& program, Mode mode, const DriverConf
 
   std::optional<KernelRun> kernel;
   if (mode != Mode::Model) kernel.emplace(config.oracle);
+  const KernelProfile profile = config.profile    ? *config.profile
+                                : mode != Mode::Model ? host_kernel_profile()
+                                                      : reference_kernel_profile();
+  verdict.profile = profile;
   std::optional<Model> model;
-  if (mode != Mode::Kernel) model.emplace();
+  if (mode != Mode::Kernel) model.emplace(profile);
 
   Bindings bindings;
   Untracked untracked;
@@ -134,12 +138,14 @@ ScenarioVerdict run_scenario(const Program& program, Mode mode, const DriverConf
     if (config.before_model_step && model) config.before_model_step(resolved ? *resolved : line, *model);
     step_line(resolved ? *resolved : line, kernel ? &*kernel : nullptr, model ? &*model : nullptr,
               config.planted_fault, untracked, v);
-    if (!line.expect) continue;
+    const Expectation* expect = expectation_for(line, profile);
+    v.expect = expect;
+    if (!expect) continue;
     const Result& result = observed(v);
     // `-> skip` holds for a skipped line; any other expectation is not
     // judged on a line that could not run here.
-    if (v.skipped && result.kind == Result::Kind::Skip && !matches(*line.expect, result, bindings)) continue;
-    v.expectation_failed = !matches(*line.expect, result, bindings);
+    if (v.skipped && result.kind == Result::Kind::Skip && !matches(*expect, result, bindings)) continue;
+    v.expectation_failed = !matches(*expect, result, bindings);
   }
   return verdict;
 }

@@ -31,11 +31,13 @@ struct LineVerdict {
   bool diverged = false;
   bool unsupported = false;      // the model does not cover this line
   bool skipped = false;          // `skip`, or not run after an error
+  const Expectation* expect = nullptr;  // the expectation held for this kernel (expectation_for), if any
   std::string note;              // the model's note, or why the line was not run
 };
 
 struct ScenarioVerdict {
   std::string file;
+  KernelProfile profile;  // the kernel the lines were run or answered for
   std::vector<LineVerdict> lines;
   std::string error;  // non-empty when the scenario was stopped (time limit, ...)
 
@@ -48,6 +50,10 @@ struct ScenarioVerdict {
 
 struct DriverConfig {
   OracleConfig oracle;
+  // The kernel the model answers for and expectations are chosen for
+  // (`@COND ->` clauses). Unset: the oracle's measured profile when the
+  // kernel runs (host_kernel_profile), the reference profile otherwise.
+  std::optional<KernelProfile> profile;
   int time_limit_ms = 10000;  // per scenario
   // Mutation testing: every model step that cites this rule gets a wrong
   // result, as if the rule were written wrong. Shows what the corpus catches

@@ -80,7 +80,7 @@ class Shrinker {
   // Each returns false when it does not apply to the line (nothing to test).
   static const std::vector<Simplification>& simplifications() {
     static const std::vector<Simplification> all = {
-        [](Line& l) { return l.expect.has_value() && (l.expect.reset(), true); },
+        [](Line& l) { return l.expect.has_value() && (l.expect.reset(), l.on_kernels.clear(), true); },
         [](Line& l) { return clear_flags(l); },
         [](Line& l) { return shorten_data(l); },
         [](Line& l) {

@@ -26,7 +26,7 @@ void append_line(std::string& out, const LineVerdict& v, Mode mode) {
   if (mode == Mode::Model && v.rules.size() > 0) out += fmt::format("    [{}]", rules_text(v.rules));
   out += '\n';
   if (v.expectation_failed)
-    out += fmt::format("       FAILED: expected {}\n", print_expectation(*line.expect));
+    out += fmt::format("       FAILED: expected {}\n", print_expectation(*v.expect));
   if (v.diverged)
     out += fmt::format("       DIVERGES: kernel {}, model {}  [{}]{}\n", print_result(*v.kernel),
                        print_result(*v.model), rules_text(v.rules), v.note.empty() ? "" : "  (" + v.note + ")");
@@ -72,7 +72,7 @@ nlohmann::json verdict_json(const ScenarioVerdict& verdict) {
     const Result* observed = v.kernel ? &*v.kernel : v.model ? &*v.model : nullptr;
     if (v.expectation_failed)
       expect_failures.push_back({{"line", line.line_no},
-                                 {"expected", print_expectation(*line.expect)},
+                                 {"expected", print_expectation(*v.expect)},
                                  {"kernel", observed ? print_result(*observed) : ""}});
     if (v.diverged) {
       json rules = json::array();

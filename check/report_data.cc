@@ -202,7 +202,7 @@ void run_findings(ReportData& data, Mode mode) {
       ReportLine l;
       l.line_no = v.line->line_no;
       l.op = print_operation(*v.line);
-      if (v.line->expect) l.expect = print_expectation(*v.line->expect);
+      if (v.expect) l.expect = print_expectation(*v.expect);
       if (v.kernel) l.kernel = print_result(*v.kernel);
       if (v.model) l.model = print_result(*v.model);
       for (auto r : v.rules) {

@@ -345,7 +345,10 @@ bool binds_variables(const Line& line) {
 // A changed line's expectation no longer says anything true; keep it only
 // when later lines need the variables it binds.
 void forget_expectation(Line& line) {
-  if (!binds_variables(line)) line.expect.reset();
+  if (!binds_variables(line)) {
+    line.expect.reset();
+    line.on_kernels.clear();
+  }
 }
 
 // Lines that act on a socket no earlier line created are pointed at one

@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include "model/kernel_variations.h"
 #include "model/model.h"
 #include "model/world.h"
 
@@ -15,9 +16,19 @@ struct Ctx {
   const Line& line;
   KernelView* kernel;  // nullptr when the model runs alone
   Step& step;
+  const KernelProfile& profile;  // the kernel the model answers for
 
   // Cites a rule (model/rules.cc lists them all; spec/ documents them).
   void rule(std::string_view name) { step.rules.add(name); }
+
+  // Whether a rule that holds only on some kernels holds on this one
+  // (model/kernel_variations.h); when it does, it is cited.
+  bool applies(Variation v) {
+    const VariationRule& r = variation_rule(v);
+    if (!r.when.holds(profile)) return false;
+    rule(r.rule);
+    return true;
+  }
 
   // The line's socket: its id, or kNoSocket when the name is not open.
   SocketId target() const {

@@ -195,6 +195,13 @@ Result handle(Ctx& ctx, const op::Listen& o) {
       return Result::err(EADDRINUSE);
     }
   }
+  if (s.took_connect_role && ctx.applies(Variation::TcpRoleLockListen)) {
+    // the role-locked build fails at the hash step, after get_port: the
+    // socket keeps the port it just took and its former state
+    s.state = before;
+    return Result::err(EINVAL);
+  }
+  s.took_listen_role = true;
   s.backlog = backlog;
   return Result::ok();
 }

@@ -140,6 +140,8 @@ SocketId make_child(Ctx& ctx, SocketId listener_id, const Address& dst, const Ad
   child.so_error = 0;
   child.port_locked = false;  // sk_clone_lock clears SOCK_BINDPORT_LOCK: a reset frees the port
   child.was_established = true;
+  child.took_connect_role = true;
+  child.took_listen_role = false;
   child.shut_rd = child.shut_wr = false;
   child.owned = false;
   ctx.world.sockets.push_back(std::move(child));
@@ -271,6 +273,12 @@ Result connect_tcp(Ctx& ctx, SocketId id, const Address& dst_written, bool nowai
   // the source: the bound address, else the route's
   Address src = s.local && !is_any(*s.local) ? *s.local : to->source;
   src.port = 0;
+  if (s.took_listen_role && ctx.applies(Variation::TcpRoleLockConnect)) {
+    // the role-locked build fails the connect at inet_hash_connect;
+    // tcp_v4_connect's failure path keeps inet_daddr and zeroes the port
+    keep_failed_destination(ctx, s, dst);
+    return Result::err(EINVAL);
+  }
   if (s.port_bound) {
     src.port = s.local->port;
     const SocketId holder = four_tuple_holder(ctx.world, id, src, dst, src.port);
@@ -302,6 +310,7 @@ Result connect_tcp(Ctx& ctx, SocketId id, const Address& dst_written, bool nowai
   }
   s.local = src;
   s.peer = dst;
+  s.took_connect_role = true;
   s.stale_peer.reset();
   s.stale_sendq = 0;  // tcp_connect_init: snd_una = write_seq
   // self-connect: the SYN meets the socket itself (simultaneous open)

@@ -26,7 +26,7 @@ bool acts_on_socket(const Operation& op) {
 
 }  // namespace
 
-Model::Model() : world_(std::make_unique<World>()) {
+Model::Model(KernelProfile profile) : world_(std::make_unique<World>()), profile_(std::move(profile)) {
   world_->namespaces.push_back(Namespace{.name = "main", .interfaces = {Interface{.name = "lo"}}});
 }
 Model::~Model() = default;
@@ -35,7 +35,7 @@ Model& Model::operator=(Model&&) noexcept = default;
 
 Step Model::step(const Line& line, KernelView* kernel) {
   Step step;
-  Ctx ctx{*world_, line, kernel, step};
+  Ctx ctx{*world_, line, kernel, step, profile_};
   if (acts_on_socket(line.op) && ctx.target() == kNoSocket) {
     ctx.rule("socket.name.not_open_ebadf");
     step.result = Result::err(EBADF);

@@ -6,7 +6,10 @@
 // line is outside what the model covers. With a KernelView the model adopts
 // the kernel's choice wherever the spec allows a choice; if the kernel chose
 // something the spec forbids, the step's result says what the spec allows,
-// so the checker reports a divergence. No system calls, no global state.
+// so the checker reports a divergence. The model answers for one kernel
+// profile (scenario/kernel_profile.h; the reference one unless told): rules
+// that hold only on some kernels are model/kernel_variations.h's. No system
+// calls, no global state.
 #pragma once
 
 #include <memory>
@@ -15,6 +18,7 @@
 #include "model/kernel_view.h"
 #include "model/rules.h"
 #include "scenario/ast.h"
+#include "scenario/kernel_profile.h"
 
 namespace sockspec {
 
@@ -29,7 +33,7 @@ struct World;  // model/world.h
 
 class Model {
  public:
-  Model();
+  explicit Model(KernelProfile profile = reference_kernel_profile());
   ~Model();
   Model(Model&&) noexcept;
   Model& operator=(Model&&) noexcept;
@@ -37,9 +41,11 @@ class Model {
   Step step(const Line& line, KernelView* kernel = nullptr);
 
   const World& world() const { return *world_; }
+  const KernelProfile& profile() const { return profile_; }
 
  private:
   std::unique_ptr<World> world_;
+  KernelProfile profile_;
 };
 
 }  // namespace sockspec

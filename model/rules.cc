@@ -80,6 +80,7 @@ constexpr Rule kRules[] = {
     // ---- listen (spec/listen.md)
     {"listen.backlog.clamped_to_somaxconn", "listen"},
     {"listen.port.recheck_conflict", "listen"},
+    {"listen.role.locked_after_connect_einval", "listen"},
     {"listen.port.unbound_gets_ephemeral", "listen"},
     {"listen.state.connected_einval", "listen"},
     {"listen.state.relisten_sets_backlog", "listen"},
@@ -106,6 +107,7 @@ constexpr Rule kRules[] = {
     {"connect.listener.queued", "connect"},
     {"connect.listener.reuseport_group", "connect"},
     {"connect.self.simultaneous_open", "connect"},
+    {"connect.role.locked_after_listen_einval", "connect"},
     {"connect.state.connected_eisconn", "connect"},
     {"connect.state.in_progress_ealready", "connect"},
     {"connect.state.disconnecting_einval", "connect"},

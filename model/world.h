@@ -92,6 +92,12 @@ struct Socket {
   // it, so a connection the peer reset still cannot listen (inet_listen).
   bool ss_connected = false;
   bool was_established = false;    // a TCP connection reached ESTABLISHED (tcp_init_transfer ran)
+  // The roles a TCP socket has taken, for kernels that lock a socket into
+  // one (Variation::TcpRoleLock*): connecting once connect got past its
+  // port (inet_hash_connect) or the socket was accepted; listening once a
+  // listen succeeded. Nothing clears them (disconnect, bind and shutdown
+  // leave them).
+  bool took_connect_role = false, took_listen_role = false;
   // SS_CONNECTING over an established handshake: a non-blocking connect
   // whose handshake completed; the next connect reports success
   // (__inet_stream_connect) and makes it SS_CONNECTED.

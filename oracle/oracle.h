@@ -20,6 +20,7 @@
 
 #include "model/kernel_view.h"
 #include "scenario/ast.h"
+#include "scenario/kernel_profile.h"
 
 namespace sockspec {
 
@@ -44,6 +45,13 @@ struct SandboxInfo {
 // the oracle cannot run here (the CLI exits 3 with it).
 std::optional<std::string> enter_sandbox(SandboxInfo* info = nullptr);
 bool in_sandbox();
+
+// The profile of the kernel the oracle runs on (scenario/kernel_profile.h):
+// its version from uname(2) (a distribution's `Debian 6.1.176-1` in the
+// version string wins over its release `6.1.0-57-amd64`), and each known
+// variant found by a probe run in a fresh namespace. Measured once per
+// process, on first use; needs enter_sandbox() first.
+const KernelProfile& host_kernel_profile();
 
 class KernelRun final : public KernelView {
  public:

@@ -162,6 +162,9 @@ std::optional<std::string> enter_sandbox(SandboxInfo* info) {
   if (auto error = drop_privileges()) return error;
   g_info = me;
   g_in_sandbox.store(true);
+  // the kernel's profile is measured now, on the one thread there is, so
+  // that its probe namespaces come and go before any scenario's
+  host_kernel_profile();
   if (info) *info = me;
   return std::nullopt;
 }

@@ -14,6 +14,8 @@
 #include <variant>
 #include <vector>
 
+#include "scenario/kernel_profile.h"
+
 namespace sockspec {
 
 // ---------------------------------------------------------------- addresses
@@ -236,6 +238,14 @@ struct Expectation {
   friend bool operator==(const Expectation&, const Expectation&) = default;
 };
 
+// `@COND -> EXPECT` after a line's expectation (docs/language.md): what the
+// line returns instead on the kernels COND names.
+struct KernelExpectation {
+  KernelCondition when;
+  Expectation expect;
+  friend bool operator==(const KernelExpectation&, const KernelExpectation&) = default;
+};
+
 // ---------------------------------------------------------------- lines
 
 struct Line {
@@ -244,11 +254,22 @@ struct Line {
   std::string socket;              // the socket the operation acts on, or ""
   Operation op;
   std::optional<Expectation> expect;
+  std::vector<KernelExpectation> on_kernels;  // only with `expect`; the first that holds wins
 
   friend bool operator==(const Line& a, const Line& b) {
-    return a.names == b.names && a.socket == b.socket && a.op == b.op && a.expect == b.expect;
+    return a.names == b.names && a.socket == b.socket && a.op == b.op && a.expect == b.expect &&
+           a.on_kernels == b.on_kernels;
   }
 };
+
+// The expectation a line states for the kernel `profile` names: the first
+// `@COND` clause that holds, else the line's own; nullptr when it has none.
+inline const Expectation* expectation_for(const Line& line, const KernelProfile& profile) {
+  if (!line.expect) return nullptr;
+  for (const auto& k : line.on_kernels)
+    if (k.when.holds(profile)) return &k.expect;
+  return &*line.expect;
+}
 
 struct Program {
   std::string file;  // as given on the command line; "<string>" for text

@@ -178,6 +178,8 @@ class LineParser {
 
   // --- expectations
   Expectation expectation(const Operation& op, std::size_t end);
+  std::size_t next_kernel_clause(std::size_t from) const;
+  KernelExpectation kernel_expectation(const Operation& op);
   Pattern pattern(const Operation& op, std::span<const Token> alt);
   Pattern single_pattern(const Operation& op, const Token& t);
   Pattern table_pattern(std::span<const Token> alt);
@@ -891,9 +893,32 @@ Line LineParser::parse() {
   }
   if (arrow < tokens_.size()) {
     pos_ = arrow + 1;
-    line.expect = expectation(line.op, tokens_.size());
+    line.expect = expectation(line.op, next_kernel_clause(pos_));
+    while (pos_ < tokens_.size()) line.on_kernels.push_back(kernel_expectation(line.op));
   }
   return line;
+}
+
+// Where the next `@COND ->` clause starts (docs/language.md), or the end.
+std::size_t LineParser::next_kernel_clause(std::size_t from) const {
+  for (std::size_t i = from; i < tokens_.size(); ++i)
+    if (!tokens_[i].quoted && tokens_[i].text.starts_with('@')) return i;
+  return tokens_.size();
+}
+
+KernelExpectation LineParser::kernel_expectation(const Operation& op) {
+  const Token& t = next("@COND");
+  KernelExpectation k;
+  auto when = parse_kernel_condition(std::string_view(t.text).substr(1));
+  if (!when)
+    fail(t, fmt::format("\"{}\" names no kernel: expected @<X.Y, @>=X.Y, @X.Y (a series) or @VARIANT "
+                        "(tcp-role-lock), optionally @!VARIANT",
+                        t.text));
+  k.when = *when;
+  const Token& arrow = next(fmt::format("-> after {}", t.text));
+  if (arrow.quoted || arrow.text != "->") fail(arrow, fmt::format("expected -> after {}", t.text));
+  k.expect = expectation(op, next_kernel_clause(pos_));
+  return k;
 }
 
 }  // namespace

@@ -338,6 +338,8 @@ std::string print_operation(const Line& line) {
 std::string print_line(const Line& line) {
   std::string out = print_operation(line);
   if (line.expect) out += " -> " + print_expectation(*line.expect);
+  for (const auto& k : line.on_kernels)
+    out += " @" + print_kernel_condition(k.when) + " -> " + print_expectation(k.expect);
   return out;
 }
 

@@ -1,0 +1,138 @@
+#include "scenario/kernel_profile.h"
+
+#include <fmt/format.h>
+
+#include <charconv>
+
+namespace sockspec {
+
+namespace {
+
+constexpr KernelVariantName kVariants[] = {
+    {KernelVariant::TcpRoleLock, "tcp-role-lock",
+     "TCP sockets are locked into the connecting or the listening role"},
+};
+
+std::optional<int> number(std::string_view s) {
+  int n = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
+  if (ec != std::errc() || end != s.data() + s.size() || s.empty() || n < 0 || s.size() > 4) return std::nullopt;
+  return n;
+}
+
+}  // namespace
+
+std::optional<KernelVersion> parse_kernel_version(std::string_view text) {
+  KernelVersion v;
+  int* parts[] = {&v.major, &v.minor, &v.patch};
+  std::size_t i = 0;
+  while (true) {
+    const auto dot = text.find('.');
+    auto n = number(text.substr(0, dot));
+    if (!n || i >= 3) return std::nullopt;
+    *parts[i++] = *n;
+    if (dot == std::string_view::npos) break;
+    text.remove_prefix(dot + 1);
+  }
+  if (i < 2) return std::nullopt;  // `6` alone names no kernel
+  return v;
+}
+
+std::string print_kernel_version(const KernelVersion& v) {
+  return v.patch ? fmt::format("{}.{}.{}", v.major, v.minor, v.patch) : fmt::format("{}.{}", v.major, v.minor);
+}
+
+std::span<const KernelVariantName> kernel_variant_names() { return kVariants; }
+
+std::optional<KernelVariant> kernel_variant_named(std::string_view name) {
+  for (const auto& v : kVariants)
+    if (v.name == name) return v.variant;
+  return std::nullopt;
+}
+
+std::string_view kernel_variant_name(KernelVariant variant) {
+  for (const auto& v : kVariants)
+    if (v.variant == variant) return v.name;
+  return "?";
+}
+
+std::string KernelProfile::name() const {
+  std::string out = print_kernel_version(version);
+  for (const auto& v : kVariants)
+    if (has(v.variant)) out += fmt::format("+{}", v.name);
+  return out;
+}
+
+std::string KernelProfile::describe() const {
+  std::string out = "Linux " + print_kernel_version(version);
+  if (!release.empty() && release != print_kernel_version(version)) out += " (" + release + ")";
+  for (const auto& v : kVariants)
+    if (has(v.variant)) out += fmt::format(", {}", v.name);
+  return out;
+}
+
+KernelProfile reference_kernel_profile() { return KernelProfile{.version = {6, 18, 44}, .release = "6.18.44"}; }
+
+std::optional<KernelProfile> parse_kernel_profile(std::string_view text) {
+  KernelProfile p;
+  p.release = std::string(text);
+  const auto plus = text.find('+');
+  auto version = parse_kernel_version(text.substr(0, plus));
+  if (!version) return std::nullopt;
+  p.version = *version;
+  while (plus != std::string_view::npos && !text.empty()) {
+    text.remove_prefix(text.find('+') + 1);
+    const auto next = text.find('+');
+    auto variant = kernel_variant_named(text.substr(0, next));
+    if (!variant) return std::nullopt;
+    p.add(*variant);
+    if (next == std::string_view::npos) break;
+  }
+  return p;
+}
+
+bool KernelCondition::holds(const KernelProfile& p) const {
+  switch (kind) {
+    case Kind::Below: return p.version < version;
+    case Kind::AtLeast: return p.version >= version;
+    case Kind::Series: return p.version.major == version.major && p.version.minor == version.minor;
+    case Kind::Variant: return p.has(variant);
+    case Kind::NoVariant: return !p.has(variant);
+  }
+  return false;
+}
+
+std::optional<KernelCondition> parse_kernel_condition(std::string_view text) {
+  KernelCondition c;
+  auto versioned = [&](KernelCondition::Kind kind, std::string_view rest) -> std::optional<KernelCondition> {
+    auto v = parse_kernel_version(rest);
+    if (!v) return std::nullopt;
+    c.kind = kind;
+    c.version = *v;
+    return c;
+  };
+  if (text.starts_with(">=")) return versioned(KernelCondition::Kind::AtLeast, text.substr(2));
+  if (text.starts_with("<")) return versioned(KernelCondition::Kind::Below, text.substr(1));
+  if (text.starts_with("!")) {
+    auto v = kernel_variant_named(text.substr(1));
+    if (!v) return std::nullopt;
+    return KernelCondition{.kind = KernelCondition::Kind::NoVariant, .variant = *v};
+  }
+  if (auto v = kernel_variant_named(text)) return KernelCondition{.kind = KernelCondition::Kind::Variant, .variant = *v};
+  auto series = versioned(KernelCondition::Kind::Series, text);
+  if (series && series->version.patch != 0) return std::nullopt;  // a series is `6.1`, not `6.1.5`
+  return series;
+}
+
+std::string print_kernel_condition(const KernelCondition& c) {
+  switch (c.kind) {
+    case KernelCondition::Kind::Below: return "<" + print_kernel_version(c.version);
+    case KernelCondition::Kind::AtLeast: return ">=" + print_kernel_version(c.version);
+    case KernelCondition::Kind::Series: return print_kernel_version(c.version);
+    case KernelCondition::Kind::Variant: return std::string(kernel_variant_name(c.variant));
+    case KernelCondition::Kind::NoVariant: return "!" + std::string(kernel_variant_name(c.variant));
+  }
+  return "?";
+}
+
+}  // namespace sockspec
