@@ -97,6 +97,8 @@ bool CheckOutputs::add(const ScenarioVerdict& verdict) {
     jsonl_.flush();  // a report of an interrupted run still reads every finished scenario
   }
   if (junit_) junit_->add(verdict, failed, known_text);
+  if (junit_) junit_->set_kernel(verdict.profile.describe());
+  kernel_ = verdict.profile;
   if (!options_.write_baseline_path.empty())
     all_divergences_.insert(all_divergences_.end(), entries.begin(), entries.end());
   return failed;
@@ -106,7 +108,8 @@ void CheckOutputs::finish(double seconds, std::FILE* notes) {
   if (!options_.out_dir.empty()) {
     const char* mode = mode_ == Mode::Lockstep ? "check" : mode_ == Mode::Kernel ? "run" : "model";
     nlohmann::json summary = {{"mode", mode},          {"scenarios", scenarios_}, {"failed", failed_},
-                              {"divergences", divergences_}, {"known_divergences", known_}, {"seconds", seconds}};
+                              {"divergences", divergences_}, {"known_divergences", known_}, {"seconds", seconds},
+                              {"kernel", kernel_.name()},  {"kernel_described", kernel_.describe()}};
     write_text(summary_, options_.out_dir + "/check-summary.json", summary.dump(1) + "\n");
   }
   if (junit_) write_text(junit_file_, options_.junit_path, junit_->xml(seconds));

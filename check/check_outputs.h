@@ -60,6 +60,7 @@ class CheckOutputs {
   std::ofstream jsonl_, summary_, junit_file_, baseline_file_;
   std::optional<JunitReport> junit_;
   std::vector<BaselineEntry> all_divergences_;
+  KernelProfile kernel_ = reference_kernel_profile();  // of the verdicts seen
   int scenarios_ = 0, failed_ = 0, divergences_ = 0, known_ = 0;
 };
 

@@ -96,7 +96,7 @@ std::optional<Divergence> find_divergence(const Program& program, const Scenario
     if (!v.diverged || !v.kernel || !v.model) continue;
     std::string sig = divergence_signature(program.lines[i], v);
     if (!signature.empty() && sig != signature) continue;
-    Divergence d{i, print_operation(program.lines[i]), *v.kernel, *v.model, {}, std::move(sig)};
+    Divergence d{i, print_operation(program.lines[i]), *v.kernel, *v.model, {}, std::move(sig), verdict.profile};
     for (auto rule : v.rules) d.rules.emplace_back(rule);
     return d;
   }
@@ -122,9 +122,10 @@ std::string finding_scenario_text(const Program& program, const Divergence& d) {
       "# model:  {}\n"
       "# rules:  {}\n"
       "# signature: {}\n"
+      "# kernel: {} (the model answered for this profile)\n"
       "# Reproduce: sockspec check -v THIS_FILE, or cc the .c file next to it and run it.\n",
       finding_id(d.signature), d.line + 1, d.operation, print_result(d.kernel), print_result(d.model),
-      rules.empty() ? "(none)" : rules, d.signature);
+      rules.empty() ? "(none)" : rules, d.signature, d.profile.describe());
   return out + print_program(program);
 }
 
@@ -167,7 +168,8 @@ std::optional<std::filesystem::path> record_finding(const std::filesystem::path&
   std::filesystem::path scn = dir / (id + ".scn");
   if (std::filesystem::exists(scn)) return std::nullopt;
   // the .c first: a finding is complete once its .scn exists
-  write_file_atomically(dir / (id + ".c"), c_reproducer(program, divergence.line, print_result(divergence.model), config));
+  write_file_atomically(dir / (id + ".c"), c_reproducer(program, divergence.line, print_result(divergence.model), config,
+                                                                divergence.profile));
   write_file_atomically(scn, finding_scenario_text(program, divergence));
   return scn;
 }

@@ -37,6 +37,7 @@ struct Divergence {
   Result kernel, model;
   std::vector<std::string> rules;
   std::string signature;
+  KernelProfile profile;  // the kernel it was seen on
 };
 
 std::string divergence_signature(const Line& line, const LineVerdict& verdict);

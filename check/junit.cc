@@ -52,6 +52,8 @@ std::string JunitReport::xml(double seconds) const {
   out += fmt::format("<testsuites tests=\"{}\" failures=\"{}\" time=\"{:.3f}\">\n", cases_.size(), failures, seconds);
   out += fmt::format("  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"0\" time=\"{:.3f}\">\n",
                      xml_escape(suite_), cases_.size(), failures, seconds);
+  if (!kernel_.empty())
+    out += fmt::format("    <properties><property name=\"kernel\" value=\"{}\"/></properties>\n", xml_escape(kernel_));
   for (const Case& c : cases_) {
     out += fmt::format("    <testcase classname=\"{}\" name=\"{}\"", xml_escape(c.classname), xml_escape(c.name));
     if (!c.failed && c.system_out.empty()) {

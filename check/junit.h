@@ -24,12 +24,15 @@ class JunitReport {
   // `known`: text about divergences the baseline accepted ("" when none).
   void add(const ScenarioVerdict& verdict, bool failed, std::string_view known = {});
   std::string xml(double seconds) const;
+  // The kernel the run was for, written as the suite's `kernel` property.
+  void set_kernel(std::string described) { kernel_ = std::move(described); }
 
  private:
   struct Case {
     std::string classname, name, failure_message, failure_body, system_out;
     bool failed = false, errored = false;
   };
+  std::string kernel_;
   std::string suite_;
   std::vector<Case> cases_;
 };

@@ -87,6 +87,7 @@ nlohmann::json verdict_json(const ScenarioVerdict& verdict) {
     if (v.skipped && !v.unsupported) skipped.push_back(line.line_no);
   }
   json out = {{"file", verdict.file},
+              {"kernel", verdict.profile.name()},
               {"lines", verdict.lines.size()},
               {"agree", verdict.divergences() == 0},
               {"expect_failures", expect_failures},

@@ -242,6 +242,8 @@ std::vector<std::pair<std::string, std::string>> report_figures(const ReportData
     rows.emplace_back("scenarios failed", std::to_string(data.scenarios_failed));
   }
   if (data.check_summary) {
+    if (data.check_summary->contains("kernel_described"))
+      rows.emplace_back("kernel", data.check_summary->value("kernel_described", std::string()));
     rows.emplace_back("check run time", fmt::format("{:.2f} s", data.check_summary->value("seconds", 0.0)));
     rows.emplace_back("divergent lines", std::to_string(data.check_summary->value("divergences", 0)));
   }

@@ -373,7 +373,7 @@ class Generator {
 }  // namespace
 
 std::string c_reproducer(const Program& program, std::size_t divergent_line, std::string_view model_result,
-                         const OracleConfig& config) {
+                         const OracleConfig& config, const KernelProfile& profile) {
   Generator generator(program, config);
   std::string out =
       "/* A sockspec finding as a standalone program: it replays the scenario on\n"
@@ -381,6 +381,8 @@ std::string c_reproducer(const Program& program, std::size_t divergent_line, std
       " * it starts in), and prints each line with the kernel's result.\n"
       " *   cc -o repro THIS_FILE.c && ./repro      (root, or any user allowed\n"
       " *   to make user namespaces; `unshare -Urn ./repro` works too)\n"
+      " * Seen on " + profile.describe() + ", where the model (answering for that\n"
+      " * kernel) said otherwise; other kernels may answer otherwise too.\n"
       " */\n";
   out += kPrelude;
   out += "\n";

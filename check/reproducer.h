@@ -24,7 +24,9 @@
 
 namespace sockspec {
 
+// `profile`: the kernel the divergence was seen on, named in the file's
+// opening comment.
 std::string c_reproducer(const Program& program, std::size_t divergent_line, std::string_view model_result,
-                         const OracleConfig& config = {});
+                         const OracleConfig& config = {}, const KernelProfile& profile = reference_kernel_profile());
 
 }  // namespace sockspec

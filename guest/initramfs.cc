@@ -1,6 +1,5 @@
 #include "guest/initramfs.h"
 
-#include <elf.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -14,6 +13,8 @@
 
 #include <fmt/format.h>
 
+#include "guest/elf.h"
+#include "guest/files.h"
 #include "guest/process.h"
 
 namespace sockspec::guest {
@@ -52,89 +53,10 @@ poweroff -f
 // they may be built in.
 constexpr const char* kModules[] = {"inet_diag", "tcp_diag", "udp_diag", "unix_diag", "raw_diag", "veth"};
 
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-void write_file(const fs::path& path, std::string_view text, fs::perms perms = fs::perms(0644)) {
-  fs::create_directories(path.parent_path());
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(text.data(), static_cast<std::streamsize>(text.size()));
-  out.close();
-  if (!out) throw std::runtime_error("cannot write " + path.string());
-  fs::permissions(path, perms);
-}
-
 std::string shell_quote(std::string_view word) {
   std::string quoted = "'";
   for (char c : word) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
   return quoted + "'";
-}
-
-std::uint64_t fnv1a(std::string_view text) {
-  std::uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : text) h = (h ^ c) * 1099511628211ull;
-  return h;
-}
-
-std::string stat_key(const fs::path& path) {
-  struct stat st{};
-  ::stat(path.c_str(), &st);
-  return fmt::format("{}:{}:{}.{}", path.string(), st.st_size, st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
-}
-
-// ---- ELF: just enough to read a module's .modinfo and a program's PT_INTERP.
-
-template <class T>
-bool read_at(std::string_view elf, std::uint64_t offset, T* out) {
-  if (offset > elf.size() || elf.size() - offset < sizeof(T)) return false;
-  std::memcpy(out, elf.data() + offset, sizeof(T));
-  return true;
-}
-
-bool is_elf64(std::string_view elf, Elf64_Ehdr* header) {
-  return read_at(elf, 0, header) && std::memcmp(header->e_ident, ELFMAG, SELFMAG) == 0 &&
-         header->e_ident[EI_CLASS] == ELFCLASS64;
-}
-
-// The value of `key` in a kernel module's .modinfo ("depends" ->
-// "inet_diag"), empty if absent.
-std::string modinfo(std::string_view elf, std::string_view key) {
-  Elf64_Ehdr eh;
-  Elf64_Shdr names;
-  if (!is_elf64(elf, &eh) || !read_at(elf, eh.e_shoff + std::uint64_t(eh.e_shstrndx) * sizeof(Elf64_Shdr), &names))
-    return {};
-  for (unsigned i = 0; i < eh.e_shnum; ++i) {
-    Elf64_Shdr sh;
-    if (!read_at(elf, eh.e_shoff + std::uint64_t(i) * sizeof sh, &sh)) return {};
-    std::uint64_t name_at = names.sh_offset + sh.sh_name;
-    if (name_at >= elf.size() || std::strncmp(elf.data() + name_at, ".modinfo", elf.size() - name_at) != 0) continue;
-    if (sh.sh_offset > elf.size() || elf.size() - sh.sh_offset < sh.sh_size) return {};
-    std::string_view info = elf.substr(sh.sh_offset, sh.sh_size);
-    std::string prefix = std::string(key) + "=";
-    for (std::size_t at = 0; at < info.size();) {
-      std::size_t end = std::min(info.find('\0', at), info.size());
-      std::string_view entry = info.substr(at, end - at);
-      if (entry.substr(0, prefix.size()) == prefix) return std::string(entry.substr(prefix.size()));
-      at = end + 1;
-    }
-  }
-  return {};
-}
-
-bool is_static_executable(const fs::path& path) {
-  std::string elf = read_file(path);
-  Elf64_Ehdr eh;
-  if (!is_elf64(elf, &eh)) return false;
-  for (unsigned i = 0; i < eh.e_phnum; ++i) {
-    Elf64_Phdr ph;
-    if (!read_at(elf, eh.e_phoff + std::uint64_t(i) * sizeof ph, &ph)) return false;
-    if (ph.p_type == PT_INTERP) return false;
-  }
-  return true;
 }
 
 // ---- Archives.
@@ -164,7 +86,7 @@ std::vector<std::string> tree_names(const fs::path& root) {
 
 fs::path find_busybox() {
   auto busybox = find_program("busybox");
-  if (!busybox || !is_static_executable(*busybox))
+  if (!busybox || !is_static_executable(read_file(*busybox)))
     throw GuestUnavailable(fmt::format("{}: apt-get install busybox-static",
                                        busybox ? busybox->string() + " is not statically linked"
                                                : std::string("busybox not found")));
@@ -245,35 +167,18 @@ void stage_base(const fs::path& busybox, const GuestKernel& kernel, const fs::pa
     write_file(stage / fmt::format("sockspec-guest/modules/{:02}-{}.ko", n++, name), elf);
 }
 
-// Where the base archive of `kernel` is cached: beside a cached kernel, or
-// under local/ for a vmlinuz elsewhere. The name carries a hash of what
-// went into it, so a changed /init or busybox makes a new one.
-fs::path base_cache_path(const GuestKernel& kernel, const fs::path& busybox) {
-  std::string key = fmt::format("{:016x}", fnv1a(fmt::format("{}|{}|{}|{}", kInit, stat_key(busybox),
-                                                              stat_key(kernel.vmlinuz), kernel.modules.string())));
-  fs::path cache = guest_kernel_cache();
-  std::error_code ec;
-  fs::path kernel_dir = kernel.vmlinuz.parent_path().parent_path();
-  if (fs::equivalent(kernel_dir, cache / kernel.release, ec))
-    return kernel_dir / fmt::format("initramfs-base-{}.cpio", key);
-  return cache / "local" / fmt::format("{}-initramfs-base-{}.cpio", kernel.release, key);
-}
-
-// The base archive: from the cache, else built (and cached when the cache
-// is writable; a read-only cache only costs the rebuild).
+// The base archive: from the cache, else built (and cached). Its name
+// hashes what went into it, so a changed /init or busybox makes a new one.
 fs::path base_archive(const GuestKernel& kernel, const fs::path& busybox, const fs::path& work) {
-  fs::path cached = base_cache_path(kernel, busybox);
+  std::string made_of = fmt::format("{}|{}|{}|{}", kInit, file_identity(busybox), file_identity(kernel.vmlinuz),
+                                    kernel.modules.string());
+  fs::path cached = kernel_cache_file(kernel, fmt::format("initramfs-base-{}.cpio", hash_hex(made_of)));
   std::error_code ec;
   if (fs::is_regular_file(cached, ec)) return cached;
   stage_base(busybox, kernel, work / "base");
   fs::path built = work / "base.cpio";
   write_cpio(busybox, work / "base", tree_names(work / "base"), work / "base.list", built);
-  fs::path temporary = cached;
-  temporary += fmt::format(".{}.tmp", ::getpid());
-  fs::create_directories(cached.parent_path(), ec);
-  if (!ec) fs::copy_file(built, temporary, fs::copy_options::overwrite_existing, ec);
-  if (!ec) fs::rename(temporary, cached, ec);  // atomic: a reader sees all of it or nothing
-  if (ec) fs::remove(temporary, ec);
+  store_in_cache(built, cached);
   return built;
 }
 

@@ -11,9 +11,11 @@
 #include "check/check_outputs.h"
 #include "check/driver.h"
 #include "check/files.h"
+#include "check/guest_run.h"
 #include "check/parallel.h"
 #include "check/progress.h"
 #include "check/report.h"
+#include "check/verdict_codec.h"
 #include "model/rules.h"
 #include "oracle/oracle.h"
 #include "scenario/parser.h"
@@ -30,6 +32,10 @@ struct ScenarioOptions {
   bool verbose = false;
   int jobs = default_jobs();
   CheckOutputOptions outputs;  // check: --out, --junit, --baseline, --write-baseline
+  // --kernel: run/check: "" or "host", else a kernel to boot in a guest
+  // (check/guest_run.h); model: the profile to answer for ("" the reference).
+  std::string kernel;
+  bool verdict_stream = false;  // --verdict-stream: verdicts as data (what a guest sends back)
 };
 
 void add_common_options(CLI::App* cmd, ScenarioOptions& o) {
@@ -46,6 +52,41 @@ void add_common_options(CLI::App* cmd, ScenarioOptions& o) {
   cmd->add_option("-j,--jobs", o.jobs, "scenarios run at once, one worker thread each (output keeps the input order)")
       ->capture_default_str()
       ->check(CLI::Range(1, 1024));
+  cmd->add_flag("--verdict-stream", o.verdict_stream,
+                "print each verdict as one JSON record of check/verdict_codec.h (what a guest sends back)")
+      ->group("");  // internal: not in --help
+}
+
+void add_kernel_option(CLI::App* cmd, ScenarioOptions& o, bool model) {
+  if (model)
+    cmd->add_option("--kernel", o.kernel,
+                    "answer for this kernel: 6.1, 6.12.113, 6.18+tcp-role-lock, or host (measured here); "
+                    "default: the reference profile (docs/kernels.md)");
+  else
+    cmd->add_option("--kernel", o.kernel,
+                    "the kernel to run on: host (default), 6.1 or 6.12 (Debian's, booted under qemu, fetched "
+                    "once into the cache), or the path of a vmlinuz (docs/kernels.md)");
+}
+
+// The profile `model --kernel NAME` answers for; nullopt after reporting a
+// bad name (exit 2) or a host that cannot be measured (exit 3).
+std::optional<KernelProfile> model_profile(const std::string& name) {
+  if (name.empty()) return reference_kernel_profile();
+  if (name == "host") {
+    if (auto why = enter_sandbox()) {
+      fmt::print(stderr, "sockspec: measuring the host kernel needs the oracle, which cannot run here: {}\n", *why);
+      exit_code() = kNoOracle;
+      return std::nullopt;
+    }
+    return host_kernel_profile();
+  }
+  if (auto p = parse_kernel_profile(name)) return p;
+  std::string variants;
+  for (const auto& v : kernel_variant_names()) variants += fmt::format(" +{}", v.name);
+  fmt::print(stderr, "sockspec: --kernel {}: expected host or a version such as 6.1 or 6.12.113, optionally with "
+                     "variants:{}\n", name, variants);
+  exit_code() = kBadInput;
+  return std::nullopt;
 }
 
 // Parses every file first: on a parse error nothing runs (exit 2).
@@ -61,6 +102,29 @@ std::optional<std::vector<Program>> load_or_report(const std::vector<std::string
   return std::nullopt;
 }
 
+// `run|check --kernel K`: the run in a guest; false (exit code set) when it
+// could not be had.
+bool run_guest_or_report(const ScenarioOptions& o, Mode mode, const DriverConfig& driver,
+                         const std::vector<Program>& programs, const std::function<void(ScenarioVerdict&&)>& on_verdict) {
+  auto progress = [](std::string_view message) { fmt::print(stderr, "sockspec: {}\n", message); };
+  try {
+    const GuestRunReport r = run_in_kernel_guest(o.kernel, programs, mode, driver, o.jobs, on_verdict, progress);
+    fmt::print(stderr, "sockspec: {} scenarios on {} in a qemu guest: {:.1f} s, boot {:.1f} s\n", r.verdicts,
+               r.release, r.total_seconds, r.boot_seconds);
+    return true;
+  } catch (const std::invalid_argument& e) {
+    fmt::print(stderr, "sockspec: --kernel {}: {}\n", o.kernel, e.what());
+    exit_code() = kBadInput;
+  } catch (const GuestUnavailable& e) {
+    fmt::print(stderr, "sockspec: --kernel {}: {}\n", o.kernel, e.what());
+    exit_code() = kNoOracle;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "sockspec: --kernel {}: {}\n", o.kernel, e.what());
+    exit_code() = kNoOracle;
+  }
+  return false;
+}
+
 bool enter_sandbox_or_report() {
   if (auto why = enter_sandbox()) {
     fmt::print(stderr, "sockspec: the kernel oracle cannot run here: {}\n", *why);
@@ -73,6 +137,12 @@ bool enter_sandbox_or_report() {
 void run_all(const ScenarioOptions& o, Mode mode) {
   auto programs = load_or_report(o.paths);
   if (!programs) return;
+  DriverConfig driver = o.driver;
+  if (mode == Mode::Model) {
+    driver.profile = model_profile(o.kernel);
+    if (!driver.profile) return;
+  }
+  const bool in_guest = mode != Mode::Model && !o.kernel.empty() && o.kernel != "host";
   std::optional<CheckOutputs> outputs;  // before the sandbox: it changes the working directory
   try {
     outputs.emplace(o.outputs, mode);
@@ -81,14 +151,18 @@ void run_all(const ScenarioOptions& o, Mode mode) {
     exit_code() = kBadInput;
     return;
   }
-  if (mode != Mode::Model && !enter_sandbox_or_report()) return;
+  if (mode != Mode::Model && !in_guest && !enter_sandbox_or_report()) return;
   int passed = 0, failed = 0;
+  std::string kernel;  // the profile the verdicts were for, described
   const auto start = std::chrono::steady_clock::now();
   ProgressMeter progress(programs->size());  // only when stderr is a terminal
-  run_scenarios(*programs, mode, o.driver, o.jobs, [&](ScenarioVerdict&& verdict) {
+  auto on_verdict = [&](ScenarioVerdict&& verdict) {
     (outputs->add(verdict) ? failed : passed)++;
+    kernel = verdict.profile.describe();
     progress.finish();  // clear the status line before printing
-    if (o.json) {
+    if (o.verdict_stream) {
+      fmt::print("{}\n", encode_verdict(verdict).dump());
+    } else if (o.json) {
       fmt::print("{}\n", verdict_json(verdict).dump());
     } else if (mode == Mode::Lockstep && !o.verbose) {
       fmt::print("{}", verdict_text_summary(verdict, mode));
@@ -97,7 +171,12 @@ void run_all(const ScenarioOptions& o, Mode mode) {
     }
     std::fflush(stdout);
     progress.advance(verdict.file);
-  });
+  };
+  if (in_guest) {
+    if (!run_guest_or_report(o, mode, driver, *programs, on_verdict)) return;
+  } else {
+    run_scenarios(*programs, mode, driver, o.jobs, on_verdict);
+  }
   progress.finish();
   try {
     outputs->finish(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), stderr);
@@ -105,7 +184,8 @@ void run_all(const ScenarioOptions& o, Mode mode) {
     fmt::print(stderr, "sockspec: {}\n", e.what());
     failed++;
   }
-  if (!o.json) fmt::print("{} passed, {} failed\n", passed, failed);
+  if (!o.json && !o.verdict_stream)
+    fmt::print("{} passed, {} failed{}\n", passed, failed, kernel.empty() ? "" : " on " + kernel);
   exit_code() = failed == 0 ? kOk : kFailed;
 }
 
@@ -141,11 +221,13 @@ void add_scenario_commands(CLI::App& app) {
   auto* run = app.add_subcommand("run", "run scenarios on the kernel; print every line with its result");
   add_common_options(run, run_opts);
   run->add_flag("--json", run_opts.json, "one JSON object per scenario");
+  add_kernel_option(run, run_opts, false);
   run->callback([] { run_all(run_opts, Mode::Kernel); });
 
   auto* model = app.add_subcommand("model", "run scenarios on the model alone, with the rules it used");
   add_common_options(model, model_opts);
   model->add_flag("--json", model_opts.json, "one JSON object per scenario");
+  add_kernel_option(model, model_opts, true);
   model->callback([] { run_all(model_opts, Mode::Model); });
 
   auto* check = app.add_subcommand(
@@ -153,6 +235,7 @@ void add_scenario_commands(CLI::App& app) {
   add_common_options(check, check_opts);
   check->add_flag("--json", check_opts.json, "one JSON object per scenario (schema: docs/reports.md)");
   check->add_flag("-v,--verbose", check_opts.verbose, "print every line, not only the ones that fail");
+  add_kernel_option(check, check_opts, false);
   check->add_option("--plant-fault", check_opts.driver.planted_fault,
                     "mutation testing: make the model answer wrongly wherever it cites RULE");
   check->add_option("--out", check_opts.outputs.out_dir,

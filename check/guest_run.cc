@@ -1,0 +1,92 @@
+#include "check/guest_run.h"
+
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <stdexcept>
+
+#include "check/verdict_codec.h"
+
+namespace sockspec {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// The command the guest runs: this binary, the same subcommand and settings,
+// on the host kernel of the guest, sending verdicts as data.
+std::vector<std::string> guest_argv(const std::vector<Program>& programs, Mode mode, const DriverConfig& config,
+                                    int jobs) {
+  std::vector<std::string> argv = {"sockspec",
+                                   mode == Mode::Kernel ? "run" : "check",
+                                   "--verdict-stream",
+                                   "-j",
+                                   std::to_string(jobs),
+                                   "--settle-ms",
+                                   std::to_string(config.oracle.settle_ms),
+                                   "--delivery-ms",
+                                   std::to_string(config.oracle.delivery_ms),
+                                   "--time-limit-ms",
+                                   std::to_string(config.time_limit_ms)};
+  if (!config.planted_fault.empty()) {
+    argv.push_back("--plant-fault");
+    argv.push_back(config.planted_fault);
+  }
+  argv.push_back("--");
+  for (const Program& p : programs) argv.push_back(fs::absolute(p.file).lexically_normal().string());
+  return argv;
+}
+
+std::string console_tail(const std::string& console) {
+  constexpr std::size_t kTail = 2000;
+  return console.size() > kTail ? "..." + console.substr(console.size() - kTail) : console;
+}
+
+}  // namespace
+
+GuestRunReport run_in_kernel_guest(const std::string& kernel, const std::vector<Program>& programs, Mode mode,
+                                   const DriverConfig& config, int jobs,
+                                   const std::function<void(ScenarioVerdict&&)>& on_verdict,
+                                   const std::function<void(std::string_view)>& on_progress) {
+  const GuestKernel guest = resolve_guest_kernel(kernel, on_progress);
+  GuestJob job;
+  job.argv = guest_argv(programs, mode, config, jobs);
+  for (const Program& p : programs) job.carry.push_back(fs::absolute(p.file).lexically_normal());
+  job.cwd = fs::current_path();
+  job.cpus = jobs;
+  job.on_progress = on_progress;
+  GuestRunReport report;
+  report.release = guest.release;
+  std::string stream_error;
+  job.on_line = [&](std::string_view line) {
+    if (!stream_error.empty()) return;
+    if (report.verdicts >= static_cast<int>(programs.size())) {
+      stream_error = "the guest sent more verdicts than there are scenarios";
+      return;
+    }
+    try {
+      auto record = nlohmann::json::parse(line);
+      on_verdict(decode_verdict(record, programs[static_cast<std::size_t>(report.verdicts)]));
+      ++report.verdicts;
+    } catch (const std::exception& e) {
+      stream_error = fmt::format("a verdict from the guest could not be read ({}): {:.200}", e.what(), line);
+    }
+  };
+  const GuestOutcome outcome = run_in_guest(guest, job);
+  report.boot_seconds = outcome.boot_seconds;
+  report.total_seconds = outcome.total_seconds;
+  if (!stream_error.empty()) throw std::runtime_error(stream_error);
+  if (outcome.timed_out)
+    throw std::runtime_error(fmt::format("the {} guest did not finish within {} s; its console ends:\n{}",
+                                         guest.release, job.timeout_s, console_tail(outcome.console)));
+  // 0 and 1 are verdicts (all agree, or not); anything else is the guest's
+  // own failure to run them
+  if ((outcome.exit_code != 0 && outcome.exit_code != 1) || report.verdicts != static_cast<int>(programs.size()))
+    throw std::runtime_error(fmt::format("sockspec in the {} guest exited with {} after {} of {} scenarios; its "
+                                         "console ends:\n{}",
+                                         guest.release, outcome.exit_code, report.verdicts, programs.size(),
+                                         console_tail(outcome.console)));
+  return report;
+}
+
+}  // namespace sockspec

@@ -1,0 +1,33 @@
+// Scenarios run on another kernel: one qemu guest per run (guest/guest.h).
+//
+// Contract: run_in_kernel_guest boots `kernel` once, runs `sockspec
+// check|run` with the same settings on every program inside it (-j: the
+// guest's CPUs), and hands each verdict back to on_verdict in input order,
+// decoded (check/verdict_codec.h) into verdicts of the host's own Programs,
+// so the caller prints and records them as it does its own. Throws
+// GuestUnavailable (no qemu, no kernel package: exit 3) and
+// std::invalid_argument (a kernel name that names none: exit 2); a guest that
+// fails or stops early is a std::runtime_error with the end of its console.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "check/driver.h"
+#include "guest/guest.h"
+
+namespace sockspec {
+
+struct GuestRunReport {
+  std::string release;       // the guest kernel's modules directory name (`6.1.0-57-amd64`)
+  double boot_seconds = 0, total_seconds = 0;
+  int verdicts = 0;
+};
+
+GuestRunReport run_in_kernel_guest(const std::string& kernel, const std::vector<Program>& programs, Mode mode,
+                                   const DriverConfig& config, int jobs,
+                                   const std::function<void(ScenarioVerdict&&)>& on_verdict,
+                                   const std::function<void(std::string_view)>& on_progress = {});
+
+}  // namespace sockspec

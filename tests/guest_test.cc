@@ -1,0 +1,107 @@
+// guest/: resolving kernels, and a real boot of Debian's 6.1 under qemu.
+//
+// The guest runs this very binary, so main() answers `--guest-echo FILE`
+// (what the guest is asked to run) before GoogleTest starts: it prints the
+// kernel release it runs on and FILE's contents, and exits 7.
+//
+// The boot test needs qemu-system-x86 and busybox-static (scripts/setup.sh)
+// and, the first time, apt to fetch the kernel (~70 MB) into the cache
+// (SOCKSPEC_KERNEL_CACHE, default /var/cache/sockspec/kernels).
+#include <gtest/gtest.h>
+#include <sys/utsname.h>
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+
+#include <fmt/format.h>
+
+#include "guest/guest.h"
+
+namespace sockspec {
+namespace {
+
+namespace fs = std::filesystem;
+
+int guest_echo(const char* file) {
+  utsname names{};
+  ::uname(&names);
+  std::cout << "release " << names.release << "\n";
+  std::ifstream in(file);
+  for (std::string line; std::getline(in, line);) std::cout << "carried " << line << "\n";
+  std::cout.flush();
+  return 7;
+}
+
+// The message of the std::invalid_argument `spec` throws, or "" if none.
+std::string invalid_argument_of(const std::string& spec) {
+  try {
+    resolve_guest_kernel(spec);
+  } catch (const std::invalid_argument& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(GuestKernel, UnknownFormListsTheAcceptedOnes) {
+  std::string message = invalid_argument_of("7.99x");
+  EXPECT_NE(message.find("7.99x"), std::string::npos) << message;
+  EXPECT_NE(message.find("\"6.1\""), std::string::npos) << message;
+  EXPECT_NE(message.find("\"6.12\""), std::string::npos) << message;
+  EXPECT_NE(message.find("vmlinuz"), std::string::npos) << message;
+}
+
+TEST(GuestKernel, MissingPathIsNamed) {
+  std::string message = invalid_argument_of("/nonexistent/boot/vmlinuz-9.9");
+  EXPECT_NE(message.find("/nonexistent/boot/vmlinuz-9.9"), std::string::npos) << message;
+  EXPECT_NE(message.find("no such file"), std::string::npos) << message;
+}
+
+TEST(GuestKernel, NonKernelFileIsRefused) {
+  fs::path file = fs::path(testing::TempDir()) / "not-a-vmlinuz";
+  std::ofstream(file) << "hello\n";
+  std::string message = invalid_argument_of(file.string());
+  EXPECT_NE(message.find("not a Linux kernel image"), std::string::npos) << message;
+  fs::remove(file);
+}
+
+TEST(Guest, Linux61RunsThisBinary) {
+  GuestKernel kernel;
+  try {
+    kernel = resolve_guest_kernel("6.1", [](std::string_view m) { std::cerr << "guest: " << m << "\n"; });
+  } catch (const GuestUnavailable& e) {
+    FAIL() << e.what();
+  }
+  EXPECT_TRUE(kernel.release.starts_with("6.1.")) << kernel.release;
+  // A file under /tmp: /init mounts a fresh tmpfs there and must keep it.
+  fs::path carried = fs::path(testing::TempDir()) / "guest-test-carried.txt";
+  std::ofstream(carried) << "hello from the host\n";
+  std::vector<std::string> lines;
+  GuestJob job;
+  job.argv = {"ignored", "--guest-echo", carried.string()};
+  job.carry = {carried};
+  job.cwd = "/tmp/guest-test-cwd";
+  job.timeout_s = 300;
+  job.on_line = [&](std::string_view line) { lines.emplace_back(line); };
+  job.on_progress = [](std::string_view m) { std::cerr << "guest: " << m << "\n"; };
+  GuestOutcome outcome = run_in_guest(kernel, job);
+  fs::remove(carried);
+  std::cerr << fmt::format("guest: boot {:.1f} s, total {:.1f} s\n", outcome.boot_seconds, outcome.total_seconds);
+  ASSERT_FALSE(outcome.timed_out) << outcome.console;
+  EXPECT_EQ(outcome.exit_code, 7) << outcome.console;
+  ASSERT_EQ(lines.size(), 2u) << outcome.console;
+  EXPECT_EQ(lines[0], "release " + kernel.release);
+  EXPECT_TRUE(lines[0].starts_with("release 6.1.")) << lines[0];
+  EXPECT_EQ(lines[1], "carried hello from the host");
+  EXPECT_GT(outcome.boot_seconds, 0);
+  EXPECT_GE(outcome.total_seconds, outcome.boot_seconds);
+}
+
+}  // namespace
+}  // namespace sockspec
+
+int main(int argc, char** argv) {
+  if (argc == 3 && std::string_view(argv[1]) == "--guest-echo") return sockspec::guest_echo(argv[2]);
+  testing::InitGoogleTest(&argc, argv);
+  return RUN_ALL_TESTS();
+}
