@@ -13,6 +13,12 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// A guest runs under TCG emulation (kernels.md: KVM does not work on these
+// machines), several times slower than the host: the bounded waits of the
+// oracle (settle, delivery) are scaled by this much inside it, or a loaded
+// machine makes a datagram or a FIN late.
+constexpr int kGuestSlowdown = 4;
+
 // The command the guest runs: this binary, the same subcommand and settings,
 // on the host kernel of the guest, sending verdicts as data.
 std::vector<std::string> guest_argv(const std::vector<Program>& programs, Mode mode, const DriverConfig& config,
@@ -23,9 +29,9 @@ std::vector<std::string> guest_argv(const std::vector<Program>& programs, Mode m
                                    "-j",
                                    std::to_string(jobs),
                                    "--settle-ms",
-                                   std::to_string(config.oracle.settle_ms),
+                                   std::to_string(config.oracle.settle_ms * kGuestSlowdown),
                                    "--delivery-ms",
-                                   std::to_string(config.oracle.delivery_ms),
+                                   std::to_string(config.oracle.delivery_ms * kGuestSlowdown),
                                    "--time-limit-ms",
                                    std::to_string(config.time_limit_ms)};
   if (!config.planted_fault.empty()) {

@@ -57,7 +57,17 @@ void store_in_cache(const fs::path& built, const fs::path& target) {
   fs::create_directories(target.parent_path(), ec);
   if (!ec) fs::copy_file(built, temporary, fs::copy_options::overwrite_existing, ec);
   if (!ec) fs::rename(temporary, target, ec);
-  if (ec) fs::remove(temporary, ec);
+  if (ec) {
+    fs::remove(temporary, ec);
+    return;
+  }
+  // What the same kind of file was made from before, now stale.
+  std::string name = target.filename().string();
+  std::string stem = name.substr(0, name.rfind('-') + 1);
+  for (const auto& entry : fs::directory_iterator(target.parent_path(), ec)) {
+    std::string other = entry.path().filename().string();
+    if (other != name && other.starts_with(stem) && !other.ends_with(".tmp")) fs::remove(entry.path(), ec);
+  }
 }
 
 }  // namespace sockspec::guest

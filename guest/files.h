@@ -33,6 +33,8 @@ std::string file_identity(const std::filesystem::path& path);
 std::filesystem::path kernel_cache_file(const GuestKernel& kernel, std::string_view name);
 
 // Copies `built` to `target` atomically when the cache can be written.
+// Names are STEM-HASH[.ext]: the other STEM-* files beside it, made from
+// inputs that since changed, are removed.
 void store_in_cache(const std::filesystem::path& built, const std::filesystem::path& target);
 
 }  // namespace sockspec::guest

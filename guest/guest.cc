@@ -16,6 +16,7 @@
 
 #include <fmt/format.h>
 
+#include "guest/boot_image.h"
 #include "guest/initramfs.h"
 #include "guest/process.h"
 
@@ -25,6 +26,17 @@ namespace {
 namespace fs = std::filesystem;
 using guest::Child;
 using guest::Clock;
+using guest::Fd;
+
+// console=ttyS1: ttyS0 is the command's. panic=-1 with -no-reboot: a panic
+// ends qemu instead of hanging it. The rest is measured to save about 0.35 s
+// of a 2.8 s boot under TCG (no crypto self-tests, no speculation
+// workarounds, no TSC re-checks): none changes what sockets do.
+constexpr const char* kKernelCommandLine =
+    "console=ttyS1 quiet panic=-1 cryptomgr.notests mitigations=off tsc=reliable no_timer_check";
+
+constexpr const char* kInitrd = "initrd.cpio";  // in the work directory
+constexpr const char* kConsole = "console";
 
 constexpr auto kPowerOffGrace = std::chrono::seconds(30);  // exit marker seen -> qemu gone
 
@@ -50,33 +62,19 @@ class WorkDir {
   fs::path path_;
 };
 
-class Fd {
- public:
-  explicit Fd(int fd = -1) : fd_(fd) {}
-  ~Fd() { reset(); }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-  void reset() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
-
- private:
-  int fd_;
-};
-
-std::vector<std::string> qemu_argv(const GuestKernel& kernel, const GuestJob& job, const fs::path& initrd,
-                                   const fs::path& console) {
+// qemu runs in the work directory, which holds `initrd` and `console`:
+// relative names keep commas in a TMPDIR out of qemu's option syntax.
+std::vector<std::string> qemu_argv(const fs::path& image, const GuestJob& job, const std::string& initrd,
+                                   const std::string& console) {
   // TCG: KVM stops at "KVM internal error" on these (virtual) hosts.
   // ttyS0 = qemu's stdout (the command's stdout), ttyS1 = the console file.
   return {"qemu-system-x86_64", "-accel", "tcg", "-cpu", "max",
           "-m", std::to_string(job.memory_mib), "-smp", std::to_string(job.cpus),
           "-nodefaults", "-no-reboot", "-nic", "none", "-display", "none", "-monitor", "none",
           "-chardev", "stdio,id=out,signal=off", "-serial", "chardev:out",
-          "-serial", "file:" + console.string(),
-          "-kernel", kernel.vmlinuz.string(), "-initrd", initrd.string(),
-          "-append", "console=ttyS1 quiet panic=-1"};
+          "-serial", "file:" + console,
+          "-kernel", image.string(), "-initrd", initrd,
+          "-append", kKernelCommandLine};
 }
 
 // Splits qemu's stdout into lines: the markers are taken out, every other
@@ -169,21 +167,21 @@ void pump(int fd, LineReader& reader, Clock::time_point deadline, GuestOutcome& 
   }
 }
 
-GuestOutcome boot(const GuestKernel& kernel, const GuestJob& job, const fs::path& work, const fs::path& initrd) {
+GuestOutcome boot(const GuestKernel& kernel, const fs::path& image, const GuestJob& job, const fs::path& work) {
   GuestOutcome outcome;
   auto start = Clock::now();
   auto deadline = start + std::chrono::seconds(job.timeout_s);
   int out_pipe[2];
   if (::pipe2(out_pipe, O_CLOEXEC) != 0) throw std::runtime_error("pipe");
   Fd out_read(out_pipe[0]), out_write(out_pipe[1]);
-  fs::path qemu_log = work / "qemu.stderr", console = work / "console";
+  fs::path qemu_log = work / "qemu.stderr";
   Fd qemu_err(::open(qemu_log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
   std::optional<Child> qemu;
   try {
     // qemu in a network namespace of its own: none of its sockets (if any)
     // ever exists in the host's.
-    qemu.emplace(guest::SpawnOptions{qemu_argv(kernel, job, initrd, console), {}, -1, out_write.get(),
-                                     qemu_err.get(), true});
+    qemu.emplace(guest::SpawnOptions{qemu_argv(fs::absolute(image), job, kInitrd, kConsole), work, -1,
+                                     out_write.get(), qemu_err.get(), true});
   } catch (const std::runtime_error& e) {
     throw GuestUnavailable(std::string("cannot start qemu: ") + e.what());
   }
@@ -193,8 +191,8 @@ GuestOutcome boot(const GuestKernel& kernel, const GuestJob& job, const fs::path
   auto status = outcome.timed_out ? std::nullopt : qemu->wait_until(std::min(deadline, Clock::now() + kPowerOffGrace));
   if (!status) status = qemu->kill_and_reap();
   outcome.total_seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  outcome.console = read_text(console);
-  if (std::string err = read_text(qemu_log); !err.empty()) outcome.console += "qemu: " + err;
+  outcome.console = read_text(work / kConsole);
+  if (std::string err = read_text(qemu_log); !err.empty()) outcome.console += err;  // qemu names itself
   if (!reader.exited()) outcome.exit_code = -1;
   if (!reader.started() && !outcome.timed_out)
     throw GuestUnavailable(fmt::format("the {} guest stopped before the command started ({}); its console ends:\n{}",
@@ -217,10 +215,10 @@ GuestOutcome run_in_guest(const GuestKernel& kernel, const GuestJob& job) {
     throw GuestUnavailable("qemu-system-x86_64 not found: apt-get install qemu-system-x86 busybox-static");
   WorkDir work;
   if (job.on_progress) job.on_progress("building the initramfs for " + kernel.release);
-  fs::path initrd = work.path() / "initrd.cpio";
-  guest::build_initramfs(kernel, job, work.path(), initrd);
+  guest::build_initramfs(kernel, job, work.path(), work.path() / kInitrd);
+  fs::path image = guest::boot_image(kernel, work.path(), job.on_progress);
   if (job.on_progress) job.on_progress("booting " + kernel.release);
-  return boot(kernel, job, work.path(), initrd);
+  return boot(kernel, image, job, work.path());
 }
 
 }  // namespace sockspec

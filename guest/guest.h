@@ -8,13 +8,20 @@
 //    linux-image-6.12.*-amd64-unsigned that apt knows, fetched into the cache
 //    (SOCKSPEC_KERNEL_CACHE, default /var/cache/sockspec/kernels) once; when a
 //    cached one exists it is used and apt is never called, so later runs are
-//    offline. Bad forms and missing paths: std::invalid_argument.
+//    offline (remove CACHE/RELEASE to fetch a newer one). Bad forms and
+//    missing paths: std::invalid_argument. Fetching is the one step that
+//    uses the host's network (apt-get download); nothing else here does.
+//  - The cache also keeps, per kernel, what run_in_guest derives from it
+//    once: the base initramfs (busybox, /init, modules) and the kernel
+//    uncompressed, which qemu boots through its PVH entry in about half the
+//    time a bzImage takes under TCG (guest/boot_image.h).
 //  - run_in_guest(kernel, job) boots it under qemu (TCG, no network device,
 //    qemu itself in a network namespace of its own so none of its sockets
 //    ever exists in the host's) and runs this very binary (/proc/self/exe)
 //    with job.argv[1..] inside; every line the command writes to its stdout
-//    reaches job.on_line as it arrives. Every wait is bounded by
-//    job.timeout_s; the temporary work directory is always removed.
+//    reaches job.on_line as it arrives. The guest is bounded by
+//    job.timeout_s, every helper command (apt, cpio, ...) by a limit of its
+//    own; the temporary work directory is always removed.
 //  - GuestUnavailable (what() says why and how to fix it: "qemu-system-x86_64
 //    not found: apt-get install qemu-system-x86 busybox-static") is thrown
 //    when no guest can be had here, or the guest stopped before the command

@@ -34,7 +34,8 @@ mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 exec </dev/null >/dev/ttyS1 2>&1
 # /tmp is a tmpfs of its own, sticky as on a host, keeping what was carried there
-mount -t tmpfs -o mode=1777 tmpfs /mnt && cp -a /tmp/. /mnt/ && mount --move /mnt /tmp
+mount -t tmpfs tmpfs /mnt && cp -a /tmp/. /mnt/ && mount --move /mnt /tmp
+chmod 1777 /tmp
 for m in /sockspec-guest/modules/*.ko; do [ -e "$m" ] && insmod "$m"; done
 stty -F /dev/ttyS0 raw -echo
 mkfifo /sockspec-guest/stderr
@@ -250,7 +251,8 @@ fs::path own_executable() {
 }
 
 std::string job_script(const GuestJob& job, const fs::path& exe) {
-  std::string script = "# the command (written by guest/initramfs.cc), sourced in a subshell by /init\n";
+  std::string script = "# the command (written by guest/initramfs.cc), sourced in a subshell by /init\n"
+                       "export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/sockspec-guest/bin\n";
   static const std::regex env_shape(R"([A-Za-z_][A-Za-z0-9_]*=.*)");
   for (const auto& var : job.env) {
     if (!std::regex_match(var, env_shape)) throw std::invalid_argument("guest env entry is not NAME=VALUE: " + var);

@@ -130,13 +130,13 @@ GuestKernel fetch(const Series& series, const std::string& release, const fs::pa
   if (progress) progress("fetching " + package);
   std::vector<std::string> download = {"apt-get", "download", "-q", package};
   if (::geteuid() == 0) download.insert(download.begin() + 1, "-oAPT::Sandbox::User=root");  // no _apt warning
-  run_or_throw(download, 900, scratch);
+  run_or_throw(download, 300, scratch);
   fs::path deb;
   for (const auto& entry : fs::directory_iterator(scratch))
     if (entry.path().extension() == ".deb") deb = entry.path();
   if (deb.empty()) throw GuestUnavailable("apt-get download " + package + " gave no .deb");
   if (progress) progress("unpacking " + deb.filename().string());
-  run_or_throw({"dpkg-deb", "-x", deb.string(), (scratch / "tree").string()}, 600);
+  run_or_throw({"dpkg-deb", "-x", deb.string(), (scratch / "tree").string()}, 300);
   GuestKernel kernel = cached_kernel(series.name, cache / release, release);
   fs::rename(scratch / "tree", cache / release, ec);  // fails harmlessly if another run won
   if (!fs::is_regular_file(kernel.vmlinuz))

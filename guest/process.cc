@@ -27,22 +27,6 @@ struct ChildFailure {
 };
 constexpr const char* kSteps[] = {"unshare the network namespace", "set up its fds", "chdir", "exec"};
 
-class Fd {
- public:
-  explicit Fd(int fd = -1) : fd_(fd) {}
-  ~Fd() { reset(); }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-  void reset() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
-
- private:
-  int fd_;
-};
-
 [[noreturn]] void child_fail(int err_fd, int step) {
   ChildFailure failure{step, errno};
   [[maybe_unused]] ssize_t n = ::write(err_fd, &failure, sizeof failure);
@@ -78,6 +62,11 @@ int open_or_throw(const std::filesystem::path& path, int flags) {
 }
 
 }  // namespace
+
+void Fd::reset() {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+}
 
 Child::Child(const SpawnOptions& o) {
   // Everything the child needs is made before fork: after it, only

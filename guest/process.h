@@ -21,6 +21,20 @@ namespace sockspec::guest {
 
 using Clock = std::chrono::steady_clock;
 
+// An owned file descriptor, closed on scope exit.
+class Fd {
+ public:
+  explicit Fd(int fd = -1) : fd_(fd) {}
+  ~Fd() { reset(); }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  int get() const { return fd_; }
+  void reset();
+
+ private:
+  int fd_;
+};
+
 struct SpawnOptions {
   std::vector<std::string> argv;  // argv[0] is looked up in PATH
   std::filesystem::path cwd;      // empty: inherit

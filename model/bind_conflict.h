@@ -65,9 +65,14 @@ struct BindView {
 // relaxed: SO_REUSEADDR/SO_REUSEPORT may share. TCP's ephemeral-port search
 // of bind(port 0) is strict: it wants a port nobody overlapping holds
 // (`inet_csk_find_open_port` calls the check with relax=false, reuseport_ok=false).
+//
+// mapped_any_hole: the kernel is one where ::ffff:0.0.0.0 does not cover a
+// v4-mapped address in TCP (Variation::MappedAnyMissesMapped,
+// model/kernel_variations.h); false for the reference kernel.
 template <class D>
 struct BindEnv {
   typename D::Bool explicit_port;
+  typename D::Bool mapped_any_hole;
 };
 
 // ---------------------------------------------------------------- helpers
@@ -139,11 +144,12 @@ struct BindConflictRule {
   BindOutcome outcome;
 };
 
-inline constexpr std::array<BindConflictRule, 11> kBindConflictRules{{
+inline constexpr std::array<BindConflictRule, 12> kBindConflictRules{{
     {"bind.conflict.other_protocol", BindOutcome::NoConflict},
     {"bind.conflict.other_port", BindOutcome::NoConflict},
     {"bind.conflict.other_device", BindOutcome::NoConflict},
     {"bind.conflict.disjoint_addresses", BindOutcome::NoConflict},
+    {"bind.conflict.mapped_any_misses_mapped", BindOutcome::NoConflict},
     {"bind.conflict.ephemeral_strict", BindOutcome::Conflict},
     {"bind.conflict.tcp_reuseaddr", BindOutcome::NoConflict},
     {"bind.conflict.reuseport", BindOutcome::NoConflict},
@@ -171,22 +177,27 @@ typename D::Bool bind_conflict_guard(std::size_t i, const BindView<D>& h, const 
                     D::not_(D::eq(h.device, n.device)));
     case 3:
       return D::not_(addresses_overlap<D>(h, n));
-    case 4:  // TCP bind(0)'s search: relax=false, reuseport_ok=false (UDP's search
+    case 4:  // some 6.1.y (Variation::MappedAnyMissesMapped): a TCP holder on
+             // ::ffff:0.0.0.0 misses a newcomer on another v4-mapped address
+      return all<D>(env.mapped_any_hole, tcp,
+                    all<D>(is<D>(h.addr, AddrClass::Mapped), D::eq(h.v4, D::lit(std::int64_t{0})),
+                           D::and_(is<D>(n.addr, AddrClass::Mapped), D::not_(D::eq(n.v4, D::lit(std::int64_t{0}))))));
+    case 5:  // TCP bind(0)'s search: relax=false, reuseport_ok=false (UDP's search
              // in udp_lib_get_port applies the same test as an explicit port)
       return D::and_(tcp, D::not_(env.explicit_port));
-    case 5:  // inet_csk_bind_conflict: both SO_REUSEADDR, holder not listening
+    case 6:  // inet_csk_bind_conflict: both SO_REUSEADDR, holder not listening
       return all<D>(tcp, D::and_(h.reuseaddr, n.reuseaddr),
                     D::not_(D::eq(h.state, D::lit(static_cast<std::int64_t>(HolderState::Listening)))));
-    case 6:  // both SO_REUSEPORT, same owner (TCP: or the holder is in TIME_WAIT)
+    case 7:  // both SO_REUSEPORT, same owner (TCP: or the holder is in TIME_WAIT)
       return all<D>(D::and_(h.reuseport, n.reuseport),
                     D::or_(D::eq(h.uid, n.uid),
                            D::and_(tcp, D::eq(h.state, D::lit(static_cast<std::int64_t>(HolderState::TimeWait))))));
-    case 7:  // udp_lib_lport_inuse: both SO_REUSEADDR, whatever the holder does
+    case 8:  // udp_lib_lport_inuse: both SO_REUSEADDR, whatever the holder does
       return all<D>(udp, h.reuseaddr, n.reuseaddr);
-    case 8:
+    case 9:
       return all<D>(D::eq(h.addr, n.addr), D::eq(h.v4, n.v4),
                     D::and_(D::eq(h.v6_hi, n.v6_hi), D::eq(h.v6_lo, n.v6_lo)));
-    case 9:  // what overlaps and is not equal is covered by a wildcard: [::] ...
+    case 10:  // what overlaps and is not equal is covered by a wildcard: [::] ...
       return D::or_(is<D>(h.addr, AddrClass::Any6), is<D>(n.addr, AddrClass::Any6));
     default:  // ... or 0.0.0.0 (also as ::ffff:0.0.0.0)
       return D::lit(true);

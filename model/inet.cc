@@ -1,6 +1,8 @@
 // Addresses, local addresses, port tables and ephemeral ports (model/inet.h).
 #include "model/inet.h"
 
+#include "model/kernel_variations.h"
+
 #include <netinet/in.h>
 
 #include <algorithm>
@@ -326,7 +328,7 @@ SocketId find_bind_conflict(const World& w, SocketId newcomer, const Address& lo
   constexpr std::string_view kOtherPort = "bind.conflict.other_port";
   const Socket& n = w.sock(newcomer);
   const auto nv = bind_view(w, n, local);
-  const BindEnv<ConcreteDomain> env{explicit_port};
+  const BindEnv<ConcreteDomain> env{explicit_port, variation_holds(Variation::MappedAnyMissesMapped, w.profile)};
   RuleTrace allowed;  // why each holder that shares the port lets the newcomer in
   bool other_port = false;
   for (SocketId id = 0; id < static_cast<SocketId>(w.sockets.size()); ++id) {

@@ -14,6 +14,17 @@ constexpr VariationRule kVariations[] = {
      {.kind = K::Variant, .variant = KernelVariant::TcpRoleLock}, "a patch of the fc-v1045 build (not upstream)"},
     {Variation::TcpRoleLockConnect, "connect.role.locked_after_listen_einval",
      {.kind = K::Variant, .variant = KernelVariant::TcpRoleLock}, "a patch of the fc-v1045 build (not upstream)"},
+    // ---- bind, ss (lead)
+    {Variation::SsBoundOnlyUnlisted, "socket.ss.bound_only_unlisted", {.kind = K::Below, .version = {6, 8, 0}},
+     "91051f003948 \"tcp: Dump bound-only sockets in inet_diag.\" (6.8) added the listing"},
+    {Variation::MappedAnyMissesMapped, "bind.conflict.mapped_any_misses_mapped",
+     {.kind = K::Range, .version = {6, 1, 170}, .until = {6, 2, 0}},
+     "6.1.170 took \"tcp: Use bhash2 for v4-mapped-v6 non-wildcard address.\" without its companion rewrite of "
+     "the wildcard match"},
+    {Variation::UnixDgramPeerFirst, "unix.dgram.peer_checked_first", {.kind = K::Below, .version = {6, 14, 0}},
+     "62c6db251e66 \"af_unix: Clean up error paths in unix_dgram_sendmsg().\" (6.14) moved the peer look-up after "
+     "the allocation"},
+    // ---- AF_UNIX urgent data before the 6.10 series (helper: oob)
 };
 
 }  // namespace

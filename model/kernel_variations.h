@@ -19,6 +19,11 @@ namespace sockspec {
 enum class Variation : std::uint8_t {
   TcpRoleLockListen,        // listen.role.locked_after_connect_einval
   TcpRoleLockConnect,       // connect.role.locked_after_listen_einval
+  // ---- bind, ss (lead)
+  SsBoundOnlyUnlisted,      // socket.ss.bound_only_unlisted
+  MappedAnyMissesMapped,    // bind.conflict.mapped_any_misses_mapped
+  UnixDgramPeerFirst,       // unix.dgram.peer_checked_first
+  // ---- AF_UNIX urgent data before the 6.10 series (helper: oob)
 };
 
 struct VariationRule {

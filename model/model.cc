@@ -27,6 +27,7 @@ bool acts_on_socket(const Operation& op) {
 }  // namespace
 
 Model::Model(KernelProfile profile) : world_(std::make_unique<World>()), profile_(std::move(profile)) {
+  world_->profile = profile_;
   world_->namespaces.push_back(Namespace{.name = "main", .interfaces = {Interface{.name = "lo"}}});
 }
 Model::~Model() = default;

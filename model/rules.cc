@@ -46,8 +46,10 @@ constexpr Rule kRules[] = {
     {"socket.shutdown.ok", "socket"},
     {"socket.shutdown.unix", "socket"},
     {"socket.ss.table", "socket"},
+    {"socket.ss.bound_only_unlisted", "socket"},
     // ---- bind (spec/bind.md)
     {"bind.state.clears_stale_peer", "bind"},
+    {"bind.conflict.mapped_any_misses_mapped", "bind"},
     {"bind.state.failed_bind_clears_address", "bind"},
     {"bind.family.unspec_as_any", "bind"},
     {"bind.family.mismatch_eafnosupport", "bind"},
@@ -221,6 +223,7 @@ constexpr Rule kRules[] = {
     {"unix.listen.unbound_einval", "unix"},
     {"unix.send.after_shutdown_epipe", "unix"},
     {"unix.send.not_connected_enotconn", "unix"},
+    {"unix.dgram.peer_checked_first", "unix"},
     {"unix.send.peer_gone_epipe", "unix"},
     {"unix.seqpacket.pending_error", "unix"},
     {"unix.seqpacket.recv_eof", "unix"},

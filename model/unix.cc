@@ -246,6 +246,11 @@ Result dgram_send(Ctx& ctx, SocketId id, std::string_view data, const Address* t
   if (flags & kMsgOob) { ctx.rule("oob.unix.dgram_eopnotsupp"); return Result::err(EOPNOTSUPP); }
   if (to && to->kind != AddressKind::Unix) { ctx.rule("unix.address.wrong_family_einval"); return Result::err(EINVAL); }
   if (to && to->path.empty()) { ctx.rule("unix.address.wrong_family_einval"); return Result::err(EINVAL); }
+  // before 6.14 unix_dgram_sendmsg looked for the connected peer first
+  if (!to && s.peer_socket == kNoSocket && ctx.applies(Variation::UnixDgramPeerFirst)) {
+    ctx.rule("unix.send.not_connected_enotconn");
+    return Result::err(ENOTCONN);
+  }
   // sock_alloc_send_pskb reports a pending error, then SEND_SHUTDOWN, before
   // unix_dgram_sendmsg looks for the receiver (even the connected peer)
   if (s.so_error) {

@@ -19,6 +19,7 @@
 
 #include "model/stream.h"
 #include "scenario/ast.h"
+#include "scenario/kernel_profile.h"
 
 namespace sockspec {
 
@@ -151,6 +152,7 @@ struct Namespace {
 };
 
 struct World {
+  KernelProfile profile;                 // the kernel the model answers for (Model's)
   std::vector<Namespace> namespaces;     // namespaces[0] is `main`
   int current_ns = 0;
   std::int64_t uid = 0;                  // effective uid for new sockets

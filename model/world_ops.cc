@@ -114,7 +114,7 @@ std::optional<SsRow> inet_row(Ctx& ctx, SocketId id) {
   }
   const bool closed = s.state == SockState::Unconn || s.state == SockState::Close;
   if (closed) {
-    if (!s.port_bound) return std::nullopt;
+    if (!s.port_bound || ctx.applies(Variation::SsBoundOnlyUnlisted)) return std::nullopt;
     if (s.stale_peer || s.stale_sendq != 0u) ctx.rule("connect.tcp.disconnect_resets");  // what it left behind
     row.peer = s.stale_peer;
     row.sendq = s.stale_sendq ? *s.stale_sendq : adopted_sendq(ctx, id, row);

@@ -98,6 +98,7 @@ bool KernelCondition::holds(const KernelProfile& p) const {
     case Kind::Series: return p.version.major == version.major && p.version.minor == version.minor;
     case Kind::Variant: return p.has(variant);
     case Kind::NoVariant: return !p.has(variant);
+    case Kind::Range: return p.version >= version && p.version < until;
   }
   return false;
 }
@@ -111,7 +112,14 @@ std::optional<KernelCondition> parse_kernel_condition(std::string_view text) {
     c.version = *v;
     return c;
   };
-  if (text.starts_with(">=")) return versioned(KernelCondition::Kind::AtLeast, text.substr(2));
+  if (text.starts_with(">=")) {
+    const auto below = text.find('<');
+    if (below == std::string_view::npos) return versioned(KernelCondition::Kind::AtLeast, text.substr(2));
+    auto from = parse_kernel_version(text.substr(2, below - 2));
+    auto until = parse_kernel_version(text.substr(below + 1));
+    if (!from || !until || !(*from < *until)) return std::nullopt;
+    return KernelCondition{.kind = KernelCondition::Kind::Range, .version = *from, .until = *until};
+  }
   if (text.starts_with("<")) return versioned(KernelCondition::Kind::Below, text.substr(1));
   if (text.starts_with("!")) {
     auto v = kernel_variant_named(text.substr(1));
@@ -131,6 +139,7 @@ std::string print_kernel_condition(const KernelCondition& c) {
     case KernelCondition::Kind::Series: return print_kernel_version(c.version);
     case KernelCondition::Kind::Variant: return std::string(kernel_variant_name(c.variant));
     case KernelCondition::Kind::NoVariant: return "!" + std::string(kernel_variant_name(c.variant));
+    case KernelCondition::Kind::Range: return ">=" + print_kernel_version(c.version) + "<" + print_kernel_version(c.until);
   }
   return "?";
 }

@@ -74,10 +74,12 @@ std::optional<KernelProfile> parse_kernel_profile(std::string_view text);
 //   `<6.8`  the version is below 6.8      `>=6.8`  at or above 6.8
 //   `6.1`   the 6.1.y series (6.1.0 <= v < 6.2)
 //   `tcp-role-lock`  the variant is present   `!tcp-role-lock`  absent
+//   `>=6.1.170<6.2`  from the first version, below the second
 struct KernelCondition {
-  enum class Kind : std::uint8_t { Below, AtLeast, Series, Variant, NoVariant };
+  enum class Kind : std::uint8_t { Below, AtLeast, Series, Variant, NoVariant, Range };
   Kind kind = Kind::AtLeast;
-  KernelVersion version;             // Below, AtLeast, Series
+  KernelVersion version;             // Below, AtLeast, Series; Range: the first version in it
+  KernelVersion until;               // Range: the first version past it
   KernelVariant variant{};           // Variant, NoVariant
   bool holds(const KernelProfile& p) const;
   friend bool operator==(const KernelCondition&, const KernelCondition&) = default;

@@ -13,6 +13,7 @@ packages=(
   libcli11-dev nlohmann-json3-dev libfmt-dev  # command line, JSON, formatting
   libbenchmark-dev                            # bench/
   iproute2 util-linux                         # ip for debugging, setpriv for the unprivileged tests
+  qemu-system-x86 busybox-static xz-utils     # guest/: other kernels under qemu (xz: their vmlinux, once)
 )
 packages+=("${SOCKSPEC_EXTRA_PACKAGES[@]:-}")
 

@@ -1,14 +1,16 @@
 // guest/: resolving kernels, and a real boot of Debian's 6.1 under qemu.
 //
-// The guest runs this very binary, so main() answers `--guest-echo FILE`
-// (what the guest is asked to run) before GoogleTest starts: it prints the
-// kernel release it runs on and FILE's contents, and exits 7.
+// The guest runs this very binary, so main() answers what the guest is asked
+// to run before GoogleTest starts: `--guest-echo FILE` prints the kernel
+// release it runs on and FILE's contents, and exits 7; `--guest-sleep`
+// never ends.
 //
 // The boot test needs qemu-system-x86 and busybox-static (scripts/setup.sh)
 // and, the first time, apt to fetch the kernel (~70 MB) into the cache
 // (SOCKSPEC_KERNEL_CACHE, default /var/cache/sockspec/kernels).
 #include <gtest/gtest.h>
 #include <sys/utsname.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <fstream>
@@ -97,11 +99,43 @@ TEST(Guest, Linux61RunsThisBinary) {
   EXPECT_GE(outcome.total_seconds, outcome.boot_seconds);
 }
 
+// A command that never ends: the timeout kills qemu, and says so.
+TEST(Guest, TimeoutKillsTheGuest) {
+  GuestKernel kernel = resolve_guest_kernel("6.1");
+  GuestJob job;
+  job.argv = {"ignored", "--guest-sleep"};
+  job.timeout_s = 15;
+  bool started = false;
+  job.on_line = [&](std::string_view line) { started = started || line == "sleeping"; };
+  GuestOutcome outcome = run_in_guest(kernel, job);
+  EXPECT_TRUE(outcome.timed_out) << outcome.console;
+  EXPECT_EQ(outcome.exit_code, -1);
+  EXPECT_TRUE(started) << outcome.console;
+  EXPECT_LT(outcome.total_seconds, 15 + 15);
+}
+
+TEST(Guest, MissingCarriedFileIsNamed) {
+  GuestJob job;
+  job.argv = {"ignored", "--guest-echo", "/nonexistent/carried"};
+  job.carry = {"/nonexistent/carried"};
+  try {
+    run_in_guest(resolve_guest_kernel("6.1"), job);
+    FAIL() << "no error";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("/nonexistent/carried"), std::string::npos) << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace sockspec
 
 int main(int argc, char** argv) {
   if (argc == 3 && std::string_view(argv[1]) == "--guest-echo") return sockspec::guest_echo(argv[2]);
+  if (argc == 2 && std::string_view(argv[1]) == "--guest-sleep") {
+    std::cout << "sleeping" << std::endl;
+    ::sleep(600);
+    return 0;
+  }
   testing::InitGoogleTest(&argc, argv);
   return RUN_ALL_TESTS();
 }
