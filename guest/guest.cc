@@ -203,8 +203,9 @@ GuestOutcome boot(const GuestKernel& kernel, const fs::path& image, const GuestJ
 
 void check_job(const GuestJob& job) {
   if (job.cpus < 1 || job.memory_mib < 256 || job.timeout_s < 1)
-    throw std::invalid_argument(fmt::format("a guest needs cpus >= 1, memory_mib >= 256, timeout_s >= 1 (got {}, {}, {})",
-                                            job.cpus, job.memory_mib, job.timeout_s));
+    throw std::invalid_argument(fmt::format(
+        "a guest needs cpus >= 1, memory_mib >= 256, timeout_s >= 1 (got {}, {}, {})", job.cpus, job.memory_mib,
+        job.timeout_s));
 }
 
 }  // namespace

@@ -122,7 +122,8 @@ std::string module_elf(const fs::path& busybox, const fs::path& file) {
   if (ext == ".xz") argv = {busybox.string(), "xz", "-dc", file.string()};
   if (ext == ".gz") argv = {busybox.string(), "gzip", "-dc", file.string()};
   if (ext == ".zst") {
-    if (!find_program("zstd")) throw GuestUnavailable("zstd not found (for " + file.string() + "): apt-get install zstd");
+    if (!find_program("zstd"))
+      throw GuestUnavailable("zstd not found (for " + file.string() + "): apt-get install zstd");
     argv = {"zstd", "-dc", file.string()};
   }
   auto result = run_command(argv, 60);

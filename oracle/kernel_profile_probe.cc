@@ -53,17 +53,20 @@ bool probe_shows(const VariantProbe& probe) {
 
 KernelProfile measure() {
   KernelProfile p;
-  utsname u{};
-  if (uname(&u) == 0) {
-    p.release = u.release;
-    p.version = uname_version(u);
-  }
+  utsname_version(&p);
   for (const auto& probe : kProbes)
     if (probe_shows(probe)) p.add(probe.variant);
   return p;
 }
 
 }  // namespace
+
+void utsname_version(KernelProfile* p) {
+  utsname u{};
+  if (uname(&u) != 0) return;
+  p->release = u.release;
+  p->version = uname_version(u);
+}
 
 const KernelProfile& host_kernel_profile() {
   static const KernelProfile profile = measure();

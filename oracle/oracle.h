@@ -52,6 +52,8 @@ bool in_sandbox();
 // variant found by a probe run in a fresh namespace. Measured once per
 // process, on first use; needs enter_sandbox() first.
 const KernelProfile& host_kernel_profile();
+// The version and release uname(2) gives, without the probes (no sandbox needed).
+void utsname_version(KernelProfile* profile);
 
 class KernelRun final : public KernelView {
  public:

@@ -21,5 +21,6 @@ void add_fuzz_command(CLI::App& app);       // fuzz (a libFuzzer campaign)
 void add_report_command(CLI::App& app);     // report DIR (report.md, report.html)
 void add_explain_command(CLI::App& app);    // explain FILE:LINE
 void add_table_command(CLI::App& app);      // table backlog
+void add_kernels_command(CLI::App& app);    // kernels diff A B
 
 }  // namespace sockspec::cli

@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   add_report_command(app);
   add_explain_command(app);
   add_table_command(app);
+  add_kernels_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

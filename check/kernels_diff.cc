@@ -1,0 +1,121 @@
+#include "check/kernels_diff.h"
+
+#include <fmt/format.h>
+
+#include <map>
+
+#include "check/junit.h"  // xml_escape
+#include "model/kernel_variations.h"
+#include "scenario/printer.h"
+
+namespace sockspec {
+
+namespace {
+
+bool agrees(const ScenarioVerdict& v) { return v.error.empty() && v.divergences() == 0; }
+
+std::string shown(const std::optional<Result>& r) { return r ? print_result(*r) : "(not run)"; }
+
+// The versioned rule the line cites on the side where it holds and the
+// other side does not have it, or nullptr.
+const VariationRule* explaining_rule(const LineVerdict& la, const LineVerdict& lb, const KernelProfile& a,
+                                     const KernelProfile& b) {
+  for (const VariationRule& v : variation_rules()) {
+    const bool on_a = v.when.holds(a), on_b = v.when.holds(b);
+    if (on_a == on_b) continue;
+    if ((on_a && la.rules.contains(v.rule)) || (on_b && lb.rules.contains(v.rule))) return &v;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+KernelsDiff diff_kernels(const std::vector<ScenarioVerdict>& a, const std::vector<ScenarioVerdict>& b) {
+  KernelsDiff diff;
+  if (!a.empty()) diff.a = a.front().profile;
+  if (!b.empty()) diff.b = b.front().profile;
+  std::map<std::string_view, KernelDifference> by_rule;
+  for (const VariationRule& v : variation_rules())
+    if (v.when.holds(diff.a) != v.when.holds(diff.b))
+      by_rule[v.rule] = {std::string(v.rule), print_kernel_condition(v.when), std::string(v.changed_by),
+                         v.when.holds(diff.a), {}};
+  for (std::size_t s = 0; s < std::min(a.size(), b.size()); ++s) {
+    ++diff.scenarios;
+    diff.disagreeing_a += !agrees(a[s]);
+    diff.disagreeing_b += !agrees(b[s]);
+    if (!agrees(a[s]) || !agrees(b[s]) || a[s].lines.size() != b[s].lines.size()) continue;
+    for (std::size_t i = 0; i < a[s].lines.size(); ++i) {
+      const LineVerdict &la = a[s].lines[i], &lb = b[s].lines[i];
+      if (!la.kernel || !lb.kernel || *la.kernel == *lb.kernel) continue;
+      KernelDifferenceLine line{a[s].file, la.line->line_no, print_operation(*la.line), shown(la.kernel),
+                                shown(lb.kernel)};
+      if (const VariationRule* v = explaining_rule(la, lb, diff.a, diff.b))
+        by_rule[v->rule].lines.push_back(std::move(line));
+      // an ephemeral port or a queue figure may differ between two runs of
+      // one kernel: only a line whose results differ in kind (an errno, a
+      // table of other rows) counts as a change the spec does not explain
+      else if (la.kernel->kind != lb.kernel->kind || la.kernel->integer != lb.kernel->integer)
+        diff.unexplained.push_back(std::move(line));
+    }
+  }
+  for (auto& [name, d] : by_rule) diff.rules.push_back(std::move(d));
+  return diff;
+}
+
+std::string kernels_diff_markdown(const KernelsDiff& d) {
+  std::string out = fmt::format("# Socket semantics: {} against {}\n\n", d.a.describe(), d.b.describe());
+  out += fmt::format("{} scenarios run on both; the model disagreed with {} on {} and with {} on {} of them.\n\n",
+                     d.scenarios, d.a.name(), d.disagreeing_a, d.b.name(), d.disagreeing_b);
+  out += fmt::format("| rule | holds on | since / until | confirmed by | {} | {} |\n|---|---|---|---|---|---|\n",
+                     d.a.name(), d.b.name());
+  for (const KernelDifference& r : d.rules) {
+    const std::string where = r.holds_on_a ? d.a.name() : d.b.name();
+    if (r.lines.empty()) {
+      out += fmt::format("| `{}` | {} (`@{}`) | {} | not confirmed: no corpus line showed it | | |\n", r.rule, where,
+                         r.condition, r.changed_by);
+      continue;
+    }
+    const KernelDifferenceLine& l = r.lines.front();
+    out += fmt::format("| `{}` | {} (`@{}`) | {} | {}:{} `{}` ({} lines) | `{}` | `{}` |\n", r.rule, where, r.condition,
+                       r.changed_by, l.file, l.line_no, l.op, r.lines.size(), l.result_a, l.result_b);
+  }
+  if (!d.unexplained.empty()) {
+    out += "\n## Differences no versioned rule explains\n\n";
+    for (const auto& l : d.unexplained)
+      out += fmt::format("- {}:{} `{}`: `{}` against `{}`\n", l.file, l.line_no, l.op, l.result_a, l.result_b);
+  }
+  return out;
+}
+
+std::string kernels_diff_html(const KernelsDiff& d) {
+  auto e = [](std::string_view t) { return xml_escape(t); };
+  std::string out = "<!doctype html><meta charset=\"utf-8\"><title>sockspec kernels diff</title>\n"
+                    "<style>body{font-family:sans-serif}td,th{border:1px solid #ccc;padding:4px}"
+                    "table{border-collapse:collapse}code{font-size:90%}</style>\n";
+  out += fmt::format("<h1>Socket semantics: {} against {}</h1>\n<p>{} scenarios run on both.</p>\n", e(d.a.describe()),
+                     e(d.b.describe()), d.scenarios);
+  out += fmt::format("<table><tr><th>rule</th><th>holds on</th><th>since / until</th><th>confirmed by</th>"
+                     "<th>{}</th><th>{}</th></tr>\n", e(d.a.name()), e(d.b.name()));
+  for (const KernelDifference& r : d.rules) {
+    const std::string where = r.holds_on_a ? d.a.name() : d.b.name();
+    const bool confirmed = !r.lines.empty();
+    out += fmt::format("<tr><td><code>{}</code></td><td>{} (<code>@{}</code>)</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+                       e(r.rule), e(where), e(r.condition), e(r.changed_by),
+                       confirmed ? e(fmt::format("{}:{} {} ({} lines)", r.lines[0].file, r.lines[0].line_no,
+                                                 r.lines[0].op, r.lines.size()))
+                                 : "not confirmed",
+                       confirmed ? "<code>" + e(r.lines[0].result_a) + "</code>" : "",
+                       confirmed ? "<code>" + e(r.lines[0].result_b) + "</code>" : "");
+  }
+  out += "</table>\n";
+  if (!d.unexplained.empty()) {
+    out += "<h2>Differences no versioned rule explains</h2><ul>\n";
+    for (const auto& l : d.unexplained)
+      out += fmt::format("<li>{}:{} <code>{}</code>: <code>{}</code> against <code>{}</code></li>\n", e(l.file),
+                         l.line_no, e(l.op), e(l.result_a), e(l.result_b));
+    out += "</ul>\n";
+  }
+  return out;
+}
+
+}  // namespace sockspec

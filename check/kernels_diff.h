@@ -1,0 +1,47 @@
+// `sockspec kernels diff A B`: where Linux changed between two kernels, rule
+// by rule, each difference confirmed on both.
+//
+// Contract: diff_kernels takes the lockstep verdicts of the same programs on
+// kernel A and on kernel B (each checked against the model answering for its
+// own profile) and returns, per versioned rule (model/kernel_variations.h)
+// whose condition holds on one kernel and not on the other, the lines that
+// confirm it: lines where both kernels agree with the model, the two kernels'
+// results differ, and the side where the rule holds cited it. A rule whose
+// conditions differ but that no line confirms is listed as unconfirmed; a
+// line where the kernels differ and no versioned rule explains it is listed
+// apart (the spec does not know that change yet). Markdown and HTML render it.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "check/driver.h"
+
+namespace sockspec {
+
+struct KernelDifferenceLine {
+  std::string file;
+  int line_no = 0;
+  std::string op, result_a, result_b;
+};
+
+struct KernelDifference {
+  std::string rule, condition, changed_by;
+  bool holds_on_a = false;                  // else on B
+  std::vector<KernelDifferenceLine> lines;  // the confirming lines; empty: unconfirmed
+};
+
+struct KernelsDiff {
+  KernelProfile a, b;
+  int scenarios = 0;
+  int disagreeing_a = 0, disagreeing_b = 0;  // scenarios where a kernel and its model disagree
+  std::vector<KernelDifference> rules;
+  std::vector<KernelDifferenceLine> unexplained;
+};
+
+// `a` and `b` are verdicts of the same programs, in the same order.
+KernelsDiff diff_kernels(const std::vector<ScenarioVerdict>& a, const std::vector<ScenarioVerdict>& b);
+std::string kernels_diff_markdown(const KernelsDiff& diff);
+std::string kernels_diff_html(const KernelsDiff& diff);
+
+}  // namespace sockspec

@@ -1,0 +1,112 @@
+// `sockspec kernels diff A B`: the corpus on two kernels, and where Linux
+// changed between them, rule by rule (check/kernels_diff.h).
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "check/driver.h"
+#include "check/files.h"
+#include "check/guest_run.h"
+#include "check/kernels_diff.h"
+#include "check/parallel.h"
+#include "oracle/oracle.h"
+#include "scenario/parser.h"
+#include "tools/commands.h"
+
+namespace sockspec::cli {
+
+namespace {
+
+struct DiffOptions {
+  std::string a, b;
+  std::vector<std::string> paths{"corpus"};
+  std::string out_dir;
+  int jobs = default_jobs();
+};
+
+// "host", or the host's own series named by version (`6.18` on a 6.18.44
+// host), runs here; anything else boots a guest.
+bool is_host(const std::string& kernel) {
+  if (kernel == "host") return true;
+  auto c = parse_kernel_condition(kernel);
+  if (!c || c->kind != KernelCondition::Kind::Series) return false;
+  KernelProfile here;
+  utsname_version(&here);
+  return c->holds(here);
+}
+
+std::vector<ScenarioVerdict> verdicts_on(const std::string& kernel, const std::vector<Program>& programs, int jobs) {
+  std::vector<ScenarioVerdict> out;
+  auto keep = [&](ScenarioVerdict&& v) { out.push_back(std::move(v)); };
+  if (is_host(kernel)) {
+    if (auto why = enter_sandbox()) throw GuestUnavailable("the kernel oracle cannot run here: " + *why);
+    run_scenarios(programs, Mode::Lockstep, DriverConfig{}, jobs, keep);
+  } else {
+    auto progress = [](std::string_view m) { fmt::print(stderr, "sockspec: {}\n", m); };
+    run_in_kernel_guest(kernel, programs, Mode::Lockstep, DriverConfig{}, jobs, keep, progress);
+  }
+  return out;
+}
+
+void write(const std::filesystem::path& path, const std::string& text) {
+  std::ofstream out(path, std::ios::trunc);
+  out << text;
+  if (!out.flush()) throw std::runtime_error("cannot write " + path.string());
+}
+
+void run_diff(const DiffOptions& o) {
+  std::vector<Program> programs;
+  try {
+    programs = load_programs(expand_scenario_paths(o.paths));
+    if (!o.out_dir.empty()) std::filesystem::create_directories(o.out_dir);
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "sockspec: {}\n", e.what());
+    exit_code() = kBadInput;
+    return;
+  }
+  try {
+    // guests first: the host run enters the oracle's sandbox for good
+    const bool a_host = is_host(o.a);
+    std::vector<ScenarioVerdict> va, vb;
+    if (a_host) {
+      vb = verdicts_on(o.b, programs, o.jobs);
+      va = verdicts_on(o.a, programs, o.jobs);
+    } else {
+      va = verdicts_on(o.a, programs, o.jobs);
+      vb = verdicts_on(o.b, programs, o.jobs);
+    }
+    const KernelsDiff diff = diff_kernels(va, vb);
+    const std::string md = kernels_diff_markdown(diff);
+    fmt::print("{}", md);
+    if (!o.out_dir.empty()) {
+      write(std::filesystem::path(o.out_dir) / "kernels-diff.md", md);
+      write(std::filesystem::path(o.out_dir) / "kernels-diff.html", kernels_diff_html(diff));
+    }
+    exit_code() = kOk;
+  } catch (const std::invalid_argument& e) {
+    fmt::print(stderr, "sockspec: {}\n", e.what());
+    exit_code() = kBadInput;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "sockspec: {}\n", e.what());
+    exit_code() = kNoOracle;
+  }
+}
+
+}  // namespace
+
+void add_kernels_command(CLI::App& app) {
+  static DiffOptions o;
+  auto* kernels = app.add_subcommand("kernels", "compare kernels (docs/kernels.md)");
+  kernels->require_subcommand(1);
+  auto* diff = kernels->add_subcommand(
+      "diff", "run scenarios on kernels A and B and list, rule by rule, where Linux changed between them");
+  diff->add_option("A", o.a, "a kernel: host, 6.1, 6.12, 6.18 (the host's series) or a vmlinuz path")->required();
+  diff->add_option("B", o.b, "the other kernel")->required();
+  diff->add_option("paths", o.paths, "scenarios to run on both")->capture_default_str();
+  diff->add_option("--out", o.out_dir, "also write DIR/kernels-diff.md and DIR/kernels-diff.html");
+  diff->add_option("-j,--jobs", o.jobs, "scenarios at once on each kernel")->capture_default_str()->check(CLI::Range(1, 1024));
+  diff->callback([] { run_diff(o); });
+}
+
+}  // namespace sockspec::cli
