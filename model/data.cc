@@ -436,6 +436,9 @@ Result handle(Ctx& ctx, const op::SockAtMark&) {
   const Socket& s = ctx.world.sock(ctx.target());
   if (s.family == Family::Unix) {
     if (s.type != SockType::Stream) { ctx.rule("oob.unix.sockatmark_not_stream_eopnotsupp"); return Result::err(EOPNOTSUPP); }
+    // before 6.10 only the urgent skb itself at the head counts; a listener's
+    // empty skbs never are it (unix_ioctl, changed by e400cfa38bb0)
+    if (ctx.applies(Variation::UnixAtMarkHeadOnly)) return Result::num(unix_head_is_urgent(s.data) ? 1 : 0);
     ctx.rule("oob.unix.sockatmark");
     // a listener's receive queue holds one empty skb per connection not yet
     // accepted (unix_stream_connect queues it): an empty head skb with no

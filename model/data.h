@@ -33,6 +33,8 @@ void unix_queue_urgent(Ctx&, SocketId sender, SocketId receiver, char byte, std:
 Result unix_recv_urgent(Ctx&, SocketId, std::int64_t len, MsgFlags);
 // SIOCATMARK (unix_ioctl).
 bool unix_at_mark(const StreamData&);
+// SIOCATMARK before e400cfa38bb0 (6.10): the head skb is the urgent skb.
+bool unix_head_is_urgent(const StreamData&);
 // manage_oob: what a normal read may take from the head of the queue.
 // Returns the index of the segment to read next, or -1 to stop.
 int unix_manage_urgent(Ctx&, StreamData&, std::size_t from, MsgFlags, std::size_t copied,

@@ -25,6 +25,17 @@ constexpr VariationRule kVariations[] = {
      "62c6db251e66 \"af_unix: Clean up error paths in unix_dgram_sendmsg().\" (6.14) moved the peer look-up after "
      "the allocation"},
     // ---- AF_UNIX urgent data before the 6.10 series (helper: oob)
+    {Variation::UnixPeekPassesConsumed, "oob.unix.peek_passes_consumed_skb", {.kind = K::Below, .version = {6, 10, 0}},
+     "b94038d841a9 \"af_unix: Stop recv(MSG_PEEK) at consumed OOB skb.\" (6.10) made a peek stop there"},
+    {Variation::UnixConsumedHeadEagain, "oob.unix.consumed_head_ends_read", {.kind = K::Below, .version = {6, 10, 0}},
+     "93c99f21db36 \"af_unix: Don't stop recv(MSG_DONTWAIT) if consumed OOB skb is at the head.\" (6.10) made "
+     "the read go on"},
+    {Variation::UnixStopsAtAnyConsumed, "oob.unix.recv_stops_at_any_consumed", {.kind = K::Below, .version = {6, 10, 0}},
+     "36893ef0b661 \"af_unix: Don't stop recv() at consumed ex-OOB skb.\" (6.10) made a read stop only at the "
+     "current mark"},
+    {Variation::UnixAtMarkHeadOnly, "oob.unix.sockatmark_head_only", {.kind = K::Below, .version = {6, 10, 0}},
+     "e400cfa38bb0 \"af_unix: Fix wrong ioctl(SIOCATMARK) when consumed OOB skb is at the head.\" (6.10) "
+     "counted an empty head skb"},
 };
 
 }  // namespace

@@ -24,6 +24,10 @@ enum class Variation : std::uint8_t {
   MappedAnyMissesMapped,    // bind.conflict.mapped_any_misses_mapped
   UnixDgramPeerFirst,       // unix.dgram.peer_checked_first
   // ---- AF_UNIX urgent data before the 6.10 series (helper: oob)
+  UnixPeekPassesConsumed,   // oob.unix.peek_passes_consumed_skb
+  UnixConsumedHeadEagain,   // oob.unix.consumed_head_ends_read
+  UnixStopsAtAnyConsumed,   // oob.unix.recv_stops_at_any_consumed
+  UnixAtMarkHeadOnly,       // oob.unix.sockatmark_head_only
 };
 
 struct VariationRule {

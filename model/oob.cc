@@ -8,6 +8,8 @@
 // an skb of its own and decides at read time (manage_oob).
 #include <algorithm>
 #include <cerrno>
+#include <iterator>
+#include <optional>
 
 #include "model/data.h"
 
@@ -79,6 +81,22 @@ bool has_urgent(const StreamData& d) {
   return std::any_of(d.segments.begin(), d.segments.end(), [](const UnixSegment& s) { return s.oob; });
 }
 
+// manage_oob before the 6.10 series (Debian's 6.1) on a consumed urgent skb
+// at `i`: a read frees it and ends there, with or without copied data; a
+// peek returns it and the skip loop of unix_stream_read_generic steps to the
+// next skb without asking manage_oob, urgent or not. nullopt on the kernels
+// where these rules do not hold.
+std::optional<int> consumed_skb_before_6_10(Ctx& ctx, StreamData& d, std::size_t i, bool peek, std::size_t copied) {
+  if (peek) {
+    if (!ctx.applies(Variation::UnixPeekPassesConsumed)) return std::nullopt;  // b94038d841a9
+    return i + 1 < d.segments.size() ? static_cast<int>(i + 1) : -1;
+  }
+  // 93c99f21db36 (nothing copied yet), 36893ef0b661 (after copied data)
+  if (!ctx.applies(copied ? Variation::UnixStopsAtAnyConsumed : Variation::UnixConsumedHeadEagain)) return std::nullopt;
+  d.segments.erase(d.segments.begin() + static_cast<std::ptrdiff_t>(i));
+  return -1;
+}
+
 }  // namespace
 
 void unix_queue_urgent(Ctx& ctx, SocketId sender, SocketId receiver, char byte, std::optional<Address> source) {
@@ -107,11 +125,16 @@ Result unix_recv_urgent(Ctx& ctx, SocketId id, std::int64_t len, MsgFlags flags)
   } else {
     // the skb stays queued, fully consumed: later reads still stop there
     ctx.rule("oob.recv.oob_reads_byte");
+    // "af_unix: Don't leave consecutive consumed OOB skbs.": an empty skb
+    // right before the urgent one is freed, so at most one stays queued
+    if (it != d.segments.begin() && std::prev(it)->unread() == 0) it = d.segments.erase(std::prev(it));
     it->oob = false;
     it->consumed += 1;
   }
   return Result::bytes(byte);
 }
+
+bool unix_head_is_urgent(const StreamData& d) { return !d.segments.empty() && d.segments.front().oob; }
 
 bool unix_at_mark(const StreamData& d) {
   if (d.segments.empty()) return false;
@@ -126,6 +149,7 @@ int unix_manage_urgent(Ctx& ctx, StreamData& d, std::size_t i, MsgFlags flags, s
   const bool peek = flags & kMsgPeek;
   if (d.segments[i].unread() && !d.segments[i].oob) return static_cast<int>(i);
   if (!d.segments[i].unread()) {
+    if (auto at = consumed_skb_before_6_10(ctx, d, i, peek, copied)) return *at;
     // the husk of an urgent byte read with MSG_OOB: reads stop at it, then
     // the next read removes it
     if (copied && !has_urgent(d)) { ctx.rule("oob.unix.recv_stops_at_read_urgent"); return -1; }

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "model/model.h"
+#include "scenario/kernel_profile.h"
 #include "scenario/match.h"
 #include "scenario/parser.h"
 #include "scenario/printer.h"
@@ -101,6 +102,65 @@ TEST(ModelOob, UnixMisuse) {
   EXPECT_TRUE(st[5].rules.contains("oob.unix.oobinline_reads_inline"));
   EXPECT_TRUE(st[7].rules.contains("oob.unix.dgram_eopnotsupp"));
   EXPECT_TRUE(st[8].rules.contains("oob.unix.sockatmark_not_stream_eopnotsupp"));
+}
+
+// The same lines on a model answering for `profile`: the printed results
+// and the rules each line cited (no expectations are checked).
+struct Answers {
+  std::vector<std::string> results;
+  std::vector<Step> steps;
+};
+Answers answers(const KernelProfile& profile, const std::string& text) {
+  Model model(profile);
+  Answers a;
+  for (const Line& line : parse_scenario(text).lines) {
+    Step s = model.step(line);
+    EXPECT_FALSE(s.unsupported) << print_line(line) << ": " << s.note;
+    a.results.push_back(print_result(s.result));
+    a.steps.push_back(std::move(s));
+  }
+  return a;
+}
+
+// spec/oob.md: the oob.unix rules that hold below 6.10 (model/kernel_variations.h).
+TEST(ModelOob, UnixConsumedUrgentSkbBeforeAndAfter610) {
+  const std::string text =
+      "a, b = socketpair unix stream\nsend a \"x\" MSG_OOB\nrecv b 1 MSG_OOB\nsend a \"y\"\n"
+      "sockatmark b\nrecv b 1\nrecv b 1\n"                                            // 4 5 6
+      "send a \"hello\" MSG_OOB\nsend a \"world\"\nrecv b 1 MSG_OOB\nrecv b 9 MSG_PEEK\n"  // 10
+      "send a \"wor\" MSG_OOB\nrecv b 1 MSG_OOB\nsend a \"ld\" MSG_OOB\nrecv b 20\n";     // 14
+  const Answers old = answers(*parse_kernel_profile("6.1"), text);
+  const Answers now = answers(reference_kernel_profile(), text);
+  // e400cfa38bb0: a consumed skb at the head is at the mark only from 6.10
+  EXPECT_EQ(old.results[4], "0");
+  EXPECT_EQ(now.results[4], "1");
+  EXPECT_TRUE(old.steps[4].rules.contains("oob.unix.sockatmark_head_only"));
+  EXPECT_FALSE(now.steps[4].rules.contains("oob.unix.sockatmark_head_only"));
+  // 93c99f21db36: before 6.10 the read frees the consumed skb and ends
+  EXPECT_EQ(old.results[5], "EAGAIN");
+  EXPECT_EQ(old.results[6], "\"y\"");
+  EXPECT_EQ(now.results[5], "\"y\"");
+  EXPECT_EQ(now.results[6], "EAGAIN");
+  EXPECT_TRUE(old.steps[5].rules.contains("oob.unix.consumed_head_ends_read"));
+  // b94038d841a9: before 6.10 a peek runs over the consumed skb
+  EXPECT_EQ(old.results[10], "\"hellworld\"");
+  EXPECT_EQ(now.results[10], "\"hell\"");
+  EXPECT_TRUE(old.steps[10].rules.contains("oob.unix.peek_passes_consumed_skb"));
+  // 36893ef0b661: before 6.10 a read stops at any consumed skb, here the "r"
+  // (6.18 goes on to the current mark); the "o" in the middle was read first
+  EXPECT_EQ(old.results[14], "\"hell\"");
+  EXPECT_EQ(now.results[14], "\"hellworldwol\"");
+  EXPECT_TRUE(old.steps[14].rules.contains("oob.unix.recv_stops_at_any_consumed"));
+  EXPECT_FALSE(now.steps[14].rules.contains("oob.unix.recv_stops_at_any_consumed"));
+}
+
+// A listener's queued connections: at the mark from 6.10 only (e400cfa38bb0).
+TEST(ModelOob, UnixListenerSockatmarkBefore610) {
+  const std::string text =
+      "l = socket unix stream\nbind l unix:@m\nlisten l 5\nc = socket unix stream\nconnect c unix:@m\n"
+      "sockatmark l\n";
+  EXPECT_EQ(answers(*parse_kernel_profile("6.1"), text).results[5], "0");
+  EXPECT_EQ(answers(reference_kernel_profile(), text).results[5], "1");
 }
 
 }  // namespace
