@@ -132,6 +132,21 @@ std::optional<KernelCondition> parse_kernel_condition(std::string_view text) {
   return series;
 }
 
+KernelProfile profile_where(const KernelCondition& c) {
+  KernelProfile p = reference_kernel_profile();
+  switch (c.kind) {
+    case KernelCondition::Kind::Below:
+      p.version = c.version.minor > 0 ? KernelVersion{c.version.major, c.version.minor - 1, 0}
+                                      : KernelVersion{c.version.major - 1, 99, 0};
+      break;
+    case KernelCondition::Kind::Variant: p.add(c.variant); break;
+    case KernelCondition::Kind::NoVariant: break;
+    default: p.version = c.version; break;
+  }
+  p.release = p.name();
+  return p;
+}
+
 std::string print_kernel_condition(const KernelCondition& c) {
   switch (c.kind) {
     case KernelCondition::Kind::Below: return "<" + print_kernel_version(c.version);

@@ -85,6 +85,8 @@ struct KernelCondition {
   friend bool operator==(const KernelCondition&, const KernelCondition&) = default;
 };
 std::optional<KernelCondition> parse_kernel_condition(std::string_view text);
+// A profile the condition holds for: the reference one, moved just inside it.
+KernelProfile profile_where(const KernelCondition& c);
 std::string print_kernel_condition(const KernelCondition& c);
 
 }  // namespace sockspec

@@ -119,13 +119,7 @@ TEST(VariationTable, EveryVersionedRuleHasAnExampleForEachSide) {
   for (const VariationRule& v : variation_rules()) shown[v.rule] = false;
   const auto programs = load_programs(expand_scenario_paths({std::string(SOCKSPEC_SOURCE_DIR) + "/corpus"}));
   for (const VariationRule& v : variation_rules()) {
-    // a profile on which the rule holds: a kernel inside its condition
-    KernelProfile where = reference_kernel_profile();
-    switch (v.when.kind) {
-      case KernelCondition::Kind::Below: where.version = {v.when.version.major, v.when.version.minor - 1, 0}; break;
-      case KernelCondition::Kind::Variant: where.add(v.when.variant); break;
-      default: where.version = v.when.version; break;
-    }
+    const KernelProfile where = profile_where(v.when);  // a kernel inside its condition
     ASSERT_TRUE(v.when.holds(where)) << v.rule;
     DriverConfig config;
     config.profile = where;

@@ -16,6 +16,7 @@
 #include "check/progress.h"
 #include "check/report.h"
 #include "check/verdict_codec.h"
+#include "model/kernel_variations.h"
 #include "model/rules.h"
 #include "oracle/oracle.h"
 #include "scenario/parser.h"
@@ -200,6 +201,16 @@ void list_rules(const std::vector<std::string>& paths, bool model_only, bool req
   for (const Program& program : *programs)
     for (const auto& line : run_scenario(program, mode, DriverConfig{}).lines)
       for (auto rule : line.rules) uses[rule]++;
+  // a rule that holds on other kernels only is counted where the model
+  // answers for one of them (model/kernel_variations.h)
+  for (const VariationRule& v : variation_rules()) {
+    if (v.when.holds(mode == Mode::Model ? reference_kernel_profile() : host_kernel_profile())) continue;
+    DriverConfig other;
+    other.profile = profile_where(v.when);
+    for (const Program& program : *programs)
+      for (const auto& line : run_scenario(program, Mode::Model, other).lines)
+        if (line.rules.contains(v.rule)) uses[v.rule]++;
+  }
   int unexercised = 0;
   for (const Rule& rule : all_rules()) {
     int n = uses[rule.name];
