@@ -54,6 +54,7 @@ GuestRunReport run_in_kernel_guest(const std::string& kernel, const std::vector<
                                    const DriverConfig& config, int jobs,
                                    const std::function<void(ScenarioVerdict&&)>& on_verdict,
                                    const std::function<void(std::string_view)>& on_progress) {
+  require_guest_tools();  // before a kernel is fetched for nothing
   const GuestKernel guest = resolve_guest_kernel(kernel, on_progress);
   GuestJob job;
   job.argv = guest_argv(programs, mode, config, jobs);

@@ -44,6 +44,7 @@ KernelsDiff diff_kernels(const std::vector<ScenarioVerdict>& a, const std::vecto
     diff.disagreeing_a += !agrees(a[s]);
     diff.disagreeing_b += !agrees(b[s]);
     if (!agrees(a[s]) || !agrees(b[s]) || a[s].lines.size() != b[s].lines.size()) continue;
+    bool differed = false;  // an earlier line of this scenario differed
     for (std::size_t i = 0; i < a[s].lines.size(); ++i) {
       const LineVerdict &la = a[s].lines[i], &lb = b[s].lines[i];
       if (!la.kernel || !lb.kernel || *la.kernel == *lb.kernel) continue;
@@ -51,11 +52,16 @@ KernelsDiff diff_kernels(const std::vector<ScenarioVerdict>& a, const std::vecto
                                 shown(lb.kernel)};
       if (const VariationRule* v = explaining_rule(la, lb, diff.a, diff.b))
         by_rule[v->rule].lines.push_back(std::move(line));
-      // an ephemeral port or a queue figure may differ between two runs of
-      // one kernel: only a line whose results differ in kind (an errno, a
-      // table of other rows) counts as a change the spec does not explain
+      // once the two kernels' states parted, later lines may differ as a
+      // consequence; and an ephemeral port or a queue figure may differ
+      // between two runs of one kernel: only the first line of a scenario
+      // whose results differ in kind (an errno, a value) is a change the
+      // spec does not explain
+      else if (differed)
+        ++diff.follow_on;
       else if (la.kernel->kind != lb.kernel->kind || la.kernel->integer != lb.kernel->integer)
         diff.unexplained.push_back(std::move(line));
+      differed = true;
     }
   }
   for (auto& [name, d] : by_rule) diff.rules.push_back(std::move(d));
@@ -79,6 +85,9 @@ std::string kernels_diff_markdown(const KernelsDiff& d) {
     out += fmt::format("| `{}` | {} (`@{}`) | {} | {}:{} `{}` ({} lines) | `{}` | `{}` |\n", r.rule, where, r.condition,
                        r.changed_by, l.file, l.line_no, l.op, r.lines.size(), l.result_a, l.result_b);
   }
+  if (d.follow_on > 0)
+    out += fmt::format("\n{} more lines differ after an earlier difference in their scenario (consequences, not "
+                       "listed).\n", d.follow_on);
   if (!d.unexplained.empty()) {
     out += "\n## Differences no versioned rule explains\n\n";
     for (const auto& l : d.unexplained)

@@ -37,6 +37,7 @@ struct KernelsDiff {
   int disagreeing_a = 0, disagreeing_b = 0;  // scenarios where a kernel and its model disagree
   std::vector<KernelDifference> rules;
   std::vector<KernelDifferenceLine> unexplained;
+  int follow_on = 0;  // unexplained lines after an earlier difference in their scenario
 };
 
 // `a` and `b` are verdicts of the same programs, in the same order.

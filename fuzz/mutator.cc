@@ -509,4 +509,16 @@ Program ScenarioMutator::generate() {
   return program;
 }
 
+std::vector<Program> seeded_scenarios(const std::vector<Program>& seeds, std::uint32_t seed, std::size_t count) {
+  ScenarioMutator mutator(seed);
+  std::mt19937 pick(seed);
+  std::vector<Program> out;
+  for (std::size_t i = 0; i < count; ++i) {
+    Program p = seeds.empty() ? mutator.generate() : mutator.mutate(seeds[pick() % seeds.size()]);
+    for (Line& line : p.lines) forget_expectation(line);  // but those that bind variables
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
 }  // namespace sockspec::fuzz

@@ -19,6 +19,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <random>
+#include <vector>
 
 #include "scenario/ast.h"
 
@@ -40,6 +41,12 @@ struct FuzzLimits {
 // lines acting on sockets no earlier line created, and variable uses no
 // earlier expectation binds; clamps lengths. Idempotent.
 void fit_to_limits(Program& program, const FuzzLimits& limits);
+
+// `count` scenarios made deterministically from `seed`: each a mutation of
+// one of `seeds` (or a fresh one when there are none), with no expectation
+// left but those binding variables later lines use, for runs that compare results rather than assert them (`kernels
+// diff --random`).
+std::vector<Program> seeded_scenarios(const std::vector<Program>& seeds, std::uint32_t seed, std::size_t count);
 
 class ScenarioMutator {
  public:

@@ -210,10 +210,15 @@ void check_job(const GuestJob& job) {
 
 }  // namespace
 
+void require_guest_tools() {
+  for (const char* tool : {"qemu-system-x86_64", "busybox"})
+    if (!guest::find_program(tool))
+      throw GuestUnavailable(std::string(tool) + " not found: apt-get install qemu-system-x86 busybox-static xz-utils");
+}
+
 GuestOutcome run_in_guest(const GuestKernel& kernel, const GuestJob& job) {
   check_job(job);
-  if (!guest::find_program("qemu-system-x86_64"))
-    throw GuestUnavailable("qemu-system-x86_64 not found: apt-get install qemu-system-x86 busybox-static");
+  require_guest_tools();
   WorkDir work;
   if (job.on_progress) job.on_progress("building the initramfs for " + kernel.release);
   guest::build_initramfs(kernel, job, work.path(), work.path() / kInitrd);

@@ -101,4 +101,8 @@ struct GuestOutcome {
 // does not exist.
 GuestOutcome run_in_guest(const GuestKernel& kernel, const GuestJob& job);
 
+// Throws GuestUnavailable, with the command that installs them, when qemu or
+// busybox is not on PATH; callers check before fetching a kernel.
+void require_guest_tools();
+
 }  // namespace sockspec

@@ -75,11 +75,11 @@ KernelProfile reference_kernel_profile() { return KernelProfile{.version = {6, 1
 
 std::optional<KernelProfile> parse_kernel_profile(std::string_view text) {
   KernelProfile p;
-  p.release = std::string(text);
   const auto plus = text.find('+');
   auto version = parse_kernel_version(text.substr(0, plus));
   if (!version) return std::nullopt;
   p.version = *version;
+  p.release = print_kernel_version(p.version);
   while (plus != std::string_view::npos && !text.empty()) {
     text.remove_prefix(text.find('+') + 1);
     const auto next = text.find('+');

@@ -28,6 +28,38 @@ TEST(Cli, UnknownFlagIsBadInput) {
   EXPECT_EQ(run_command(sockspec("check --no-such-flag corpus/examples")).exit_code, 2);
 }
 
+// `--kernel` (docs/kernels.md): a name that names no kernel is bad input;
+// a guest that cannot be had (no qemu, no apt on PATH) is exit 3 with the
+// command that installs what is missing.
+TEST(Cli, KernelThatNamesNoneIsBadInput) {
+  for (const char* args : {"check --kernel 7.99x corpus/examples", "run --kernel /no/such/vmlinuz corpus/examples",
+                           "model --kernel 6.1+no-such-variant corpus/examples"}) {
+    auto r = run_command(sockspec(args));
+    EXPECT_EQ(r.exit_code, 2) << args << r.err;
+    EXPECT_NE(r.err.find("--kernel"), std::string::npos) << args << r.err;
+  }
+}
+
+TEST(Cli, GuestWithoutQemuIsExit3WithTheInstallCommand) {
+  auto r = run_command("env PATH=/nonexistent SOCKSPEC_KERNEL_CACHE=/nonexistent/cache " +
+                       sockspec("check --kernel 6.1 corpus/examples"));
+  EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
+  EXPECT_NE(r.err.find("apt-get install"), std::string::npos) << r.err;
+  EXPECT_EQ(r.out.find("PASS"), std::string::npos) << r.out;
+}
+
+// The model answers for the profile named: the role-locked one refuses the
+// listen of a socket whose connect was refused; the reference one does not.
+TEST(Cli, ModelAnswersForTheKernelNamed) {
+  auto locked = run_command(sockspec("model --kernel 6.18+tcp-role-lock corpus/kernels/role-lock.scn"));
+  EXPECT_EQ(locked.exit_code, 0) << locked.out << locked.err;
+  EXPECT_NE(locked.out.find("listen s 5 -> EINVAL"), std::string::npos) << locked.out;
+  EXPECT_NE(locked.out.find("the model answering for Linux 6.18, tcp-role-lock"), std::string::npos) << locked.out;
+  auto upstream = run_command(sockspec("model corpus/kernels/role-lock.scn"));
+  EXPECT_EQ(upstream.exit_code, 0) << upstream.out << upstream.err;
+  EXPECT_NE(upstream.out.find("listen s 5 -> ok"), std::string::npos) << upstream.out;
+}
+
 TEST(Cli, ExamplesPassOnTheKernel) {
   auto r = run_command(sockspec("run corpus/examples"));
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;

@@ -10,6 +10,8 @@
 #include "check/guest_run.h"
 #include "check/kernels_diff.h"
 #include "check/parallel.h"
+#include "fuzz/mutator.h"
+#include "scenario/printer.h"
 #include "oracle/oracle.h"
 #include "scenario/parser.h"
 #include "tools/commands.h"
@@ -23,7 +25,32 @@ struct DiffOptions {
   std::vector<std::string> paths{"corpus"};
   std::string out_dir;
   int jobs = default_jobs();
+  std::uint32_t seed = 1;  // --seed: the random scenarios' seed
+  int random = 200;        // --random: how many, mutated from the scenarios given
 };
+
+// The random scenarios, written as files (a guest reads files; a difference
+// they show must be replayable): into DIR/random/ with --out, else into a
+// directory under /var/tmp that is named on stderr.
+std::vector<Program> random_programs(const DiffOptions& o, const std::vector<Program>& seeds) {
+  if (o.random == 0) return {};
+  namespace fs = std::filesystem;
+  fs::path dir = o.out_dir.empty() ? fs::path("/var/tmp") / fmt::format("sockspec-kernels-diff-{}", o.seed)
+                                   : fs::path(o.out_dir) / "random";
+  fs::create_directories(dir);
+  std::vector<std::string> files;
+  int i = 0;
+  for (const Program& p : fuzz::seeded_scenarios(seeds, o.seed, static_cast<std::size_t>(o.random))) {
+    const fs::path file = dir / fmt::format("seed{}-{:04}.scn", o.seed, i++);
+    std::ofstream out(file, std::ios::trunc);
+    out << "# sockspec kernels diff --seed " << o.seed << ": a random scenario, mutated from the corpus\n"
+        << print_program(p);
+    if (!out.flush()) throw std::runtime_error("cannot write " + file.string());
+    files.push_back(file.string());
+  }
+  fmt::print(stderr, "sockspec: {} random scenarios (seed {}) in {}\n", files.size(), o.seed, dir.string());
+  return load_programs(files);
+}
 
 // "host", or the host's own series named by version (`6.18` on a 6.18.44
 // host), runs here; anything else boots a guest.
@@ -60,6 +87,7 @@ void run_diff(const DiffOptions& o) {
   try {
     programs = load_programs(expand_scenario_paths(o.paths));
     if (!o.out_dir.empty()) std::filesystem::create_directories(o.out_dir);
+    for (Program& p : random_programs(o, programs)) programs.push_back(std::move(p));
   } catch (const std::exception& e) {
     fmt::print(stderr, "sockspec: {}\n", e.what());
     exit_code() = kBadInput;
@@ -105,6 +133,10 @@ void add_kernels_command(CLI::App& app) {
   diff->add_option("B", o.b, "the other kernel")->required();
   diff->add_option("paths", o.paths, "scenarios to run on both")->capture_default_str();
   diff->add_option("--out", o.out_dir, "also write DIR/kernels-diff.md and DIR/kernels-diff.html");
+  diff->add_option("--seed", o.seed, "the seed of the random scenarios (a property seed)")->capture_default_str();
+  diff->add_option("--random", o.random, "random scenarios, mutated from the given ones, run on both too")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 100000));
   diff->add_option("-j,--jobs", o.jobs, "scenarios at once on each kernel")->capture_default_str()->check(CLI::Range(1, 1024));
   diff->callback([] { run_diff(o); });
 }

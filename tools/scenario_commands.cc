@@ -186,7 +186,8 @@ void run_all(const ScenarioOptions& o, Mode mode) {
     failed++;
   }
   if (!o.json && !o.verdict_stream)
-    fmt::print("{} passed, {} failed{}\n", passed, failed, kernel.empty() ? "" : " on " + kernel);
+    fmt::print("{} passed, {} failed{}\n", passed, failed,
+               kernel.empty() ? "" : (mode == Mode::Model ? " (the model answering for " + kernel + ")" : " on " + kernel));
   exit_code() = failed == 0 ? kOk : kFailed;
 }
 
