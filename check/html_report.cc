@@ -1,5 +1,7 @@
 #include "check/html_report.h"
 
+#include "check/kernels_diff.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -34,6 +36,14 @@ td.zero { color: #b00020; font-weight: 700; }
 .warning { color: #8a5300; }
 svg text { font-family: system-ui, sans-serif; font-size: 11px; }
 )";
+
+// The part of kernels-diff.html between its section markers
+// (check/kernels_diff.h), with its own title dropped.
+std::string kernels_diff_section(const std::string& page) {
+  const auto from = page.find(kKernelsDiffBegin), to = page.find(kKernelsDiffEnd);
+  if (from == std::string::npos || to == std::string::npos || to < from) return "";
+  return page.substr(from + kKernelsDiffBegin.size(), to - from - kKernelsDiffBegin.size());
+}
 
 std::string esc(std::string_view text) { return xml_escape(text); }
 
@@ -134,6 +144,9 @@ std::string html_report(const ReportData& data) {
                          r.confirmed ? "yes" : "<span class=\"mark\">NO</span>");
     out += "</table>\n";
   }
+  if (!data.kernels_diff_html.empty())
+    out += "<h2 id=\"kernels\">Kernels</h2>\n" + kernels_diff_section(data.kernels_diff_html) +
+           "<p><a href=\"kernels-diff.html\">kernels-diff.html</a></p>\n";
   const auto coverage = rule_coverage(data);
   const auto covered = std::count_if(coverage.begin(), coverage.end(), [](const RuleCoverage& r) { return r.lines > 0; });
   out += fmt::format("<h2 id=\"rules\">Rule coverage</h2>\n<details><summary>{} of {} rules cited</summary>\n"

@@ -101,8 +101,9 @@ std::string kernels_diff_html(const KernelsDiff& d) {
   std::string out = "<!doctype html><meta charset=\"utf-8\"><title>sockspec kernels diff</title>\n"
                     "<style>body{font-family:sans-serif}td,th{border:1px solid #ccc;padding:4px}"
                     "table{border-collapse:collapse}code{font-size:90%}</style>\n";
-  out += fmt::format("<h1>Socket semantics: {} against {}</h1>\n<p>{} scenarios run on both.</p>\n", e(d.a.describe()),
-                     e(d.b.describe()), d.scenarios);
+  out += fmt::format("<h1>Socket semantics: {} against {}</h1>\n{}\n<p>{} against {}: {} scenarios run on both.</p>\n",
+                     e(d.a.describe()), e(d.b.describe()), kKernelsDiffBegin, e(d.a.describe()), e(d.b.describe()),
+                     d.scenarios);
   out += fmt::format("<table><tr><th>rule</th><th>holds on</th><th>since / until</th><th>confirmed by</th>"
                      "<th>{}</th><th>{}</th></tr>\n", e(d.a.name()), e(d.b.name()));
   for (const KernelDifference& r : d.rules) {
@@ -124,7 +125,7 @@ std::string kernels_diff_html(const KernelsDiff& d) {
                          l.line_no, e(l.op), e(l.result_a), e(l.result_b));
     out += "</ul>\n";
   }
-  return out;
+  return out + std::string(kKernelsDiffEnd) + "\n";
 }
 
 }  // namespace sockspec

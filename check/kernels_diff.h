@@ -13,6 +13,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "check/driver.h"
@@ -43,6 +44,8 @@ struct KernelsDiff {
 // `a` and `b` are verdicts of the same programs, in the same order.
 KernelsDiff diff_kernels(const std::vector<ScenarioVerdict>& a, const std::vector<ScenarioVerdict>& b);
 std::string kernels_diff_markdown(const KernelsDiff& diff);
+// A whole page; the part a report embeds lies between these two markers.
 std::string kernels_diff_html(const KernelsDiff& diff);
+inline constexpr std::string_view kKernelsDiffBegin = "<!-- kernels-diff -->", kKernelsDiffEnd = "<!-- /kernels-diff -->";
 
 }  // namespace sockspec

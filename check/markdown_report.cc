@@ -66,6 +66,13 @@ std::string markdown_report(const ReportData& data) {
                          code(r.kernel), code(r.model), r.confirmed ? "yes" : "**NO**");
     out += "\n";
   }
+  if (!data.kernels_diff_markdown.empty()) {
+    // its own `# ` title becomes a section of this report
+    std::string section = data.kernels_diff_markdown;
+    for (std::size_t at = 0; (at = section.find('#', at)) != std::string::npos; at += 2)
+      if (at == 0 || section[at - 1] == '\n') section.insert(at, "#");
+    out += section + "\n";
+  }
   out += "## Rule coverage\n\n| rule | spec | lines citing it |\n|---|---|---:|\n";
   for (const RuleCoverage& r : rule_coverage(data))
     out += fmt::format("| `{}` | {} | {} |\n", r.rule, r.spec_file.empty() ? "(not registered)" : r.spec_file,

@@ -182,8 +182,10 @@ ReportData read_report_inputs(const fs::path& dir) {
   read_json_files(data);
   read_findings(data);
   if (fs::exists(dir / "last-campaign.log")) data.timeline = parse_campaign_log(read_text(dir / "last-campaign.log"));
+  if (fs::exists(dir / "kernels-diff.md")) data.kernels_diff_markdown = read_text(dir / "kernels-diff.md");
+  if (fs::exists(dir / "kernels-diff.html")) data.kernels_diff_html = read_text(dir / "kernels-diff.html");
   if (data.scenarios_checked == 0 && data.finding_programs.empty() && !data.fuzz_summary && data.solver.empty() &&
-      data.timeline.empty())
+      data.timeline.empty() && data.kernels_diff_markdown.empty())
     throw std::runtime_error(fmt::format(
         "{} holds nothing to report: no check.jsonl (`sockspec check --out DIR`), no findings (*.scn or "
         "findings/*.scn), no last-campaign.log, no fuzz or solve JSON",

@@ -11,6 +11,8 @@
 // - DIR/last-campaign.log (`sockspec fuzz`): libFuzzer's fork-mode status
 //   lines (`#N: cov: C ft: F corp: K exec/s: E ... time: Ts`) and the
 //   fuzzer's `sockspec-fuzz: NEW FINDING` lines give the campaign timeline;
+// - DIR/kernels-diff.md and .html (`sockspec kernels diff --out DIR`,
+//   check/kernels_diff.h): shown as a section of its own;
 // - DIR/*.json: a fuzz summary (`sockspec fuzz --json`, has "execs") or a
 //   solver table (`sockspec solve classes --json`, an array of objects with
 //   "class"), recognised by their content.
@@ -70,6 +72,7 @@ struct ReportData {
   std::vector<SolverRow> solver;
   std::vector<CampaignPoint> timeline;
   std::vector<std::string> warnings;
+  std::string kernels_diff_markdown, kernels_diff_html;  // DIR/kernels-diff.{md,html}, "" when absent
 
   // findings read but not yet run (run_findings fills their lines)
   std::vector<Program> finding_programs;

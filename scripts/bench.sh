@@ -8,6 +8,7 @@
 #
 #   bash scripts/bench.sh                 # everything (about a minute, plus fuzzing)
 #   FUZZ_SECONDS=0 bash scripts/bench.sh  # skip the fuzzing row
+#   GUESTS=0 bash scripts/bench.sh        # skip the corpus on Debian 6.1 / 6.12 in qemu guests
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -42,7 +43,27 @@ if [[ $fuzz_seconds -gt 0 && -x build-fuzz/differential_fuzzer ]]; then
   fuzz2=$(fuzz_rate 2)
 fi
 
-python3 - "$build/bench-results.json" "$fuzz1" "$fuzz2" <<'EOF'
+# The corpus on other kernels (docs/kernels.md): `check --kernel K corpus/`
+# as a user runs it, boot included, beside the same check on the host.
+# Each row: wall seconds, the guest's own boot and run figures.
+corpus_seconds() {
+  local start end
+  start=$(date +%s.%N)
+  "$build/sockspec" check "$@" "$root/corpus" >/dev/null 2>"$work/guest.log" || true
+  end=$(date +%s.%N)
+  local guest
+  guest=$(grep -o 'in a qemu guest: [0-9.]* s, boot [0-9.]* s' "$work/guest.log" | tr -d ',' | awk '{print $5 "/" $8}')
+  echo "$(awk "BEGIN{print $end - $start}")/${guest:-}"
+}
+guests=${GUESTS:-1}
+host_check=none guest61=none guest612=none
+if [[ $guests != 0 ]]; then
+  host_check=$(corpus_seconds -j 2)
+  guest61=$(corpus_seconds --kernel 6.1 -j 2)
+  guest612=$(corpus_seconds --kernel 6.12 -j 2)
+fi
+
+python3 - "$build/bench-results.json" "$fuzz1" "$fuzz2" "$host_check" "$guest61" "$guest612" <<'EOF'
 import json, sys, datetime, os, platform
 
 data = json.load(open(sys.argv[1]))
@@ -91,4 +112,16 @@ if fuzz1 != "none" and fuzz2 != "none":
     print(f"| fuzzing 2 cores / 1 core | ≥ 1.7 | {r:.2f} | {verdict(r, 1.7)} |")
 else:
     print("| fuzzing 2 cores / 1 core | ≥ 1.7 | not measured (no build-fuzz/differential_fuzzer: `cmake --preset fuzz && cmake --build --preset fuzz`) | |")
+
+host_check, guests = sys.argv[4], {"6.1": sys.argv[5], "6.12": sys.argv[6]}
+if host_check != "none":
+    host_s = float(host_check.split("/")[0])
+    print()
+    print("| the corpus, `check -j2` | wall time | in the guest: run / boot | / the host's |")
+    print("|---|---|---|---|")
+    print(f"| host kernel | {host_s:.1f} s | | 1 |")
+    for name, figure in guests.items():
+        wall, run, boot = (figure.split("/") + ["", ""])[:3]
+        inner = f"{float(run):.1f} s / {float(boot):.1f} s" if run and boot else "did not run"
+        print(f"| Debian {name} in qemu (TCG) | {float(wall):.1f} s | {inner} | {float(wall) / host_s:.1f} |")
 EOF

@@ -3,9 +3,12 @@
 # runs the main job on this machine's kernel and writes reports under out/:
 #   1. the whole corpus in lockstep, model against kernel   -> out/check/
 #   2. the Z3 bind-conflict classes, confirmed on the kernel -> out/check/solve-classes.json
-#   3. a differential fuzzing campaign                       -> out/fuzz/
-#   4. `sockspec report` on both                             -> out/*/report.{md,html}
+#   3. the corpus and 100 random scenarios on Debian 6.1 (in a qemu guest)
+#      beside this kernel: where they differ, rule by rule -> out/check/kernels-diff.{md,html}
+#   4. a differential fuzzing campaign                       -> out/fuzz/
+#   5. `sockspec report` on both                             -> out/*/report.{md,html}
 # SOCKSPEC_FUZZ_SECONDS sets the campaign's length (default 120; 0 skips it).
+# SOCKSPEC_DIFF_KERNEL sets the kernel of step 3 (default 6.1; "" skips it).
 # Exit status: the corpus check's (fuzz findings are reported, not counted).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,6 +25,10 @@ status=0
 ./build/sockspec check --out out/check corpus/ || status=$?
 ./build/sockspec rules corpus/ > out/check/rules.txt || true
 ./build/sockspec solve classes --json > out/check/solve-classes.json || true
+diff_kernel=${SOCKSPEC_DIFF_KERNEL-6.1}
+if [ -n "$diff_kernel" ]; then
+  ./build/sockspec kernels diff "$diff_kernel" host --random 100 --out out/check > /dev/null || true
+fi
 ./build/sockspec report out/check
 
 if [ "$fuzz_seconds" -gt 0 ]; then

@@ -7,10 +7,14 @@
 #include <map>
 #include <set>
 #include <string>
+#include <unistd.h>
 
 #include "check/driver.h"
 #include "check/files.h"
+#include "check/html_report.h"
 #include "check/kernels_diff.h"
+#include "check/markdown_report.h"
+#include "check/report_data.h"
 #include "check/verdict_codec.h"
 #include "model/kernel_variations.h"
 #include "model/rules.h"
@@ -218,6 +222,18 @@ TEST(KernelsDiff, ListsTheVersionedRulesThatTellTwoKernelsApart) {
   EXPECT_NE(md.find("not confirmed"), std::string::npos) << md;
   // the same kernel twice: nothing differs
   EXPECT_TRUE(diff_kernels(as_kernel(profile("6.1")), as_kernel(profile("6.1"))).rules.empty());
+
+  // `sockspec report DIR` shows a diff written there as a section of its own
+  const fs::path dir = fs::temp_directory_path() / ("kernels-diff-test-" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  std::ofstream(dir / "kernels-diff.md") << md;
+  std::ofstream(dir / "kernels-diff.html") << kernels_diff_html(d);
+  const ReportData data = read_report_inputs(dir);
+  EXPECT_NE(markdown_report(data).find("## Socket semantics: Linux 6.1"), std::string::npos);
+  const std::string html = html_report(data);
+  EXPECT_NE(html.find("<h2 id=\"kernels\">"), std::string::npos);
+  EXPECT_NE(html.find("listen.role.locked_after_connect_einval"), std::string::npos);
+  fs::remove_all(dir);
 }
 
 }  // namespace

@@ -76,17 +76,31 @@ std::vector<ScenarioVerdict> verdicts_on(const std::string& kernel, const std::v
   return out;
 }
 
-void write(const std::filesystem::path& path, const std::string& text) {
+// Opened before any kernel runs: the host's run enters the oracle's sandbox,
+// whose private /tmp would hide a file under /tmp opened later.
+std::ofstream open_output(const std::filesystem::path& path) {
   std::ofstream out(path, std::ios::trunc);
+  if (!out) throw std::runtime_error("cannot write " + path.string());
+  return out;
+}
+
+void write(std::ofstream& out, const std::filesystem::path& path, const std::string& text) {
   out << text;
   if (!out.flush()) throw std::runtime_error("cannot write " + path.string());
 }
 
 void run_diff(const DiffOptions& o) {
   std::vector<Program> programs;
+  const std::filesystem::path md_path = std::filesystem::path(o.out_dir) / "kernels-diff.md",
+                              html_path = std::filesystem::path(o.out_dir) / "kernels-diff.html";
+  std::ofstream md_out, html_out;
   try {
     programs = load_programs(expand_scenario_paths(o.paths));
-    if (!o.out_dir.empty()) std::filesystem::create_directories(o.out_dir);
+    if (!o.out_dir.empty()) {
+      std::filesystem::create_directories(o.out_dir);
+      md_out = open_output(md_path);
+      html_out = open_output(html_path);
+    }
     for (Program& p : random_programs(o, programs)) programs.push_back(std::move(p));
   } catch (const std::exception& e) {
     fmt::print(stderr, "sockspec: {}\n", e.what());
@@ -108,8 +122,8 @@ void run_diff(const DiffOptions& o) {
     const std::string md = kernels_diff_markdown(diff);
     fmt::print("{}", md);
     if (!o.out_dir.empty()) {
-      write(std::filesystem::path(o.out_dir) / "kernels-diff.md", md);
-      write(std::filesystem::path(o.out_dir) / "kernels-diff.html", kernels_diff_html(diff));
+      write(md_out, md_path, md);
+      write(html_out, html_path, kernels_diff_html(diff));
     }
     exit_code() = kOk;
   } catch (const std::invalid_argument& e) {
