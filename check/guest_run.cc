@@ -18,6 +18,9 @@ namespace fs = std::filesystem;
 // oracle (settle, delivery) are scaled by this much inside it, or a loaded
 // machine makes a datagram or a FIN late.
 constexpr int kGuestSlowdown = 4;
+// Under emulation loopback is not synchronous (OracleConfig::loopback_delivery_ms):
+// a receive that finds nothing looks again after this long.
+constexpr int kGuestLoopbackDeliveryMs = 10;
 
 // The command the guest runs: this binary, the same subcommand and settings,
 // on the host kernel of the guest, sending verdicts as data.
@@ -32,6 +35,10 @@ std::vector<std::string> guest_argv(const std::vector<Program>& programs, Mode m
                                    std::to_string(config.oracle.settle_ms * kGuestSlowdown),
                                    "--delivery-ms",
                                    std::to_string(config.oracle.delivery_ms * kGuestSlowdown),
+                                   "--loopback-delivery-ms",
+                                   std::to_string(config.oracle.loopback_delivery_ms > 0
+                                                      ? config.oracle.loopback_delivery_ms
+                                                      : kGuestLoopbackDeliveryMs),
                                    "--time-limit-ms",
                                    std::to_string(config.time_limit_ms)};
   if (!config.planted_fault.empty()) {

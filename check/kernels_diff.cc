@@ -21,7 +21,7 @@ std::string shown(const std::optional<Result>& r) { return r ? print_result(*r) 
 const VariationRule* explaining_rule(const LineVerdict& la, const LineVerdict& lb, const KernelProfile& a,
                                      const KernelProfile& b) {
   for (const VariationRule& v : variation_rules()) {
-    const bool on_a = v.when.holds(a), on_b = v.when.holds(b);
+    const bool on_a = v.holds(a), on_b = v.holds(b);
     if (on_a == on_b) continue;
     if ((on_a && la.rules.contains(v.rule)) || (on_b && lb.rules.contains(v.rule))) return &v;
   }
@@ -36,9 +36,8 @@ KernelsDiff diff_kernels(const std::vector<ScenarioVerdict>& a, const std::vecto
   if (!b.empty()) diff.b = b.front().profile;
   std::map<std::string_view, KernelDifference> by_rule;
   for (const VariationRule& v : variation_rules())
-    if (v.when.holds(diff.a) != v.when.holds(diff.b))
-      by_rule[v.rule] = {std::string(v.rule), print_kernel_condition(v.when), std::string(v.changed_by),
-                         v.when.holds(diff.a), {}};
+    if (v.holds(diff.a) != v.holds(diff.b))
+      by_rule[v.rule] = {std::string(v.rule), v.conditions(), std::string(v.changed_by), v.holds(diff.a), {}};
   for (std::size_t s = 0; s < std::min(a.size(), b.size()); ++s) {
     ++diff.scenarios;
     diff.disagreeing_a += !agrees(a[s]);

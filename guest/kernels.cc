@@ -22,7 +22,12 @@ using guest::run_command;
 
 constexpr const char* kForms =
     "a guest kernel is \"6.1\" (Debian's linux-image-6.1.0-*-amd64-unsigned), "
-    "\"6.12\" (linux-image-6.12.*-amd64-unsigned), or the path of a vmlinuz file";
+    "\"6.12\" (linux-image-6.12.*-amd64-unsigned), a point release of them such as \"6.1.176\" "
+    "(the package of that upstream version), or the path of a vmlinuz file";
+
+// Where a fetched kernel records the upstream version of its package
+// (`6.1.176-1`), which its release name (`6.1.0-50-amd64`) does not say.
+constexpr const char* kUpstreamFile = "UPSTREAM";
 
 // A Debian kernel series: its release names (the modules directory, also
 // the package name between "linux-image-" and "-unsigned"), with the
@@ -71,8 +76,24 @@ std::optional<GuestKernel> newest_cached(const Series& series, const fs::path& c
   return best;
 }
 
-// The release of the newest package of the series apt knows.
-std::string newest_in_apt(const Series& series) {
+// A cached kernel of the series whose package was upstream `version`
+// (`6.1.176`), if any.
+std::optional<GuestKernel> cached_point_release(const Series& series, const fs::path& cache, const std::string& version) {
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(cache, ec)) {
+    std::string release = entry.path().filename().string();
+    if (release_number(series, release) < 0) continue;
+    std::ifstream in(entry.path() / kUpstreamFile);
+    std::string upstream;
+    if (!std::getline(in, upstream) || !upstream.starts_with(version + "-")) continue;
+    GuestKernel kernel = cached_kernel(series.name, entry.path(), release);
+    if (fs::is_regular_file(kernel.vmlinuz, ec)) return kernel;
+  }
+  return std::nullopt;
+}
+
+// The packages of the series apt knows, by release name.
+std::vector<std::string> releases_in_apt(const Series& series) {
   if (!find_program("apt-cache"))
     throw GuestUnavailable(fmt::format("apt-cache not found: kernel {} is fetched with apt (Debian); "
                                        "give the path of a vmlinuz instead",
@@ -80,16 +101,37 @@ std::string newest_in_apt(const Series& series) {
   std::vector<std::string> argv = {"apt-cache", "search", "--names-only", "^linux-image-.*-unsigned$"};
   auto result = run_command(argv, 120);
   if (!result.ok()) throw GuestUnavailable(describe_failure(argv, result));
-  std::string best;
-  long best_number = -1;
+  std::vector<std::string> releases;
   std::istringstream lines(result.out);
   for (std::string line; std::getline(lines, line);) {
-    std::string package = line.substr(0, line.find(' '));
     static const std::regex shape(R"(linux-image-(.*)-unsigned)");
     std::smatch m;
-    if (!std::regex_match(package, m, shape)) continue;
-    long number = release_number(series, m[1].str());
-    if (number > best_number) best = m[1].str(), best_number = number;
+    const std::string package = line.substr(0, line.find(' '));
+    if (std::regex_match(package, m, shape) && release_number(series, m[1].str()) >= 0) releases.push_back(m[1].str());
+  }
+  return releases;
+}
+
+// The release whose package is upstream `version` (`apt-cache show`'s
+// `Version: 6.1.176-1`).
+std::string point_release_in_apt(const Series& series, const std::string& version) {
+  for (const std::string& release : releases_in_apt(series)) {
+    std::vector<std::string> argv = {"apt-cache", "show", "--no-all-versions", "linux-image-" + release + "-unsigned"};
+    auto result = run_command(argv, 60);
+    if (result.ok() && result.out.find("\nVersion: " + version + "-") != std::string::npos) return release;
+  }
+  throw GuestUnavailable(fmt::format("apt knows no linux-image-{}*-amd64-unsigned of upstream version {} "
+                                     "(`apt-cache policy` lists what there is; give the path of a vmlinuz instead)",
+                                     series.name, version));
+}
+
+// The release of the newest package of the series apt knows.
+std::string newest_in_apt(const Series& series) {
+  std::string best;
+  long best_number = -1;
+  for (const std::string& release : releases_in_apt(series)) {
+    long number = release_number(series, release);
+    if (number > best_number) best = release, best_number = number;
   }
   if (best.empty())
     throw GuestUnavailable(fmt::format("apt knows no package for kernel {} (linux-image-{}*-amd64-unsigned): "
@@ -137,6 +179,13 @@ GuestKernel fetch(const Series& series, const std::string& release, const fs::pa
   if (deb.empty()) throw GuestUnavailable("apt-get download " + package + " gave no .deb");
   if (progress) progress("unpacking " + deb.filename().string());
   run_or_throw({"dpkg-deb", "-x", deb.string(), (scratch / "tree").string()}, 300);
+  {
+    // linux-image-6.1.0-50-amd64-unsigned_6.1.176-1_amd64.deb: the version between the underscores
+    const std::string name = deb.filename().string();
+    const auto first = name.find('_'), last = name.rfind('_');
+    if (first != std::string::npos && last > first)
+      std::ofstream(scratch / "tree" / kUpstreamFile) << name.substr(first + 1, last - first - 1) << "\n";
+  }
   GuestKernel kernel = cached_kernel(series.name, cache / release, release);
   fs::rename(scratch / "tree", cache / release, ec);  // fails harmlessly if another run won
   if (!fs::is_regular_file(kernel.vmlinuz))
@@ -202,6 +251,17 @@ GuestKernel resolve_guest_kernel(std::string_view spec, const std::function<void
     fs::path cache = guest_kernel_cache();
     if (auto cached = newest_cached(*series, cache)) return *cached;  // offline, no apt
     return fetch(*series, newest_in_apt(*series), cache, progress);
+  }
+  // a point release: `6.1.176` is the 6.1 series' package of that version
+  static const std::regex point(R"((6\.1|6\.12)\.[0-9]+)");
+  if (std::regex_match(std::string(spec), point)) {
+    const Series* series = find_series(spec.substr(0, spec.rfind('.')));
+    const std::string version(spec);
+    fs::path cache = guest_kernel_cache();
+    if (auto cached = cached_point_release(*series, cache, version)) return *cached;
+    GuestKernel kernel = fetch(*series, point_release_in_apt(*series, version), cache, progress);
+    kernel.name = version;
+    return kernel;
   }
   std::error_code ec;
   if (spec.find('/') != std::string_view::npos || fs::exists(fs::path(std::string(spec)), ec))

@@ -25,7 +25,7 @@ struct Ctx {
   // (model/kernel_variations.h); when it does, it is cited.
   bool applies(Variation v) {
     const VariationRule& r = variation_rule(v);
-    if (!r.when.holds(profile)) return false;
+    if (!r.holds(profile)) return false;
     rule(r.rule);
     return true;
   }

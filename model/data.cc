@@ -435,7 +435,13 @@ Result handle(Ctx& ctx, const op::RecvFrom& op) { return recv_any(ctx, op.len, o
 Result handle(Ctx& ctx, const op::SockAtMark&) {
   const Socket& s = ctx.world.sock(ctx.target());
   if (s.family == Family::Unix) {
-    if (s.type != SockType::Stream) { ctx.rule("oob.unix.sockatmark_not_stream_eopnotsupp"); return Result::err(EOPNOTSUPP); }
+    if (s.type != SockType::Stream) {
+      // before the fix, unix_ioctl answered for every type: is the head skb
+      // the urgent one (never, without MSG_OOB on these types)
+      if (ctx.applies(Variation::UnixAtMarkAnyType)) return Result::num(0);
+      ctx.rule("oob.unix.sockatmark_not_stream_eopnotsupp");
+      return Result::err(EOPNOTSUPP);
+    }
     // before 6.10 only the urgent skb itself at the head counts; a listener's
     // empty skbs never are it (unix_ioctl, changed by e400cfa38bb0)
     if (ctx.applies(Variation::UnixAtMarkHeadOnly)) return Result::num(unix_head_is_urgent(s.data) ? 1 : 0);

@@ -24,6 +24,11 @@ constexpr VariationRule kVariations[] = {
     {Variation::UnixDgramPeerFirst, "unix.dgram.peer_checked_first", {.kind = K::Below, .version = {6, 14, 0}},
      "62c6db251e66 \"af_unix: Clean up error paths in unix_dgram_sendmsg().\" (6.14) moved the peer look-up after "
      "the allocation"},
+    {Variation::UnixAtMarkAnyType, "oob.unix.sockatmark_any_type",
+     {.kind = K::Range, .version = {6, 1, 0}, .until = {6, 1, 177}},
+     "d119775f2bad \"af_unix: Reject SIOCATMARK on non-stream sockets\" (CVE-2026-52928), in Debian's 6.1.177 and "
+     "6.12.88 (and in 6.18.44)",
+     {.kind = K::Range, .version = {6, 2, 0}, .until = {6, 12, 88}}, true},
     // ---- AF_UNIX urgent data before the 6.10 series (helper: oob)
     {Variation::UnixPeekPassesConsumed, "oob.unix.peek_passes_consumed_skb", {.kind = K::Below, .version = {6, 10, 0}},
      "b94038d841a9 \"af_unix: Stop recv(MSG_PEEK) at consumed OOB skb.\" (6.10) made a peek stop there"},

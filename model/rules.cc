@@ -184,6 +184,7 @@ constexpr Rule kRules[] = {
     {"oob.unix.sockatmark", "oob"},
     {"oob.unix.sockatmark_head_only", "oob"},
     {"oob.unix.sockatmark_not_stream_eopnotsupp", "oob"},
+    {"oob.unix.sockatmark_any_type", "oob"},
     // ---- AF_UNIX (spec/unix.md)
     {"unix.accept.dgram_eopnotsupp", "unix"},
     {"unix.accept.empty_eagain", "unix"},

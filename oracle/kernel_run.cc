@@ -22,6 +22,7 @@
 #include <atomic>
 #include <cerrno>
 #include <climits>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <mutex>
@@ -119,6 +120,12 @@ PollEvents from_poll(short revents) {
 }
 
 Result errno_result() { return Result::err(errno); }
+
+int socket_domain(int fd) {
+  int domain = AF_UNSPEC;
+  socklen_t len = sizeof domain;
+  return getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) == 0 ? domain : AF_UNSPEC;
+}
 Result ok_or_errno(int rc) { return rc == 0 ? Result::ok() : errno_result(); }
 
 // Whether a line may run after a `uid` line failed: the world directives
@@ -167,6 +174,39 @@ bool listener_takes(const Address& listener, const Address& dest) {
 }
 
 }  // namespace
+
+// Packets queued on the CPUs' receive backlogs and not yet processed: the
+// twelfth column of /proc/net/softnet_stat (softnet_seq_show, since 5.10).
+// Loopback's frames wait there (loopback_xmit -> __netif_rx) until NET_RX
+// runs, at once on a host, later on an emulated kernel that left it to
+// ksoftirqd. -1 when the file cannot be read.
+long receive_backlog() {
+  int fd = open("/proc/net/softnet_stat", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  char text[8192];
+  ssize_t n = read(fd, text, sizeof text - 1);
+  close(fd);
+  if (n <= 0) return -1;
+  text[n] = '\0';
+  long total = 0;
+  for (char* row = text; *row;) {
+    char* end = std::strchr(row, '\n');
+    if (end) *end = '\0';
+    char* field = row;
+    for (int column = 0; column < 11 && field; ++column) field = std::strchr(field + 1, ' ');
+    if (field) total += std::strtol(field + 1, nullptr, 16);
+    if (!end) break;
+    row = end + 1;
+  }
+  return total;
+}
+
+// Waits, at most `ms`, for the receive backlogs to empty: under emulation a
+// line starts only once what earlier lines sent over loopback has arrived,
+// as it always has on a host.
+void drain_receive_backlog(int ms) {
+  for (int waited = 0; waited < ms && receive_backlog() > 0; ++waited) poll(nullptr, 0, 1);
+}
 
 struct KernelRun::Impl {
   // A namespace of the run: the pool's fd and sock_diag socket, a name.
@@ -290,9 +330,18 @@ struct KernelRun::Impl {
   }
 
   // Data or a connection may still be crossing a veth; loopback is
-  // synchronous (DESIGN.md "Speed"), so without links nothing is in flight.
-  void await_delivery(int fd, short events) {
-    if (links_made) wait_for(fd, events, config.delivery_ms);
+  // synchronous on a host (DESIGN.md "Speed"), so without links nothing is
+  // in flight unless the kernel runs emulated (OracleConfig::loopback_delivery_ms).
+  int delivery_wait_ms() const { return links_made ? config.delivery_ms : config.loopback_delivery_ms; }
+
+  // True when something was waited for; false when there was nothing to wait
+  // on. AF_UNIX never is: unix_stream_sendmsg and unix_dgram_sendmsg queue on
+  // the peer inside the call, and a second recv there is not a harmless
+  // retry (before 6.10 the first one may drop a consumed urgent skb).
+  bool await_delivery(int fd, short events) {
+    if (delivery_wait_ms() <= 0 || socket_domain(fd) == AF_UNIX) return false;
+    wait_for(fd, events, delivery_wait_ms());
+    return true;
   }
 
   // Every TCP listener of the current namespace that would take `dest`
@@ -366,9 +415,9 @@ struct KernelRun::Impl {
 
   Result run(const op::Accept&, const Line& line, int fd) {
     int child = accept4(fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (child < 0 && errno == EAGAIN && links_made) {
-      await_delivery(fd, POLLIN);
-      child = accept4(fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (child < 0 && errno == EAGAIN) {
+      if (await_delivery(fd, POLLIN)) child = accept4(fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+      else errno = EAGAIN;
     }
     if (child < 0) return errno_result();
     name_socket(line.names.at(0), child);
@@ -400,8 +449,8 @@ struct KernelRun::Impl {
       if (from) from->len = sizeof from->storage;
       ssize_t n = recvfrom(fd, buffer.data(), size, flags | MSG_DONTWAIT, from ? from->get() : nullptr,
                            from ? &from->len : nullptr);
-      if (n >= 0 || errno != EAGAIN || attempt > 0 || !links_made) return n;
-      await_delivery(fd, (flags & MSG_OOB) ? POLLPRI : POLLIN);
+      if (n >= 0 || errno != EAGAIN || attempt > 0) return n;
+      if (!await_delivery(fd, (flags & MSG_OOB) ? POLLPRI : POLLIN)) return errno = EAGAIN, n;
     }
   }
 
@@ -720,6 +769,7 @@ KernelRun::~KernelRun() {
 Result KernelRun::execute(const Line& line) {
   Impl& run = *impl_;
   run.line_dump.reset();
+  if (run.config.loopback_delivery_ms > 0) drain_receive_backlog(run.config.loopback_delivery_ms);
   if (run.uid_failed && touches_sockets(line.op)) return Result::skip();
   int fd = -1;
   if (!line.socket.empty()) {

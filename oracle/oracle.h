@@ -27,6 +27,11 @@ namespace sockspec {
 struct OracleConfig {
   int settle_ms = 100;    // how long `connect` waits for a handshake
   int delivery_ms = 20;   // how long recv/accept/sockatmark/poll wait for data in flight
+  // The same wait where only loopback carries the data. Loopback delivers
+  // inside the sending call on a host (0: no wait), but a kernel under
+  // emulation (a TCG guest, check/guest_run.h) may leave the softirq to
+  // ksoftirqd (__do_softirq stops after MAX_SOFTIRQ_TIME), so a guest sets it.
+  int loopback_delivery_ms = 0;
   // Give clean namespaces back to the process's pool for the next scenario
   // (oracle/namespace_pool.h). Off: every scenario's namespaces are fresh
   // (benchmarks compare the two; results are the same either way).

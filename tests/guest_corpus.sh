@@ -9,6 +9,11 @@ sockspec=$1 kernel=$2 corpus=$3
 if "$sockspec" check --kernel "$kernel" -j 1 "$corpus" > /tmp/guest-corpus-$$.txt 2>&1; then
   tail -2 /tmp/guest-corpus-$$.txt; rm -f /tmp/guest-corpus-$$.txt; exit 0
 fi
+# A point release (6.1.176) is fetchable only while Debian's archive holds
+# its package: without it the test is skipped and says why.
+if grep -q 'apt knows no linux-image' /tmp/guest-corpus-$$.txt; then
+  cat /tmp/guest-corpus-$$.txt; rm -f /tmp/guest-corpus-$$.txt; exit 77
+fi
 echo "first run on $kernel failed (kept below); running once more"
 grep -v '^PASS' /tmp/guest-corpus-$$.txt; rm -f /tmp/guest-corpus-$$.txt
 exec "$sockspec" check --kernel "$kernel" -j 1 "$corpus"

@@ -47,6 +47,11 @@ void add_common_options(CLI::App* cmd, ScenarioOptions& o) {
   cmd->add_option("--delivery-ms", o.driver.oracle.delivery_ms,
                   "how long recv/accept/sockatmark/poll wait for data still in flight")
       ->capture_default_str();
+  cmd->add_option("--loopback-delivery-ms", o.driver.oracle.loopback_delivery_ms,
+                  "the same wait where only loopback carries the data (0: none, loopback delivers at once; "
+                  "a --kernel guest waits 10 ms unless set)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   cmd->add_option("--time-limit-ms", o.driver.time_limit_ms,
                   "per-scenario time limit; a scenario over it is stopped and reported")
       ->capture_default_str();
@@ -205,7 +210,7 @@ void list_rules(const std::vector<std::string>& paths, bool model_only, bool req
   // a rule that holds on other kernels only is counted where the model
   // answers for one of them (model/kernel_variations.h)
   for (const VariationRule& v : variation_rules()) {
-    if (v.when.holds(mode == Mode::Model ? reference_kernel_profile() : host_kernel_profile())) continue;
+    if (v.holds(mode == Mode::Model ? reference_kernel_profile() : host_kernel_profile())) continue;
     DriverConfig other;
     other.profile = profile_where(v.when);
     for (const Program& program : *programs)
