@@ -107,9 +107,11 @@ struct Socket {
   // the port is cleared), and write_seq runs ahead of snd_una (the unacked
   // SYN, then max_window + 2 per disconnect; max_window is 0 before a peer
   // ever advertised one). nullopt once a peer's window counts, which the
-  // model does not track: `ss` then adopts the kernel's figure.
+  // model does not track: `ss` then adopts the kernel's figure, at most
+  // stale_sendq_limit (model/choices.h: connect.tcp.disconnect_sendq).
   std::optional<Address> stale_peer;
   std::optional<std::uint32_t> stale_sendq = 0;
+  std::uint64_t stale_sendq_limit = 0;
   bool shut_rd = false, shut_wr = false;
   bool owned = false;               // setown: SIGURG goes to the runner
   StreamData data;                  // bytes in flight, urgent data (model/stream.h)
@@ -168,7 +170,7 @@ struct World {
   const Namespace& ns_of(const Socket& s) const { return namespaces[static_cast<std::size_t>(s.ns)]; }
   Socket& sock(SocketId id) { return sockets[static_cast<std::size_t>(id)]; }
   // A line's `NAME =`: the name now reaches `id`; an earlier bearer keeps
-  // its generation (KernelView::queue_sizes_of_earlier finds it by that).
+  // its generation (scenario/observation.h finds it by that).
   void give_name(const std::string& name, SocketId id) {
     names[name] = id;
     sock(id).given_name = name;

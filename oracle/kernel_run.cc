@@ -306,11 +306,11 @@ struct KernelRun::Impl {
   }
 
   // The Recv-Q and Send-Q of the socket open as `fd`, from this line's dump.
-  std::optional<QueueSizes> queue_sizes_of_fd(int fd);
+  static std::optional<QueueSizes> queue_sizes_of_fd(int fd, const std::vector<oracle::DiagSocket>& dumped);
 
   // Every socket of the current namespace as sock_diag lists it, dumped
-  // once per line: the model asks for queue sizes row by row after the
-  // oracle ran the line, and nothing changes in between.
+  // once per line: `ss` prints it and observe() reads queue sizes from the
+  // same dump, so the two agree.
   int dump_sockets(const std::vector<oracle::DiagSocket>** out) {
     if (!line_dump) {
       std::vector<oracle::DiagSocket> found;
@@ -779,75 +779,62 @@ Result KernelRun::execute(const Line& line) {
   return std::visit([&](const auto& op) { return run.run(op, line, fd); }, line.op);
 }
 
-std::optional<Address> KernelRun::local_address(std::string_view socket) {
-  int fd = impl_->fd_of(socket);
-  if (fd < 0) return std::nullopt;
+namespace {
+
+std::optional<Address> local_address_of(int fd) {
   oracle::SockAddr sa;
   sa.len = sizeof sa.storage;
   if (getsockname(fd, sa.get(), &sa.len) != 0) return std::nullopt;
   return oracle::from_sockaddr(sa.storage, sa.len);
 }
 
-std::optional<std::uint32_t> KernelRun::accept_queue(std::string_view socket) {
-  int fd = impl_->fd_of(socket);
-  if (fd < 0) return std::nullopt;
-  // tcp_get_info reports a listener's sk_ack_backlog as tcpi_unacked
+// tcp_get_info reports a listener's sk_ack_backlog as tcpi_unacked.
+std::optional<std::uint32_t> tcp_accept_queue_of(int fd) {
   tcp_info info{};
   socklen_t len = sizeof info;
-  if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &len) == 0)
-    return info.tcpi_state == 10 /* TCP_LISTEN */ ? std::optional(info.tcpi_unacked) : std::nullopt;
-  // AF_UNIX: unix_diag's rqueue of this socket's inode
-  struct stat st{};
-  if (fstat(fd, &st) != 0) return std::nullopt;
-  std::vector<oracle::DiagSocket> found;
-  if (impl_->namespaces[impl_->current].diag.dump_unix(&found) != 0) return std::nullopt;
-  for (const auto& s : found)
-    if (s.inode == st.st_ino && s.row.state == "LISTEN") return s.row.recvq;
-  return std::nullopt;
-}
-
-std::optional<QueueSizes> KernelRun::queue_sizes(std::string_view socket) {
-  return impl_->queue_sizes_of_fd(impl_->fd_of(socket));
-}
-
-std::optional<QueueSizes> KernelRun::queue_sizes_of_earlier(std::string_view name, int generation) {
-  auto it = impl_->name_history.find(name);
-  if (it == impl_->name_history.end() || generation < 0 || static_cast<std::size_t>(generation) >= it->second.size())
+  if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &len) != 0 || info.tcpi_state != 10 /* TCP_LISTEN */)
     return std::nullopt;
-  return impl_->queue_sizes_of_fd(it->second[static_cast<std::size_t>(generation)]);
+  return info.tcpi_unacked;
 }
 
-std::optional<QueueSizes> KernelRun::Impl::queue_sizes_of_fd(int fd) {
-  if (fd < 0) return std::nullopt;
+std::optional<std::int64_t> buffer_size_of(int fd, int option) {
+  int value = 0;
+  socklen_t len = sizeof value;
+  if (getsockopt(fd, SOL_SOCKET, option, &value, &len) != 0) return std::nullopt;
+  return value;
+}
+
+}  // namespace
+
+Observation KernelRun::observe(const Line& line) {
+  Impl& run = *impl_;
+  const ObservationScope scope = observation_scope(line);
+  Observation seen;
+  const std::vector<oracle::DiagSocket>* dumped = nullptr;
+  if (scope.queues && run.dump_sockets(&dumped) == 0)
+    for (const auto& d : *dumped) seen.rows.push_back(d.row);
+  for (const auto& [name, fds] : run.name_history)
+    for (std::size_t generation = 0; generation < fds.size(); ++generation) {
+      const int fd = fds[generation];
+      if (fd < 0) continue;
+      ObservedSocket s{.name = name, .generation = static_cast<int>(generation), .current = generation + 1 == fds.size()};
+      const bool lines_socket = s.current && name == line.socket;
+      if (scope.local_address && lines_socket) s.local = local_address_of(fd);
+      if (scope.buffers && lines_socket) s.sndbuf = buffer_size_of(fd, SO_SNDBUF), s.rcvbuf = buffer_size_of(fd, SO_RCVBUF);
+      if (scope.accept_queues) s.accept_queue = tcp_accept_queue_of(fd);
+      if (dumped) s.queues = run.queue_sizes_of_fd(fd, *dumped);
+      seen.sockets.push_back(std::move(s));
+    }
+  return seen;
+}
+
+std::optional<QueueSizes> KernelRun::Impl::queue_sizes_of_fd(int fd, const std::vector<oracle::DiagSocket>& dumped) {
   // the socket's row in the same sock_diag dump `ss` prints, found by inode
   struct stat st{};
   if (fstat(fd, &st) != 0) return std::nullopt;
-  const std::vector<oracle::DiagSocket>* found = nullptr;
-  if (dump_sockets(&found) != 0) return std::nullopt;
-  for (const auto& s : *found)
+  for (const auto& s : dumped)
     if (s.inode == st.st_ino) return QueueSizes{s.row.recvq, s.row.sendq};
   return std::nullopt;
-}
-
-std::optional<QueueSizes> KernelRun::queue_sizes_of_row(const SsRow& row) {
-  const std::vector<oracle::DiagSocket>* found = nullptr;
-  if (impl_->dump_sockets(&found) != 0) return std::nullopt;
-  std::optional<QueueSizes> sizes;
-  for (const auto& s : *found) {
-    if (s.row.proto != row.proto || s.row.local != row.local || s.row.peer != row.peer) continue;
-    if (sizes) return std::nullopt;  // two sockets with one row: which is meant is unknown
-    sizes = QueueSizes{s.row.recvq, s.row.sendq};
-  }
-  return sizes;
-}
-
-std::optional<std::int64_t> KernelRun::buffer_size(std::string_view socket, bool send) {
-  int fd = impl_->fd_of(socket);
-  if (fd < 0) return std::nullopt;
-  int value = 0;
-  socklen_t len = sizeof value;
-  if (getsockopt(fd, SOL_SOCKET, send ? SO_SNDBUF : SO_RCVBUF, &value, &len) != 0) return std::nullopt;
-  return value;
 }
 
 }  // namespace sockspec
