@@ -20,6 +20,7 @@
 #include "model/stream.h"
 #include "scenario/ast.h"
 #include "scenario/kernel_profile.h"
+#include "scenario/vocabulary.h"
 
 namespace sockspec {
 
@@ -31,6 +32,15 @@ enum class SockState : std::uint8_t {
   Unconn, Listen, SynSent, SynRecv, Established, FinWait1, FinWait2, CloseWait,
   LastAck, Closing, TimeWait, Close,
 };
+
+// The kernel's state for a model state (a socket that never connected is
+// TCP_CLOSE too); `ss` words come from scenario/vocabulary.h.
+constexpr vocab::TcpState kernel_state(SockState s) {
+  using K = vocab::TcpState;
+  constexpr K kStates[] = {K::Close,    K::Listen,    K::SynSent,   K::SynRecv, K::Established, K::FinWait1,
+                           K::FinWait2, K::CloseWait, K::LastAck,   K::Closing, K::TimeWait,    K::Close};
+  return kStates[static_cast<int>(s)];
+}
 
 // net.core.rmem_default and wmem_default, which are not per namespace: the
 // model follows the machines it is checked on.

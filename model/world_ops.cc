@@ -48,22 +48,6 @@ std::optional<long> parse_int(std::string_view text) {
   return v;
 }
 
-const char* state_name(SockState st) {
-  switch (st) {
-    case SockState::Unconn: case SockState::Close: return "UNCONN";
-    case SockState::Listen: return "LISTEN";
-    case SockState::SynSent: return "SYN-SENT";
-    case SockState::SynRecv: return "SYN-RECV";
-    case SockState::Established: return "ESTAB";
-    case SockState::FinWait1: return "FIN-WAIT-1";
-    case SockState::FinWait2: return "FIN-WAIT-2";
-    case SockState::CloseWait: return "CLOSE-WAIT";
-    case SockState::LastAck: return "LAST-ACK";
-    case SockState::Closing: return "CLOSING";
-    case SockState::TimeWait: return "TIME-WAIT";
-  }
-  return "UNKNOWN";
-}
 
 // One inet socket's row, or nullopt when sock_diag would not list it: TCP
 // lists listeners, bound sockets and every connection the kernel still keeps
@@ -73,7 +57,7 @@ std::optional<SsRow> inet_row(Ctx& ctx, SocketId id) {
   const Socket& s = w.sock(id);
   SsRow row;
   row.proto = is_tcp(s) ? "tcp" : "udp";
-  row.state = state_name(s.state);
+  row.state = std::string(vocab::tcp_state_word(kernel_state(s.state)));
   row.local = s.local;
   if (!is_tcp(s)) {
     // the oracle's `ss` dumps IPPROTO_TCP and IPPROTO_UDP only, as `ss -tua`

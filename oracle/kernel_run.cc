@@ -36,6 +36,7 @@
 #include "oracle/sandbox.h"
 #include "oracle/sockaddr.h"
 #include "scenario/printer.h"
+#include "scenario/vocabulary.h"
 
 namespace sockspec {
 namespace {
@@ -65,30 +66,6 @@ constexpr std::int64_t kMaxSleepMs = 2000;
 // how long `link add` / `addr add` wait until the link / address carries
 // packets (oracle::wait_link_ready, oracle::wait_address_ready)
 constexpr int kLinkReadyMs = 2000;
-
-// include/uapi/linux/in.h (Linux 6.3); glibc's headers may predate it
-#ifndef IP_LOCAL_PORT_RANGE
-#define IP_LOCAL_PORT_RANGE 51
-#endif
-
-int family_of(Family f) {
-  switch (f) {
-    case Family::Inet: return AF_INET;
-    case Family::Inet6: return AF_INET6;
-    case Family::Unix: return AF_UNIX;
-  }
-  return AF_UNSPEC;
-}
-
-int type_of(SockType t) {
-  switch (t) {
-    case SockType::Stream: return SOCK_STREAM;
-    case SockType::Dgram: return SOCK_DGRAM;
-    case SockType::Seqpacket: return SOCK_SEQPACKET;
-  }
-  return 0;
-}
-
 
 int msg_flags(MsgFlags f) {
   int flags = 0;
@@ -365,7 +342,7 @@ struct KernelRun::Impl {
   // ------------------------------------------------------------ operations
 
   Result run(const op::Socket& o, const Line& line, int) {
-    int fd = socket(family_of(o.family), type_of(o.type) | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol_number(o.proto));
+    int fd = socket(vocab::family(o.family).number, vocab::sock_type(o.type).number | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol_number(o.proto));
     if (fd < 0) return errno_result();
     name_socket(line.names.at(0), fd);
     return Result::ok();
@@ -373,7 +350,7 @@ struct KernelRun::Impl {
 
   Result run(const op::SocketPair& o, const Line& line, int) {
     int sv[2];
-    if (socketpair(family_of(o.family), type_of(o.type) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) != 0)
+    if (socketpair(vocab::family(o.family).number, vocab::sock_type(o.type).number | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) != 0)
       return errno_result();
     name_socket(line.names.at(0), sv[0]);
     name_socket(line.names.at(1), sv[1]);
@@ -620,37 +597,8 @@ struct KernelRun::Impl {
 
 // ------------------------------------------------------------ options
 
-namespace {
-
-struct OptionAddress {
-  int level, name;
-};
-
-OptionAddress option_address(SockOpt opt) {
-  switch (opt) {
-    case SockOpt::SoReuseaddr: return {SOL_SOCKET, SO_REUSEADDR};
-    case SockOpt::SoReuseport: return {SOL_SOCKET, SO_REUSEPORT};
-    case SockOpt::SoOobinline: return {SOL_SOCKET, SO_OOBINLINE};
-    case SockOpt::SoLinger: return {SOL_SOCKET, SO_LINGER};
-    case SockOpt::SoError: return {SOL_SOCKET, SO_ERROR};
-    case SockOpt::SoAcceptconn: return {SOL_SOCKET, SO_ACCEPTCONN};
-    case SockOpt::SoType: return {SOL_SOCKET, SO_TYPE};
-    case SockOpt::SoRcvbuf: return {SOL_SOCKET, SO_RCVBUF};
-    case SockOpt::SoSndbuf: return {SOL_SOCKET, SO_SNDBUF};
-    case SockOpt::Ipv6V6only: return {SOL_IPV6, IPV6_V6ONLY};
-    // the language sets IP_* at SOL_IP, on IPv6 sockets too
-    case SockOpt::IpFreebind: return {SOL_IP, IP_FREEBIND};
-    case SockOpt::IpBindAddressNoPort: return {SOL_IP, IP_BIND_ADDRESS_NO_PORT};
-    case SockOpt::IpLocalPortRange: return {SOL_IP, IP_LOCAL_PORT_RANGE};
-    case SockOpt::SoBindtodevice: return {SOL_SOCKET, SO_BINDTODEVICE};
-  }
-  return {SOL_SOCKET, 0};
-}
-
-}  // namespace
-
 Result KernelRun::Impl::run(const op::SetSockOpt& o, const Line&, int fd) {
-  auto [level, name] = option_address(o.opt);
+  const int level = vocab::option(o.opt).level, name = vocab::option(o.opt).number;
   const OptValue& v = o.value;
   auto set = [&](const void* value, socklen_t len) { return ok_or_errno(setsockopt(fd, level, name, value, len)); };
   switch (o.opt) {
@@ -694,7 +642,7 @@ Result KernelRun::Impl::run(const op::SetSockOpt& o, const Line&, int fd) {
 }
 
 Result KernelRun::Impl::run(const op::GetSockOpt& o, const Line&, int fd) {
-  auto [level, name] = option_address(o.opt);
+  const int level = vocab::option(o.opt).level, name = vocab::option(o.opt).number;
   switch (o.opt) {
     case SockOpt::SoLinger: {
       linger l{};

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "scenario/printer.h"
+#include "scenario/vocabulary.h"
 
 namespace sockspec::solver {
 
@@ -17,7 +18,6 @@ std::string helper_destination(const SocketChoice& s) {
   return fmt::format("[::1]:{}", kPortListener);
 }
 
-std::string_view family_word(Family f) { return f == Family::Inet ? "inet" : "inet6"; }
 
 }  // namespace
 
@@ -59,7 +59,7 @@ void ScenarioWriter::switch_uid(std::int64_t uid) {
 
 void ScenarioWriter::create(std::string_view name, const SocketChoice& s) {
   switch_uid(s.uid);
-  line(fmt::format("{} = socket {} {} -> ok", name, family_word(s.family), s.tcp ? "stream" : "dgram"));
+  line(fmt::format("{} = socket {} {} -> ok", name, vocab::family(s.family).word, s.tcp ? "stream" : "dgram"));
   if (s.v6only_set) line(fmt::format("setsockopt {} IPV6_V6ONLY {} -> ok", name, s.v6only_value ? 1 : 0));
   if (s.reuseaddr) line(fmt::format("setsockopt {} SO_REUSEADDR 1 -> ok", name));
   if (s.reuseport) line(fmt::format("setsockopt {} SO_REUSEPORT 1 -> ok", name));
@@ -113,7 +113,7 @@ void ScenarioWriter::listen_predicted(std::string_view name, std::string_view ex
 }
 
 std::string describe(const SocketChoice& s) {
-  std::string d = fmt::format("{} {} {}", s.tcp ? "tcp" : "udp", family_word(s.family), print_address(s.address()));
+  std::string d = fmt::format("{} {} {}", s.tcp ? "tcp" : "udp", vocab::family(s.family).word, print_address(s.address()));
   if (s.v6only_set) d += fmt::format(" v6only={}", s.v6only_value ? 1 : 0);
   if (s.reuseaddr) d += " SO_REUSEADDR";
   if (s.reuseport) d += " SO_REUSEPORT";
