@@ -74,7 +74,9 @@ void step_line(const Line& line, KernelRun* kernel, Model* model, const std::str
     v.note = fmt::format("acts on a socket the model lost track of at line {}", untracked.first_line);
     return;
   }
-  Step step = model->step(line, kernel);
+  std::optional<Observation> seen;
+  if (kernel) seen = kernel->observe(line);
+  Step step = model->step(line, seen ? &*seen : nullptr);
   v.model = std::move(step.result);
   v.rules = step.rules;
   v.unsupported = step.unsupported;

@@ -3,7 +3,7 @@
 // Contract: run_scenario executes every line in order, resolving variables
 // from earlier expectations, and returns a verdict per line. In Lockstep the
 // oracle runs each line first and the model then checks the kernel's result
-// (adopting the kernel's choices through the KernelView); a line diverges
+// (adopting the kernel's choices from what the oracle observed, scenario/observation.h); a line diverges
 // when the two results differ. Expectations are matched against the kernel's
 // result (Kernel, Lockstep) or the model's (Model). A line the kernel skips
 // is skipped by the model too. Never throws on a well-formed Program.

@@ -9,6 +9,7 @@
 
 #include "model/model.h"
 #include "scenario/printer.h"
+#include "scenario/vocabulary.h"
 
 namespace sockspec {
 
@@ -48,31 +49,6 @@ void read_spec_file(const fs::path& file, std::map<std::string, RuleDoc, std::le
   if (doc) add_paragraph(*doc, paragraph);
 }
 
-const char* family_word(Family f) {
-  switch (f) {
-    case Family::Inet: return "inet";
-    case Family::Inet6: return "inet6";
-    case Family::Unix: return "unix";
-  }
-  return "?";
-}
-
-const char* type_word(SockType t) {
-  switch (t) {
-    case SockType::Stream: return "stream";
-    case SockType::Dgram: return "dgram";
-    case SockType::Seqpacket: return "seqpacket";
-  }
-  return "?";
-}
-
-// As ss prints the state.
-const char* state_word(SockState s) {
-  static constexpr const char* kWords[] = {"UNCONN",    "LISTEN",    "SYN-SENT", "SYN-RECV",  "ESTAB",    "FIN-WAIT-1",
-                                           "FIN-WAIT-2", "CLOSE-WAIT", "LAST-ACK", "CLOSING", "TIME-WAIT", "CLOSE"};
-  return kWords[static_cast<int>(s)];
-}
-
 std::string socket_name(const World& world, SocketId id) {
   for (const auto& [name, sid] : world.names)
     if (sid == id) return name;
@@ -86,11 +62,11 @@ std::string socket_name(const World& world, SocketId id) {
 // `w: inet stream, bound 0.0.0.0:8080, LISTEN, SO_REUSEADDR`
 std::string describe(const World& world, SocketId id) {
   const Socket& s = world.sock(id);
-  std::string out = fmt::format("{}: {} {}", socket_name(world, id), family_word(s.family), type_word(s.type));
+  std::string out = fmt::format("{}: {} {}", socket_name(world, id), vocab::family(s.family).word, vocab::sock_type(s.type).word);
   if (s.uid != 0) out += fmt::format(" (uid {})", s.uid);
   out += s.local ? ", bound " + print_address(*s.local) : ", unbound";
   if (s.peer) out += ", peer " + print_address(*s.peer);
-  out += fmt::format(", {}", state_word(s.state));
+  out += fmt::format(", {}", vocab::tcp_state_word(kernel_state(s.state)));
   if (s.opt.reuseaddr) out += ", SO_REUSEADDR";
   if (s.opt.reuseport) out += ", SO_REUSEPORT";
   if (s.family == Family::Inet6) out += s.opt.v6only ? ", IPV6_V6ONLY" : ", not IPV6_V6ONLY";

@@ -12,6 +12,7 @@
 #include <set>
 
 #include "scenario/printer.h"
+#include "scenario/vocabulary.h"
 
 namespace sockspec {
 
@@ -60,60 +61,10 @@ std::string poll_events(PollEvents e) {
   return out.empty() ? "0" : out;
 }
 
-struct OptionName {
-  const char* level;
-  const char* name;
-};
-
-OptionName option_name(SockOpt opt) {
-  switch (opt) {
-    case SockOpt::SoReuseaddr: return {"SOL_SOCKET", "SO_REUSEADDR"};
-    case SockOpt::SoReuseport: return {"SOL_SOCKET", "SO_REUSEPORT"};
-    case SockOpt::SoOobinline: return {"SOL_SOCKET", "SO_OOBINLINE"};
-    case SockOpt::SoLinger: return {"SOL_SOCKET", "SO_LINGER"};
-    case SockOpt::SoError: return {"SOL_SOCKET", "SO_ERROR"};
-    case SockOpt::SoAcceptconn: return {"SOL_SOCKET", "SO_ACCEPTCONN"};
-    case SockOpt::SoType: return {"SOL_SOCKET", "SO_TYPE"};
-    case SockOpt::SoRcvbuf: return {"SOL_SOCKET", "SO_RCVBUF"};
-    case SockOpt::SoSndbuf: return {"SOL_SOCKET", "SO_SNDBUF"};
-    case SockOpt::Ipv6V6only: return {"SOL_IPV6", "IPV6_V6ONLY"};
-    case SockOpt::IpFreebind: return {"SOL_IP", "IP_FREEBIND"};
-    case SockOpt::IpBindAddressNoPort: return {"SOL_IP", "IP_BIND_ADDRESS_NO_PORT"};
-    case SockOpt::IpLocalPortRange: return {"SOL_IP", "IP_LOCAL_PORT_RANGE"};
-    case SockOpt::SoBindtodevice: return {"SOL_SOCKET", "SO_BINDTODEVICE"};
-  }
-  return {"SOL_SOCKET", "0"};
-}
-
-const char* family_name(Family f) {
-  switch (f) {
-    case Family::Inet: return "AF_INET";
-    case Family::Inet6: return "AF_INET6";
-    case Family::Unix: return "AF_UNIX";
-  }
-  return "AF_UNSPEC";
-}
-
-const char* type_name(SockType t) {
-  switch (t) {
-    case SockType::Stream: return "SOCK_STREAM";
-    case SockType::Dgram: return "SOCK_DGRAM";
-    case SockType::Seqpacket: return "SOCK_SEQPACKET";
-  }
-  return "0";
-}
-
 std::string protocol_c_name(const Protocol& p) {
-  switch (p.name) {
-    case Protocol::Name::Default: return "0";
-    case Protocol::Name::Tcp: return "IPPROTO_TCP";
-    case Protocol::Name::Udp: return "IPPROTO_UDP";
-    case Protocol::Name::Udplite: return "IPPROTO_UDPLITE";
-    case Protocol::Name::Sctp: return "IPPROTO_SCTP";
-    case Protocol::Name::Mptcp: return "262 /* IPPROTO_MPTCP */";
-    case Protocol::Name::Number: return std::to_string(p.number);
-  }
-  return "0";
+  if (p.name == Protocol::Name::Number) return std::to_string(p.number);
+  const vocab::ProtocolWord* w = vocab::protocol(p.name);
+  return w ? std::string(w->c_name) : "0";
 }
 
 // The sysctl keys the oracle accepts (oracle/kernel_run.cc, valid_sysctl_key).
@@ -216,17 +167,18 @@ class Generator {
     return fmt::format(
         "  TOUCHES_SOCKETS {{ int fd = socket({}, {} | SOCK_NONBLOCK | SOCK_CLOEXEC, {});\n"
         "    if (fd < 0) r_errno(); else {{ S_{} = fd; r_word(\"ok\"); }} }}\n",
-        family_name(o.family), type_name(o.type), protocol_c_name(o.proto), line.names.at(0));
+        vocab::family(o.family).c_name, vocab::sock_type(o.type).c_name, protocol_c_name(o.proto), line.names.at(0));
   }
   std::string run(const op::SocketPair& o, const Line& line, const std::string&, const std::string&) {
     return fmt::format(
         "  TOUCHES_SOCKETS {{ int sv[2];\n"
         "    if (socketpair({}, {} | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) != 0) r_errno();\n"
         "    else {{ S_{} = sv[0]; S_{} = sv[1]; r_word(\"ok\"); }} }}\n",
-        family_name(o.family), type_name(o.type), line.names.at(0), line.names.at(1));
+        vocab::family(o.family).c_name, vocab::sock_type(o.type).c_name, line.names.at(0), line.names.at(1));
   }
   std::string run(const op::SetSockOpt& o, const Line&, const std::string& fd, const std::string& g) {
-    auto [level, name] = option_name(o.opt);
+    const auto& word = vocab::option(o.opt);
+    const std::string_view level = word.level_name, name = word.name;
     const OptValue& v = o.value;
     std::string value;  // declarations of `value` and its length, or "" for EINVAL
     switch (o.opt) {
@@ -259,7 +211,8 @@ class Generator {
                            level, name);
   }
   std::string run(const op::GetSockOpt& o, const Line&, const std::string& fd, const std::string& g) {
-    auto [level, name] = option_name(o.opt);
+    const auto& word = vocab::option(o.opt);
+    const std::string_view level = word.level_name, name = word.name;
     switch (o.opt) {
       case SockOpt::SoLinger: return g + fmt::format("do_getsockopt_linger({}); }}\n", fd);
       case SockOpt::IpLocalPortRange: return g + fmt::format("do_getsockopt_range({}); }}\n", fd);

@@ -9,6 +9,7 @@
 
 #include "scenario/parser.h"
 #include "scenario/printer.h"
+#include "scenario/vocabulary.h"
 
 namespace sockspec::fuzz {
 
@@ -71,6 +72,12 @@ const T& pick(Rng& rng, const std::vector<T>& items) {
   return items[std::uniform_int_distribution<std::size_t>(0, items.size() - 1)(rng)];
 }
 
+// Any option of the language (scenario/vocabulary.h).
+SockOpt random_option(Rng& rng) {
+  const auto options = vocab::options();
+  return options[std::uniform_int_distribution<std::size_t>(0, options.size() - 1)(rng)].opt;
+}
+
 bool chance(Rng& rng, int percent) { return std::uniform_int_distribution<int>(0, 99)(rng) < percent; }
 
 std::size_t below(Rng& rng, std::size_t n) { return std::uniform_int_distribution<std::size_t>(0, n - 1)(rng); }
@@ -84,12 +91,6 @@ AddressTerm random_address(Rng& rng, bool allow_unspec) {
   return term;
 }
 
-constexpr SockOpt kOptions[] = {
-    SockOpt::SoReuseaddr, SockOpt::SoReuseport, SockOpt::SoOobinline,      SockOpt::SoLinger,
-    SockOpt::SoError,     SockOpt::SoAcceptconn, SockOpt::SoType,          SockOpt::SoRcvbuf,
-    SockOpt::SoSndbuf,    SockOpt::Ipv6V6only,  SockOpt::IpFreebind,       SockOpt::IpBindAddressNoPort,
-    SockOpt::IpLocalPortRange, SockOpt::SoBindtodevice,
-};
 
 // A value of the kind the option takes (and, rarely, of another kind, so
 // the kernel's EINVAL paths are exercised too).
@@ -214,11 +215,11 @@ Line random_line(Rng& rng, const std::set<std::string>& declared) {
       break;
     }
     case 6: {
-      SockOpt opt = pick(rng, kOptions);
+      SockOpt opt = random_option(rng);
       line.op = op::SetSockOpt{opt, random_opt_value(rng, opt)};
       break;
     }
-    case 7: line.op = op::GetSockOpt{pick(rng, kOptions)}; break;
+    case 7: line.op = op::GetSockOpt{random_option(rng)}; break;
     case 8: line.op = op::Send{random_data(rng), random_flags(rng)}; break;
     case 9: line.op = op::SendTo{random_data(rng), random_address(rng, true), random_flags(rng)}; break;
     case 10: line.op = op::Recv{random_len(rng), random_flags(rng)}; break;
@@ -272,10 +273,10 @@ bool mutate_value(Rng& rng, Line& line) {
           if (chance(rng, 50)) o.addr = random_address(rng, true);
           else o.flags = random_flags(rng);
         } else if constexpr (std::is_same_v<T, op::SetSockOpt>) {
-          if (chance(rng, 50)) o.opt = pick(rng, kOptions);
+          if (chance(rng, 50)) o.opt = random_option(rng);
           o.value = random_opt_value(rng, o.opt);
         } else if constexpr (std::is_same_v<T, op::GetSockOpt>) {
-          o.opt = pick(rng, kOptions);
+          o.opt = random_option(rng);
         } else if constexpr (std::is_same_v<T, op::Listen>) {
           o.backlog = random_backlog(rng);
         } else if constexpr (std::is_same_v<T, op::Send>) {

@@ -137,71 +137,87 @@ typename D::Bool addresses_overlap(const BindView<D>& holder, const BindView<D>&
 
 enum class BindOutcome : std::uint8_t { NoConflict, Conflict };
 
-// One rule of the relation. `guard` is a function template instantiated per
-// domain through the Guards table below.
+// The rules of the relation, one enumerator each: a row of the table below
+// names it, and bind_conflict_guard switches on it, so a rule's name,
+// outcome and guard travel together whatever the order of the rows.
+enum class BindRule : std::uint8_t {
+  OtherProtocol, OtherPort, OtherDevice, DisjointAddresses, MappedAnyMissesMapped, EphemeralStrict,
+  TcpReuseaddr, Reuseport, UdpReuseaddr, SameAddress, WildcardV6, WildcardV4,
+};
+
 struct BindConflictRule {
+  BindRule rule;
   std::string_view name;   // as cited and documented in spec/bind.md
   BindOutcome outcome;
 };
 
+// In the order the relation tries them: the first whose guard holds decides.
 inline constexpr std::array<BindConflictRule, 12> kBindConflictRules{{
-    {"bind.conflict.other_protocol", BindOutcome::NoConflict},
-    {"bind.conflict.other_port", BindOutcome::NoConflict},
-    {"bind.conflict.other_device", BindOutcome::NoConflict},
-    {"bind.conflict.disjoint_addresses", BindOutcome::NoConflict},
-    {"bind.conflict.mapped_any_misses_mapped", BindOutcome::NoConflict},
-    {"bind.conflict.ephemeral_strict", BindOutcome::Conflict},
-    {"bind.conflict.tcp_reuseaddr", BindOutcome::NoConflict},
-    {"bind.conflict.reuseport", BindOutcome::NoConflict},
-    {"bind.conflict.udp_reuseaddr", BindOutcome::NoConflict},
-    {"bind.conflict.same_address", BindOutcome::Conflict},
-    {"bind.conflict.wildcard_v6", BindOutcome::Conflict},
-    {"bind.conflict.wildcard_v4", BindOutcome::Conflict},
+    {BindRule::OtherProtocol, "bind.conflict.other_protocol", BindOutcome::NoConflict},
+    {BindRule::OtherPort, "bind.conflict.other_port", BindOutcome::NoConflict},
+    {BindRule::OtherDevice, "bind.conflict.other_device", BindOutcome::NoConflict},
+    {BindRule::DisjointAddresses, "bind.conflict.disjoint_addresses", BindOutcome::NoConflict},
+    {BindRule::MappedAnyMissesMapped, "bind.conflict.mapped_any_misses_mapped", BindOutcome::NoConflict},
+    {BindRule::EphemeralStrict, "bind.conflict.ephemeral_strict", BindOutcome::Conflict},
+    {BindRule::TcpReuseaddr, "bind.conflict.tcp_reuseaddr", BindOutcome::NoConflict},
+    {BindRule::Reuseport, "bind.conflict.reuseport", BindOutcome::NoConflict},
+    {BindRule::UdpReuseaddr, "bind.conflict.udp_reuseaddr", BindOutcome::NoConflict},
+    {BindRule::SameAddress, "bind.conflict.same_address", BindOutcome::Conflict},
+    {BindRule::WildcardV6, "bind.conflict.wildcard_v6", BindOutcome::Conflict},
+    {BindRule::WildcardV4, "bind.conflict.wildcard_v4", BindOutcome::Conflict},
 }};
 
-// The guard of rule `i` (same order as kBindConflictRules).
+// The position of `rule` in kBindConflictRules.
+constexpr std::size_t bind_rule_index(BindRule rule) {
+  for (std::size_t i = 0; i < kBindConflictRules.size(); ++i)
+    if (kBindConflictRules[i].rule == rule) return i;
+  return kBindConflictRules.size();
+}
+
+// The guard of the rule at position `i` of kBindConflictRules.
 template <class D>
 typename D::Bool bind_conflict_guard(std::size_t i, const BindView<D>& h, const BindView<D>& n,
                                      const BindEnv<D>& env) {
   using namespace bind_detail;
   const auto tcp = is_space<D>(n, PortSpace::Tcp);
   const auto udp = D::not_(tcp);  // UDP and UDP-Lite
-  switch (i) {
-    case 0:  // separate bind tables (tcp_hashinfo, udp_table, udplite_table)
+  switch (kBindConflictRules[i].rule) {
+    case BindRule::OtherProtocol:  // separate bind tables (tcp_hashinfo, udp_table, udplite_table)
       return D::not_(D::eq(h.space, n.space));
-    case 1:  // the tables are keyed by port
+    case BindRule::OtherPort:  // the tables are keyed by port
       return D::not_(D::eq(h.port, n.port));
-    case 2:  // both bound to devices, and not the same one
+    case BindRule::OtherDevice:  // both bound to devices, and not the same one
       return all<D>(D::not_(D::eq(h.device, D::lit(std::int64_t{0}))),
                     D::not_(D::eq(n.device, D::lit(std::int64_t{0}))),
                     D::not_(D::eq(h.device, n.device)));
-    case 3:
+    case BindRule::DisjointAddresses:
       return D::not_(addresses_overlap<D>(h, n));
-    case 4:  // some 6.1.y (Variation::MappedAnyMissesMapped): a TCP holder on
+    case BindRule::MappedAnyMissesMapped:  // some 6.1.y (Variation::MappedAnyMissesMapped): a TCP holder on
              // ::ffff:0.0.0.0 misses a newcomer on another v4-mapped address
       return all<D>(env.mapped_any_hole, tcp,
                     all<D>(is<D>(h.addr, AddrClass::Mapped), D::eq(h.v4, D::lit(std::int64_t{0})),
                            D::and_(is<D>(n.addr, AddrClass::Mapped), D::not_(D::eq(n.v4, D::lit(std::int64_t{0}))))));
-    case 5:  // TCP bind(0)'s search: relax=false, reuseport_ok=false (UDP's search
+    case BindRule::EphemeralStrict:  // TCP bind(0)'s search: relax=false, reuseport_ok=false (UDP's search
              // in udp_lib_get_port applies the same test as an explicit port)
       return D::and_(tcp, D::not_(env.explicit_port));
-    case 6:  // inet_csk_bind_conflict: both SO_REUSEADDR, holder not listening
+    case BindRule::TcpReuseaddr:  // inet_csk_bind_conflict: both SO_REUSEADDR, holder not listening
       return all<D>(tcp, D::and_(h.reuseaddr, n.reuseaddr),
                     D::not_(D::eq(h.state, D::lit(static_cast<std::int64_t>(HolderState::Listening)))));
-    case 7:  // both SO_REUSEPORT, same owner (TCP: or the holder is in TIME_WAIT)
+    case BindRule::Reuseport:  // both SO_REUSEPORT, same owner (TCP: or the holder is in TIME_WAIT)
       return all<D>(D::and_(h.reuseport, n.reuseport),
                     D::or_(D::eq(h.uid, n.uid),
                            D::and_(tcp, D::eq(h.state, D::lit(static_cast<std::int64_t>(HolderState::TimeWait))))));
-    case 8:  // udp_lib_lport_inuse: both SO_REUSEADDR, whatever the holder does
+    case BindRule::UdpReuseaddr:  // udp_lib_lport_inuse: both SO_REUSEADDR, whatever the holder does
       return all<D>(udp, h.reuseaddr, n.reuseaddr);
-    case 9:
+    case BindRule::SameAddress:
       return all<D>(D::eq(h.addr, n.addr), D::eq(h.v4, n.v4),
                     D::and_(D::eq(h.v6_hi, n.v6_hi), D::eq(h.v6_lo, n.v6_lo)));
-    case 10:  // what overlaps and is not equal is covered by a wildcard: [::] ...
+    case BindRule::WildcardV6:  // what overlaps and is not equal is covered by a wildcard: [::] ...
       return D::or_(is<D>(h.addr, AddrClass::Any6), is<D>(n.addr, AddrClass::Any6));
-    default:  // ... or 0.0.0.0 (also as ::ffff:0.0.0.0)
+    case BindRule::WildcardV4:  // ... or 0.0.0.0 (also as ::ffff:0.0.0.0)
       return D::lit(true);
   }
+  return D::lit(true);
 }
 
 // Symbolic use: the condition under which rule `i` decides.

@@ -1,5 +1,5 @@
 // What every model handler works with: the world, the line, the step being
-// built, and (in lockstep) the kernel's view. See model/handlers.h.
+// built, and (in lockstep) what the oracle observed. See model/handlers.h.
 #pragma once
 
 #include <string>
@@ -14,7 +14,7 @@ namespace sockspec {
 struct Ctx {
   World& world;
   const Line& line;
-  KernelView* kernel;  // nullptr when the model runs alone
+  const Observation* observed;  // nullptr when the model runs alone (model/choices.h reads it)
   Step& step;
   const KernelProfile& profile;  // the kernel the model answers for
 

@@ -60,7 +60,4 @@ Result unix_send(Ctx&, SocketId, std::string_view data, const Address* to, MsgFl
 Result unix_recv(Ctx&, SocketId, std::int64_t len, MsgFlags, bool want_source);
 PollEvents unix_poll_events(const World&, SocketId);
 
-// The receiving end of a connection, or kNoSocket.
-inline SocketId peer_of(const World& world, SocketId id) { return world.sock(id).peer_socket; }
-
 }  // namespace sockspec

@@ -374,81 +374,9 @@ bool connect_port_usable(const World& w, SocketId s, const Address& src, const A
   return four_tuple_free(w, s, src, dst, port);
 }
 
-std::optional<std::uint16_t> kernel_port(Ctx& ctx) {
-  if (!ctx.kernel) return std::nullopt;
-  auto a = ctx.kernel->local_address(ctx.line.socket);
-  if (!a || a->port == 0) return std::nullopt;
-  return a->port;
-}
-
-// The ports of a range in the order the model tries them alone: TCP bind
-// tries the odd offsets first (inet_csk_find_open_port), TCP connect the
-// even ones (__inet_hash_connect), UDP goes up from the low end (its real
-// start is random: udp_lib_get_port).
-template <class Fn>
-static std::optional<std::uint16_t> scan(PortRange r, int first_parity, Fn usable) {
-  for (int parity : {first_parity, 1 - first_parity})
-    for (int p = r.lo + parity; p <= r.hi; p += 2)
-      if (usable(static_cast<std::uint16_t>(p))) return static_cast<std::uint16_t>(p);
-  return std::nullopt;
-}
-
-std::optional<std::uint16_t> choose_bind_port(Ctx& ctx, SocketId s, const Address& local,
-                                              std::optional<std::uint16_t> kernel_choice,
-                                              std::optional<std::uint16_t>* forbidden) {
-  const Socket& me = ctx.world.sock(s);
-  const PortRange r = local_port_range(ctx.world, me);
-  std::string_view last_conflict;
-  auto usable = [&](std::uint16_t port) {
-    Address a = local;
-    a.port = port;
-    RuleTrace rules;
-    const bool free = find_bind_conflict(ctx.world, s, a, false, &rules) == kNoSocket;
-    if (!free) last_conflict = *rules.begin();
-    return free;
-  };
-  if (kernel_choice) {
-    if (*kernel_choice >= r.lo && *kernel_choice <= r.hi && usable(*kernel_choice)) {
-      ctx.rule("bind.ephemeral.adopt_kernel");
-      return kernel_choice;
-    }
-    *forbidden = *kernel_choice;
-    return std::nullopt;
-  }
-  ctx.rule("bind.ephemeral.canonical");
-  auto port = scan(r, is_tcp(me) ? 1 : 0, usable);
-  if (!port && !last_conflict.empty()) ctx.rule(last_conflict);  // why the last port was refused
-  return port;
-}
-
-std::optional<std::uint16_t> choose_connect_port(Ctx& ctx, SocketId s, const Address& src, const Address& dst,
-                                                 std::optional<std::uint16_t> kernel_choice,
-                                                 std::optional<std::uint16_t>* forbidden) {
-  const PortRange r = local_port_range(ctx.world, ctx.world.sock(s));
-  auto usable = [&](std::uint16_t port) { return connect_port_usable(ctx.world, s, src, dst, port); };
-  if (kernel_choice) {
-    if (*kernel_choice >= r.lo && *kernel_choice <= r.hi && usable(*kernel_choice)) {
-      ctx.rule("connect.ephemeral.adopt_kernel");
-      return kernel_choice;
-    }
-    *forbidden = *kernel_choice;
-    return std::nullopt;
-  }
-  ctx.rule("connect.ephemeral.canonical");
-  return scan(r, 0, usable);
-}
-
 void release_port(Socket& s) {
   s.port_bound = false;
   s.bucket_from_bind = false;
-}
-
-std::optional<QueueSizes> kernel_queue_sizes(Ctx& ctx, SocketId id, const SsRow* row) {
-  if (!ctx.kernel) return std::nullopt;
-  if (const auto name = name_of(ctx.world, id); !name.empty()) return ctx.kernel->queue_sizes(name);
-  const Socket& s = ctx.world.sock(id);
-  if (s.name_generation >= 0) return ctx.kernel->queue_sizes_of_earlier(s.given_name, s.name_generation);
-  return row ? ctx.kernel->queue_sizes_of_row(*row) : std::nullopt;
 }
 
 std::string_view name_of(const World& w, SocketId id) {

@@ -129,31 +129,10 @@ void tcp_disconnect(Ctx& ctx, SocketId id);
 // inet_csk_listen_stop resets the queued connections first.
 void tcp_stop_listening(Ctx& ctx, SocketId id);
 
-// Ephemeral port of bind(port 0) / listen on an unbound socket / UDP autobind.
-// With a kernel, adopts its choice when allowed; alone, the canonical choice.
-// Returns nullopt when no port is free (exhaustion), or when the kernel's
-// choice is not allowed (then *forbidden holds the port it chose).
-std::optional<std::uint16_t> choose_bind_port(Ctx& ctx, SocketId s, const Address& local,
-                                              std::optional<std::uint16_t> kernel_choice,
-                                              std::optional<std::uint16_t>* forbidden);
-
-// Ephemeral port of a TCP connect from `src` to `dst` (`__inet_hash_connect`).
-std::optional<std::uint16_t> choose_connect_port(Ctx& ctx, SocketId s, const Address& src, const Address& dst,
-                                                 std::optional<std::uint16_t> kernel_choice,
-                                                 std::optional<std::uint16_t>* forbidden);
-
-// The kernel's getsockname port for the line's socket, when in lockstep.
-std::optional<std::uint16_t> kernel_port(Ctx& ctx);
-
 // Drops the socket's hold on its port (and its address unless locked).
 void release_port(Socket& s);
 
-// The scenario name of an open socket, or "" (for KernelView questions).
+// The scenario name of an open socket, or "".
 std::string_view name_of(const World& w, SocketId id);
-
-// The kernel's queue figures for socket `id` (nullopt without a kernel):
-// by its scenario name; by the name it once had and its generation when a
-// later socket took the name; else, for an inet socket, by its row so far.
-std::optional<QueueSizes> kernel_queue_sizes(Ctx& ctx, SocketId id, const SsRow* row);
 
 }  // namespace sockspec::inet

@@ -2,6 +2,7 @@
 // Rules: spec/bind.md, spec/listen.md.
 #include <cerrno>
 
+#include "model/choices.h"
 #include "model/handlers.h"
 #include "model/inet.h"
 
@@ -22,7 +23,7 @@ void hold(Socket& s, const Address& local, bool from_bind) {
 // kernel chose a port the spec forbids.
 std::optional<std::uint16_t> ephemeral(Ctx& ctx, SocketId id, const Address& local) {
   std::optional<std::uint16_t> forbidden;
-  auto port = choose_bind_port(ctx, id, local, kernel_port(ctx), &forbidden);
+  auto port = choice::bind_port(ctx, id, local, &forbidden);
   if (forbidden) ctx.step.note = "the kernel chose port " + std::to_string(*forbidden) + ", which is taken or out of range";
   return port;
 }

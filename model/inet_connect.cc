@@ -4,6 +4,7 @@
 // unless the queue is full. Rules: spec/connect.md, spec/accept.md.
 #include <cerrno>
 
+#include "model/choices.h"
 #include "model/handlers.h"
 #include "model/inet.h"
 
@@ -20,7 +21,7 @@ int autobind(Ctx& ctx, SocketId id) {
   Socket& s = ctx.world.sock(id);
   Address local = s.local ? *s.local : any(s.family);
   std::optional<std::uint16_t> forbidden;
-  auto port = choose_bind_port(ctx, id, local, kernel_port(ctx), &forbidden);
+  auto port = choice::bind_port(ctx, id, local, &forbidden);
   if (!port) {
     ctx.rule("connect.udp.autobind_exhausted_eagain");
     return EAGAIN;
@@ -56,8 +57,12 @@ void tcp_disconnect(Ctx& ctx, SocketId id) {
   if (!s.port_locked) release_port(s);
   s.data.rcv_shutdown = s.data.snd_shutdown = s.data.reset = false;  // sk_shutdown = 0
   // write_seq += max_window + 2 (see Socket::stale_sendq)
-  if (s.stale_sendq && !had_peer_window) *s.stale_sendq += 2;
-  else s.stale_sendq.reset();
+  if (s.stale_sendq && !had_peer_window) {
+    *s.stale_sendq += 2;
+  } else {
+    s.stale_sendq_limit = (s.stale_sendq ? *s.stale_sendq : s.stale_sendq_limit) + choice::kDisconnectSendqGrowth;
+    s.stale_sendq.reset();
+  }
 }
 
 void tcp_stop_listening(Ctx& ctx, SocketId id) {
@@ -107,21 +112,6 @@ std::vector<SocketId> listeners_for(const World& w, int ns, const Address& dst) 
     if (score == best_score) best.push_back(id);
   }
   return best;
-}
-
-// Of a SO_REUSEPORT group, the one whose queue the kernel grew; alone, the first.
-SocketId pick_listener(Ctx& ctx, const std::vector<SocketId>& group) {
-  if (group.size() > 1) {
-    ctx.rule("connect.listener.reuseport_group");
-    if (ctx.kernel)
-      for (SocketId id : group) {
-        const auto name = name_of(ctx.world, id);
-        if (name.empty()) continue;
-        const auto q = ctx.kernel->accept_queue(name);
-        if (q && *q == ctx.world.sock(id).accept_queue.size() + 1) return id;
-      }
-  }
-  return group.front();
 }
 
 // A new established socket for `listener`'s queue (tcp_create_openreq_child):
@@ -297,7 +287,7 @@ Result connect_tcp(Ctx& ctx, SocketId id, const Address& dst_written, bool nowai
     }
   } else {
     std::optional<std::uint16_t> forbidden;
-    auto port = choose_connect_port(ctx, id, src, dst, kernel_port(ctx), &forbidden);
+    auto port = choice::connect_port(ctx, id, src, dst, &forbidden);
     if (!port) {
       if (forbidden) ctx.step.note = "the kernel chose port " + std::to_string(*forbidden) + ", which connect may not use";
       ctx.rule("connect.ephemeral.exhausted_eaddrnotavail");
@@ -344,7 +334,7 @@ Result connect_tcp(Ctx& ctx, SocketId id, const Address& dst_written, bool nowai
     tcp_disconnect(ctx, id);
     return Result::err(ECONNREFUSED);
   }
-  const SocketId lid = pick_listener(ctx, group);
+  const SocketId lid = choice::reuseport_listener(ctx, group);
   Socket& l = ctx.world.sock(lid);
   if (l.accept_queue.size() > static_cast<std::size_t>(l.backlog)) {
     // sk_acceptq_is_full: the SYN is dropped; the client keeps retrying

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <utility>
 
+#include "model/choices.h"
 #include "model/handlers.h"
 #include "model/inet.h"
 
@@ -206,23 +207,6 @@ Result handle(Ctx& ctx, const op::SetSockOpt& o) {
   return Result::ok();
 }
 
-// A TCP socket's buffer sizes once its connection was established:
-// tcp_init_buffer_space (from tcp_init_transfer) grows the send buffer
-// (tcp_sndbuf_expand) and receiving grows the receive buffer
-// (tcp_rcv_space_adjust), each unless SO_SNDBUF / SO_RCVBUF locked it. The
-// spec fixes only that a size never falls below its initial value; with a
-// kernel the model adopts the kernel's figure when that holds.
-std::int64_t autotuned_buffer(Ctx& ctx, SocketId id, bool send) {
-  const Socket& s = ctx.world.sock(id);
-  const int size = send ? s.opt.sndbuf : s.opt.rcvbuf;
-  const bool set = send ? s.opt.sndbuf_set : s.opt.rcvbuf_set;
-  if (!is_tcp(s) || set || !s.was_established) return size;
-  ctx.rule("socket.option.buffer_autotuned");
-  const auto name = name_of(ctx.world, id);
-  const auto kernel = ctx.kernel && !name.empty() ? ctx.kernel->buffer_size(name, send) : std::nullopt;
-  return kernel && *kernel >= size ? *kernel : size;
-}
-
 Result handle(Ctx& ctx, const op::GetSockOpt& o) {
   Socket& s = ctx.world.sock(ctx.target());
   if (is_ip_level(o.opt) && !is_inet(s)) {
@@ -244,8 +228,8 @@ Result handle(Ctx& ctx, const op::GetSockOpt& o) {
     case SockOpt::SoAcceptconn: return Result::num(s.state == SockState::Listen ? 1 : 0);
     case SockOpt::SoType:
       return Result::num(s.type == SockType::Stream ? 1 : s.type == SockType::Dgram ? 2 : 5);
-    case SockOpt::SoRcvbuf: return Result::num(autotuned_buffer(ctx, ctx.target(), false));
-    case SockOpt::SoSndbuf: return Result::num(autotuned_buffer(ctx, ctx.target(), true));
+    case SockOpt::SoRcvbuf: return Result::num(choice::autotuned_buffer(ctx, ctx.target(), false));
+    case SockOpt::SoSndbuf: return Result::num(choice::autotuned_buffer(ctx, ctx.target(), true));
     case SockOpt::IpLocalPortRange:
       return Result::word(std::to_string(s.opt.port_range_lo) + "-" + std::to_string(s.opt.port_range_hi));
     case SockOpt::SoBindtodevice:

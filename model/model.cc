@@ -34,9 +34,9 @@ Model::~Model() = default;
 Model::Model(Model&&) noexcept = default;
 Model& Model::operator=(Model&&) noexcept = default;
 
-Step Model::step(const Line& line, KernelView* kernel) {
+Step Model::step(const Line& line, const Observation* observed) {
   Step step;
-  Ctx ctx{*world_, line, kernel, step, profile_};
+  Ctx ctx{*world_, line, observed, step, profile_};
   if (acts_on_socket(line.op) && ctx.target() == kNoSocket) {
     ctx.rule("socket.name.not_open_ebadf");
     step.result = Result::err(EBADF);

@@ -3,8 +3,9 @@
 // Contract: a Model holds the state of every namespace and socket of one
 // scenario. step() applies one line (variables already resolved) and returns
 // the result the spec allows, the rules that decided it, and whether the
-// line is outside what the model covers. With a KernelView the model adopts
-// the kernel's choice wherever the spec allows a choice; if the kernel chose
+// line is outside what the model covers. Given what the oracle observed
+// after the line (scenario/observation.h) the model adopts the kernel's
+// choice wherever the spec allows one (model/choices.h); if the kernel chose
 // something the spec forbids, the step's result says what the spec allows,
 // so the checker reports a divergence. The model answers for one kernel
 // profile (scenario/kernel_profile.h; the reference one unless told): rules
@@ -15,10 +16,10 @@
 #include <memory>
 #include <string>
 
-#include "model/kernel_view.h"
 #include "model/rules.h"
 #include "scenario/ast.h"
 #include "scenario/kernel_profile.h"
+#include "scenario/observation.h"
 
 namespace sockspec {
 
@@ -38,7 +39,7 @@ class Model {
   Model(Model&&) noexcept;
   Model& operator=(Model&&) noexcept;
 
-  Step step(const Line& line, KernelView* kernel = nullptr);
+  Step step(const Line& line, const Observation* observed = nullptr);
 
   const World& world() const { return *world_; }
   const KernelProfile& profile() const { return profile_; }

@@ -14,6 +14,7 @@
 
 #include <fmt/format.h>
 
+#include "model/choices.h"
 #include "model/data.h"
 #include "model/handlers.h"
 #include "model/inet.h"
@@ -104,23 +105,11 @@ SocketId find_other(Ctx& ctx, const Socket& s, const Address& to, int* err) {
   return it->second;
 }
 
-// unix_autobind: `@` and five hex digits. In lockstep the kernel's random
-// choice is adopted when it has that form and is free.
+// unix_autobind: `@` and five hex digits, free in the namespace
+// (model/choices.h: unix.bind.autobind_adopt_kernel).
 std::string autobind_name(Ctx& ctx, const Socket& s) {
-  const SockType type = s.type;
   const auto& names = abstract_names(ctx.world, s).by_name;
-  if (ctx.kernel) {
-    auto chosen = ctx.kernel->local_address(ctx.line.socket);
-    if (chosen && chosen->kind == AddressKind::Unix && chosen->path.size() == 6 && chosen->path[0] == '@' &&
-        std::all_of(chosen->path.begin() + 1, chosen->path.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); }) &&
-        !names.contains(abstract_key(type, chosen->path)))
-      return chosen->path;
-  }
-  for (unsigned n = 0; n <= 0xFFFFF; ++n) {
-    std::string name = fmt::format("@{:05x}", n);
-    if (!names.contains(abstract_key(type, name))) return name;
-  }
-  return {};
+  return choice::autobind_name(ctx, [&](const std::string& name) { return names.contains(abstract_key(s.type, name)); });
 }
 
 void forget_abstract_name(World& world, const Socket& s) {
@@ -541,35 +530,6 @@ void unix_release(Ctx& ctx, SocketId id) {
   s.state = SockState::Close;
 }
 
-namespace {
-
-// The payload bytes `sender` queued that nobody has read yet: its skbs stay
-// charged to its sk_wmem_alloc until the reader frees them (skb_set_owner_w,
-// sock_wfree).
-std::uint32_t unread_sent_by(const World& world, SocketId sender) {
-  std::size_t n = 0;
-  for (const Socket& r : world.sockets) {
-    if (!r.open || r.family != Family::Unix) continue;
-    for (const UnixSegment& seg : r.data.segments) if (seg.sender == sender) n += seg.unread();
-    for (const Datagram& d : r.data.datagrams) if (d.sender == sender) n += d.bytes.size();
-  }
-  return static_cast<std::uint32_t>(n);
-}
-
-// unix_outq_len: sk_wmem_alloc, the truesize of the sender's unread skbs,
-// which depends on the allocator. The spec constrains only its sign: > 0
-// exactly when something this socket sent is unread. With a kernel the
-// model adopts its figure when that holds; alone it reports the payload.
-std::uint32_t unix_sendq(Ctx& ctx, SocketId id) {
-  const std::uint32_t payload = unread_sent_by(ctx.world, id);
-  if (payload == 0) return 0;
-  ctx.rule("unix.ss.sendq_memory");
-  const auto kernel = inet::kernel_queue_sizes(ctx, id, nullptr);
-  return kernel && kernel->sendq > 0 ? kernel->sendq : payload;
-}
-
-}  // namespace
-
 // The server end of a connection not yet accepted: it waits in its
 // listener's queue with no struct socket (no inode) and no place in the
 // namespace's unix socket table.
@@ -603,7 +563,7 @@ void unix_ss_rows(Ctx& ctx, int ns, std::vector<SsRow>& rows) {
       row.sendq = static_cast<std::uint32_t>(s.backlog);
     } else {
       row.recvq = data_recvq(world, id);
-      row.sendq = unix_sendq(ctx, id);
+      row.sendq = choice::unix_sendq(ctx, id);
     }
     rows.push_back(std::move(row));
   }

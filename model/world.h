@@ -20,6 +20,7 @@
 #include "model/stream.h"
 #include "scenario/ast.h"
 #include "scenario/kernel_profile.h"
+#include "scenario/vocabulary.h"
 
 namespace sockspec {
 
@@ -31,6 +32,15 @@ enum class SockState : std::uint8_t {
   Unconn, Listen, SynSent, SynRecv, Established, FinWait1, FinWait2, CloseWait,
   LastAck, Closing, TimeWait, Close,
 };
+
+// The kernel's state for a model state (a socket that never connected is
+// TCP_CLOSE too); `ss` words come from scenario/vocabulary.h.
+constexpr vocab::TcpState kernel_state(SockState s) {
+  using K = vocab::TcpState;
+  constexpr K kStates[] = {K::Close,    K::Listen,    K::SynSent,   K::SynRecv, K::Established, K::FinWait1,
+                           K::FinWait2, K::CloseWait, K::LastAck,   K::Closing, K::TimeWait,    K::Close};
+  return kStates[static_cast<int>(s)];
+}
 
 // net.core.rmem_default and wmem_default, which are not per namespace: the
 // model follows the machines it is checked on.
@@ -107,9 +117,11 @@ struct Socket {
   // the port is cleared), and write_seq runs ahead of snd_una (the unacked
   // SYN, then max_window + 2 per disconnect; max_window is 0 before a peer
   // ever advertised one). nullopt once a peer's window counts, which the
-  // model does not track: `ss` then adopts the kernel's figure.
+  // model does not track: `ss` then adopts the kernel's figure, at most
+  // stale_sendq_limit (model/choices.h: connect.tcp.disconnect_sendq).
   std::optional<Address> stale_peer;
   std::optional<std::uint32_t> stale_sendq = 0;
+  std::uint64_t stale_sendq_limit = 0;
   bool shut_rd = false, shut_wr = false;
   bool owned = false;               // setown: SIGURG goes to the runner
   StreamData data;                  // bytes in flight, urgent data (model/stream.h)
@@ -168,7 +180,7 @@ struct World {
   const Namespace& ns_of(const Socket& s) const { return namespaces[static_cast<std::size_t>(s.ns)]; }
   Socket& sock(SocketId id) { return sockets[static_cast<std::size_t>(id)]; }
   // A line's `NAME =`: the name now reaches `id`; an earlier bearer keeps
-  // its generation (KernelView::queue_sizes_of_earlier finds it by that).
+  // its generation (scenario/observation.h finds it by that).
   void give_name(const std::string& name, SocketId id) {
     names[name] = id;
     sock(id).given_name = name;

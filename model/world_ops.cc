@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <charconv>
 
+#include "model/choices.h"
 #include "model/handlers.h"
 #include "model/inet.h"
 #include "scenario/printer.h"
@@ -47,45 +48,6 @@ std::optional<long> parse_int(std::string_view text) {
   return v;
 }
 
-const char* state_name(SockState st) {
-  switch (st) {
-    case SockState::Unconn: case SockState::Close: return "UNCONN";
-    case SockState::Listen: return "LISTEN";
-    case SockState::SynSent: return "SYN-SENT";
-    case SockState::SynRecv: return "SYN-RECV";
-    case SockState::Established: return "ESTAB";
-    case SockState::FinWait1: return "FIN-WAIT-1";
-    case SockState::FinWait2: return "FIN-WAIT-2";
-    case SockState::CloseWait: return "CLOSE-WAIT";
-    case SockState::LastAck: return "LAST-ACK";
-    case SockState::Closing: return "CLOSING";
-    case SockState::TimeWait: return "TIME-WAIT";
-  }
-  return "UNKNOWN";
-}
-
-// A UDP socket's Recv-Q: sock_diag reports sk_rmem_alloc, the truesize of
-// the queued skbs (udp_diag_get_info -> udp_rqueue_get), which depends on
-// the kernel's allocator, not on the payload. The spec constrains only its
-// sign: > 0 exactly when a datagram is queued. With a kernel the model adopts
-// its figure when that holds; alone it reports the payload bytes queued.
-
-std::uint32_t udp_recvq(Ctx& ctx, SocketId id, const SsRow& row) {
-  ctx.rule("data.udp.recvq_memory");
-  const std::uint32_t payload = data_recvq(ctx.world, id);
-  const bool queued = !ctx.world.sock(id).data.datagrams.empty();
-  const auto kernel = kernel_queue_sizes(ctx, id, &row);
-  if (kernel && (kernel->recvq > 0) == queued) return kernel->recvq;
-  return payload;
-}
-
-// The Send-Q the kernel reports for a socket whose figure the model does
-// not track (connect.tcp.disconnect_resets: a disconnected connection's
-// write_seq ran ahead by its peer's max_window); 0 alone.
-std::uint32_t adopted_sendq(Ctx& ctx, SocketId id, const SsRow& row) {
-  const auto kernel = kernel_queue_sizes(ctx, id, &row);
-  return kernel ? kernel->sendq : 0;
-}
 
 // One inet socket's row, or nullopt when sock_diag would not list it: TCP
 // lists listeners, bound sockets and every connection the kernel still keeps
@@ -95,14 +57,14 @@ std::optional<SsRow> inet_row(Ctx& ctx, SocketId id) {
   const Socket& s = w.sock(id);
   SsRow row;
   row.proto = is_tcp(s) ? "tcp" : "udp";
-  row.state = state_name(s.state);
+  row.state = std::string(vocab::tcp_state_word(kernel_state(s.state)));
   row.local = s.local;
   if (!is_tcp(s)) {
     // the oracle's `ss` dumps IPPROTO_TCP and IPPROTO_UDP only, as `ss -tua`
     // does: UDP-Lite sockets have no row (socket.ss.table)
     if (!s.open || !s.port_bound || s.protocol == IPPROTO_UDPLITE) return std::nullopt;
     row.peer = s.peer;
-    row.recvq = udp_recvq(ctx, id, row);
+    row.recvq = choice::udp_recvq(ctx, id, row);
     row.sendq = data_sendq(w, id);
     return row;
   }
@@ -117,7 +79,7 @@ std::optional<SsRow> inet_row(Ctx& ctx, SocketId id) {
     if (!s.port_bound || ctx.applies(Variation::SsBoundOnlyUnlisted)) return std::nullopt;
     if (s.stale_peer || s.stale_sendq != 0u) ctx.rule("connect.tcp.disconnect_resets");  // what it left behind
     row.peer = s.stale_peer;
-    row.sendq = s.stale_sendq ? *s.stale_sendq : adopted_sendq(ctx, id, row);
+    row.sendq = s.stale_sendq ? *s.stale_sendq : choice::disconnected_sendq(ctx, id, row);
     return row;
   }
   const bool orphan_kept = s.state == SockState::FinWait1 || s.state == SockState::FinWait2 ||

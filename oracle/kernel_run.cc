@@ -36,6 +36,7 @@
 #include "oracle/sandbox.h"
 #include "oracle/sockaddr.h"
 #include "scenario/printer.h"
+#include "scenario/vocabulary.h"
 
 namespace sockspec {
 namespace {
@@ -65,30 +66,6 @@ constexpr std::int64_t kMaxSleepMs = 2000;
 // how long `link add` / `addr add` wait until the link / address carries
 // packets (oracle::wait_link_ready, oracle::wait_address_ready)
 constexpr int kLinkReadyMs = 2000;
-
-// include/uapi/linux/in.h (Linux 6.3); glibc's headers may predate it
-#ifndef IP_LOCAL_PORT_RANGE
-#define IP_LOCAL_PORT_RANGE 51
-#endif
-
-int family_of(Family f) {
-  switch (f) {
-    case Family::Inet: return AF_INET;
-    case Family::Inet6: return AF_INET6;
-    case Family::Unix: return AF_UNIX;
-  }
-  return AF_UNSPEC;
-}
-
-int type_of(SockType t) {
-  switch (t) {
-    case SockType::Stream: return SOCK_STREAM;
-    case SockType::Dgram: return SOCK_DGRAM;
-    case SockType::Seqpacket: return SOCK_SEQPACKET;
-  }
-  return 0;
-}
-
 
 int msg_flags(MsgFlags f) {
   int flags = 0;
@@ -306,11 +283,11 @@ struct KernelRun::Impl {
   }
 
   // The Recv-Q and Send-Q of the socket open as `fd`, from this line's dump.
-  std::optional<QueueSizes> queue_sizes_of_fd(int fd);
+  static std::optional<QueueSizes> queue_sizes_of_fd(int fd, const std::vector<oracle::DiagSocket>& dumped);
 
   // Every socket of the current namespace as sock_diag lists it, dumped
-  // once per line: the model asks for queue sizes row by row after the
-  // oracle ran the line, and nothing changes in between.
+  // once per line: `ss` prints it and observe() reads queue sizes from the
+  // same dump, so the two agree.
   int dump_sockets(const std::vector<oracle::DiagSocket>** out) {
     if (!line_dump) {
       std::vector<oracle::DiagSocket> found;
@@ -365,7 +342,7 @@ struct KernelRun::Impl {
   // ------------------------------------------------------------ operations
 
   Result run(const op::Socket& o, const Line& line, int) {
-    int fd = socket(family_of(o.family), type_of(o.type) | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol_number(o.proto));
+    int fd = socket(vocab::family(o.family).number, vocab::sock_type(o.type).number | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol_number(o.proto));
     if (fd < 0) return errno_result();
     name_socket(line.names.at(0), fd);
     return Result::ok();
@@ -373,7 +350,7 @@ struct KernelRun::Impl {
 
   Result run(const op::SocketPair& o, const Line& line, int) {
     int sv[2];
-    if (socketpair(family_of(o.family), type_of(o.type) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) != 0)
+    if (socketpair(vocab::family(o.family).number, vocab::sock_type(o.type).number | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) != 0)
       return errno_result();
     name_socket(line.names.at(0), sv[0]);
     name_socket(line.names.at(1), sv[1]);
@@ -620,37 +597,8 @@ struct KernelRun::Impl {
 
 // ------------------------------------------------------------ options
 
-namespace {
-
-struct OptionAddress {
-  int level, name;
-};
-
-OptionAddress option_address(SockOpt opt) {
-  switch (opt) {
-    case SockOpt::SoReuseaddr: return {SOL_SOCKET, SO_REUSEADDR};
-    case SockOpt::SoReuseport: return {SOL_SOCKET, SO_REUSEPORT};
-    case SockOpt::SoOobinline: return {SOL_SOCKET, SO_OOBINLINE};
-    case SockOpt::SoLinger: return {SOL_SOCKET, SO_LINGER};
-    case SockOpt::SoError: return {SOL_SOCKET, SO_ERROR};
-    case SockOpt::SoAcceptconn: return {SOL_SOCKET, SO_ACCEPTCONN};
-    case SockOpt::SoType: return {SOL_SOCKET, SO_TYPE};
-    case SockOpt::SoRcvbuf: return {SOL_SOCKET, SO_RCVBUF};
-    case SockOpt::SoSndbuf: return {SOL_SOCKET, SO_SNDBUF};
-    case SockOpt::Ipv6V6only: return {SOL_IPV6, IPV6_V6ONLY};
-    // the language sets IP_* at SOL_IP, on IPv6 sockets too
-    case SockOpt::IpFreebind: return {SOL_IP, IP_FREEBIND};
-    case SockOpt::IpBindAddressNoPort: return {SOL_IP, IP_BIND_ADDRESS_NO_PORT};
-    case SockOpt::IpLocalPortRange: return {SOL_IP, IP_LOCAL_PORT_RANGE};
-    case SockOpt::SoBindtodevice: return {SOL_SOCKET, SO_BINDTODEVICE};
-  }
-  return {SOL_SOCKET, 0};
-}
-
-}  // namespace
-
 Result KernelRun::Impl::run(const op::SetSockOpt& o, const Line&, int fd) {
-  auto [level, name] = option_address(o.opt);
+  const int level = vocab::option(o.opt).level, name = vocab::option(o.opt).number;
   const OptValue& v = o.value;
   auto set = [&](const void* value, socklen_t len) { return ok_or_errno(setsockopt(fd, level, name, value, len)); };
   switch (o.opt) {
@@ -694,7 +642,7 @@ Result KernelRun::Impl::run(const op::SetSockOpt& o, const Line&, int fd) {
 }
 
 Result KernelRun::Impl::run(const op::GetSockOpt& o, const Line&, int fd) {
-  auto [level, name] = option_address(o.opt);
+  const int level = vocab::option(o.opt).level, name = vocab::option(o.opt).number;
   switch (o.opt) {
     case SockOpt::SoLinger: {
       linger l{};
@@ -779,75 +727,62 @@ Result KernelRun::execute(const Line& line) {
   return std::visit([&](const auto& op) { return run.run(op, line, fd); }, line.op);
 }
 
-std::optional<Address> KernelRun::local_address(std::string_view socket) {
-  int fd = impl_->fd_of(socket);
-  if (fd < 0) return std::nullopt;
+namespace {
+
+std::optional<Address> local_address_of(int fd) {
   oracle::SockAddr sa;
   sa.len = sizeof sa.storage;
   if (getsockname(fd, sa.get(), &sa.len) != 0) return std::nullopt;
   return oracle::from_sockaddr(sa.storage, sa.len);
 }
 
-std::optional<std::uint32_t> KernelRun::accept_queue(std::string_view socket) {
-  int fd = impl_->fd_of(socket);
-  if (fd < 0) return std::nullopt;
-  // tcp_get_info reports a listener's sk_ack_backlog as tcpi_unacked
+// tcp_get_info reports a listener's sk_ack_backlog as tcpi_unacked.
+std::optional<std::uint32_t> tcp_accept_queue_of(int fd) {
   tcp_info info{};
   socklen_t len = sizeof info;
-  if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &len) == 0)
-    return info.tcpi_state == 10 /* TCP_LISTEN */ ? std::optional(info.tcpi_unacked) : std::nullopt;
-  // AF_UNIX: unix_diag's rqueue of this socket's inode
-  struct stat st{};
-  if (fstat(fd, &st) != 0) return std::nullopt;
-  std::vector<oracle::DiagSocket> found;
-  if (impl_->namespaces[impl_->current].diag.dump_unix(&found) != 0) return std::nullopt;
-  for (const auto& s : found)
-    if (s.inode == st.st_ino && s.row.state == "LISTEN") return s.row.recvq;
-  return std::nullopt;
-}
-
-std::optional<QueueSizes> KernelRun::queue_sizes(std::string_view socket) {
-  return impl_->queue_sizes_of_fd(impl_->fd_of(socket));
-}
-
-std::optional<QueueSizes> KernelRun::queue_sizes_of_earlier(std::string_view name, int generation) {
-  auto it = impl_->name_history.find(name);
-  if (it == impl_->name_history.end() || generation < 0 || static_cast<std::size_t>(generation) >= it->second.size())
+  if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &len) != 0 || info.tcpi_state != 10 /* TCP_LISTEN */)
     return std::nullopt;
-  return impl_->queue_sizes_of_fd(it->second[static_cast<std::size_t>(generation)]);
+  return info.tcpi_unacked;
 }
 
-std::optional<QueueSizes> KernelRun::Impl::queue_sizes_of_fd(int fd) {
-  if (fd < 0) return std::nullopt;
+std::optional<std::int64_t> buffer_size_of(int fd, int option) {
+  int value = 0;
+  socklen_t len = sizeof value;
+  if (getsockopt(fd, SOL_SOCKET, option, &value, &len) != 0) return std::nullopt;
+  return value;
+}
+
+}  // namespace
+
+Observation KernelRun::observe(const Line& line) {
+  Impl& run = *impl_;
+  const ObservationScope scope = observation_scope(line);
+  Observation seen;
+  const std::vector<oracle::DiagSocket>* dumped = nullptr;
+  if (scope.queues && run.dump_sockets(&dumped) == 0)
+    for (const auto& d : *dumped) seen.rows.push_back(d.row);
+  for (const auto& [name, fds] : run.name_history)
+    for (std::size_t generation = 0; generation < fds.size(); ++generation) {
+      const int fd = fds[generation];
+      if (fd < 0) continue;
+      ObservedSocket s{.name = name, .generation = static_cast<int>(generation), .current = generation + 1 == fds.size()};
+      const bool lines_socket = s.current && name == line.socket;
+      if (scope.local_address && lines_socket) s.local = local_address_of(fd);
+      if (scope.buffers && lines_socket) s.sndbuf = buffer_size_of(fd, SO_SNDBUF), s.rcvbuf = buffer_size_of(fd, SO_RCVBUF);
+      if (scope.accept_queues) s.accept_queue = tcp_accept_queue_of(fd);
+      if (dumped) s.queues = run.queue_sizes_of_fd(fd, *dumped);
+      seen.sockets.push_back(std::move(s));
+    }
+  return seen;
+}
+
+std::optional<QueueSizes> KernelRun::Impl::queue_sizes_of_fd(int fd, const std::vector<oracle::DiagSocket>& dumped) {
   // the socket's row in the same sock_diag dump `ss` prints, found by inode
   struct stat st{};
   if (fstat(fd, &st) != 0) return std::nullopt;
-  const std::vector<oracle::DiagSocket>* found = nullptr;
-  if (dump_sockets(&found) != 0) return std::nullopt;
-  for (const auto& s : *found)
+  for (const auto& s : dumped)
     if (s.inode == st.st_ino) return QueueSizes{s.row.recvq, s.row.sendq};
   return std::nullopt;
-}
-
-std::optional<QueueSizes> KernelRun::queue_sizes_of_row(const SsRow& row) {
-  const std::vector<oracle::DiagSocket>* found = nullptr;
-  if (impl_->dump_sockets(&found) != 0) return std::nullopt;
-  std::optional<QueueSizes> sizes;
-  for (const auto& s : *found) {
-    if (s.row.proto != row.proto || s.row.local != row.local || s.row.peer != row.peer) continue;
-    if (sizes) return std::nullopt;  // two sockets with one row: which is meant is unknown
-    sizes = QueueSizes{s.row.recvq, s.row.sendq};
-  }
-  return sizes;
-}
-
-std::optional<std::int64_t> KernelRun::buffer_size(std::string_view socket, bool send) {
-  int fd = impl_->fd_of(socket);
-  if (fd < 0) return std::nullopt;
-  int value = 0;
-  socklen_t len = sizeof value;
-  if (getsockopt(fd, SOL_SOCKET, send ? SO_SNDBUF : SO_RCVBUF, &value, &len) != 0) return std::nullopt;
-  return value;
 }
 
 }  // namespace sockspec

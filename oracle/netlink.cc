@@ -20,18 +20,10 @@
 #include <unordered_map>
 
 #include "oracle/sandbox.h"
+#include "scenario/vocabulary.h"
 
 namespace sockspec::oracle {
 namespace {
-
-// ss's names for the kernel's TCP states (include/net/tcp_states.h);
-// TCP_CLOSE is UNCONN and TCP_NEW_SYN_RECV (a request socket) SYN-RECV.
-const char* state_name(unsigned state) {
-  static constexpr const char* kNames[] = {
-      "UNKNOWN", "ESTAB", "SYN-SENT", "SYN-RECV", "FIN-WAIT-1", "FIN-WAIT-2", "TIME-WAIT",
-      "UNCONN", "CLOSE-WAIT", "LAST-ACK", "LISTEN", "CLOSING", "SYN-RECV", "BOUND-INACTIVE"};
-  return state < std::size(kNames) ? kNames[state] : "UNKNOWN";
-}
 
 // A netlink request under construction: one message, attributes appended,
 // nests closed by end_nest. Overflow is remembered and reported once.
@@ -349,7 +341,7 @@ int SockDiag::dump_inet(int family, int protocol, std::uint32_t states, const ch
     const auto* m = static_cast<const inet_diag_msg*>(NLMSG_DATA(h));
     DiagSocket s;
     s.row.proto = proto_name;
-    s.row.state = state_name(m->idiag_state);
+    s.row.state = std::string(vocab::tcp_state_word(m->idiag_state));
     s.row.local = inet_address(m->idiag_family, m->id.idiag_src, m->id.idiag_sport);
     if (m->id.idiag_dport != 0 || !is_zero(m->id.idiag_dst))
       s.row.peer = inet_address(m->idiag_family, m->id.idiag_dst, m->id.idiag_dport);
@@ -379,7 +371,7 @@ int SockDiag::dump_unix(std::vector<DiagSocket>* out) {
     const auto* m = static_cast<const unix_diag_msg*>(NLMSG_DATA(h));
     DiagSocket s;
     s.row.proto = unix_proto(m->udiag_type);
-    s.row.state = state_name(m->udiag_state);
+    s.row.state = std::string(vocab::tcp_state_word(m->udiag_state));
     s.row.local = unnamed_unix();
     s.inode = m->udiag_ino;
     int attrs_len = static_cast<int>(h->nlmsg_len - NLMSG_LENGTH(sizeof *m));

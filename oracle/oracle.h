@@ -18,9 +18,9 @@
 #include <string>
 #include <string_view>
 
-#include "model/kernel_view.h"
 #include "scenario/ast.h"
 #include "scenario/kernel_profile.h"
+#include "scenario/observation.h"
 
 namespace sockspec {
 
@@ -60,22 +60,19 @@ const KernelProfile& host_kernel_profile();
 // The version and release uname(2) gives, without the probes (no sandbox needed).
 void utsname_version(KernelProfile* profile);
 
-class KernelRun final : public KernelView {
+class KernelRun final {
  public:
   explicit KernelRun(const OracleConfig& config);
-  ~KernelRun() override;
+  ~KernelRun();
   KernelRun(const KernelRun&) = delete;
   KernelRun& operator=(const KernelRun&) = delete;
 
   // Runs one line whose variables are already resolved.
   Result execute(const Line& line);
 
-  std::optional<Address> local_address(std::string_view socket) override;
-  std::optional<std::uint32_t> accept_queue(std::string_view socket) override;
-  std::optional<QueueSizes> queue_sizes(std::string_view socket) override;
-  std::optional<QueueSizes> queue_sizes_of_row(const SsRow& row) override;
-  std::optional<QueueSizes> queue_sizes_of_earlier(std::string_view name, int generation) override;
-  std::optional<std::int64_t> buffer_size(std::string_view socket, bool send) override;
+  // What the kernel shows, right after `line` ran, of the sockets the run
+  // holds: the figures observation_scope(line) names (scenario/observation.h).
+  Observation observe(const Line& line);
 
  private:
   struct Impl;

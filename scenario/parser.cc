@@ -21,6 +21,7 @@
 
 #include "scenario/lexer.h"
 #include "scenario/printer.h"
+#include "scenario/vocabulary.h"
 
 namespace sockspec {
 
@@ -216,17 +217,15 @@ std::string LineParser::socket_name(std::string_view op) {
 
 Family LineParser::family() {
   const Token& t = next_word("a family: inet, inet6 or unix");
-  if (t.text == "inet") return Family::Inet;
-  if (t.text == "inet6") return Family::Inet6;
-  if (t.text == "unix") return Family::Unix;
+  for (const auto& w : vocab::families())
+    if (t.text == w.word) return w.family;
   fail(t, fmt::format("unknown family \"{}\": expected inet, inet6 or unix", t.text));
 }
 
 SockType LineParser::sock_type() {
   const Token& t = next_word("a type: stream, dgram or seqpacket");
-  if (t.text == "stream") return SockType::Stream;
-  if (t.text == "dgram") return SockType::Dgram;
-  if (t.text == "seqpacket") return SockType::Seqpacket;
+  for (const auto& w : vocab::sock_types())
+    if (t.text == w.word) return w.type;
   fail(t, fmt::format("unknown type \"{}\": expected stream, dgram or seqpacket", t.text));
 }
 
@@ -234,16 +233,8 @@ Protocol LineParser::protocol() {
   Protocol p;
   if (at_end() || peek_is("->")) return p;
   const Token& t = next_word("a protocol");
-  static constexpr std::pair<std::string_view, std::pair<Protocol::Name, int>> kNames[] = {
-      {"tcp", {Protocol::Name::Tcp, IPPROTO_TCP}},
-      {"udp", {Protocol::Name::Udp, IPPROTO_UDP}},
-      {"udplite", {Protocol::Name::Udplite, IPPROTO_UDPLITE}},
-      {"sctp", {Protocol::Name::Sctp, IPPROTO_SCTP}},
-      {"mptcp", {Protocol::Name::Mptcp, IPPROTO_MPTCP}},
-  };
-  for (const auto& [name, value] : kNames) {
-    if (t.text == name) return {value.first, value.second};
-  }
+  for (const auto& w : vocab::protocols())
+    if (t.text == w.word) return {w.name, w.number};
   if (!t.text.empty() && (is_digit(t.text[0]) || t.text[0] == '-')) {
     p.name = Protocol::Name::Number;
     p.number = static_cast<int>(integer(t, INT_MIN, INT_MAX, "a protocol number"));
@@ -253,26 +244,12 @@ Protocol LineParser::protocol() {
                       t.text));
 }
 
-constexpr std::pair<std::string_view, SockOpt> kOptions[] = {
-    {"SO_REUSEADDR", SockOpt::SoReuseaddr}, {"SO_REUSEPORT", SockOpt::SoReuseport},
-    {"SO_OOBINLINE", SockOpt::SoOobinline}, {"SO_LINGER", SockOpt::SoLinger},
-    {"SO_ERROR", SockOpt::SoError},         {"SO_ACCEPTCONN", SockOpt::SoAcceptconn},
-    {"SO_TYPE", SockOpt::SoType},           {"SO_RCVBUF", SockOpt::SoRcvbuf},
-    {"SO_SNDBUF", SockOpt::SoSndbuf},       {"IPV6_V6ONLY", SockOpt::Ipv6V6only},
-    {"IP_FREEBIND", SockOpt::IpFreebind},   {"IP_BIND_ADDRESS_NO_PORT", SockOpt::IpBindAddressNoPort},
-    {"IP_LOCAL_PORT_RANGE", SockOpt::IpLocalPortRange},
-    {"SO_BINDTODEVICE", SockOpt::SoBindtodevice},
-};
-
 SockOpt LineParser::sock_opt() {
   const Token& t = next_word("an option such as SO_REUSEADDR");
-  for (const auto& [name, opt] : kOptions)
-    if (t.text == name) return opt;
-  fail(t, fmt::format("unknown option \"{}\": expected one of SO_REUSEADDR SO_REUSEPORT "
-                      "SO_OOBINLINE SO_LINGER SO_ERROR SO_ACCEPTCONN SO_TYPE SO_RCVBUF SO_SNDBUF "
-                      "IPV6_V6ONLY IP_FREEBIND IP_BIND_ADDRESS_NO_PORT IP_LOCAL_PORT_RANGE "
-                      "SO_BINDTODEVICE",
-                      t.text));
+  if (auto opt = vocab::option_named(t.text)) return *opt;
+  std::string names;
+  for (const auto& w : vocab::options()) names += fmt::format(" {}", w.name);
+  fail(t, fmt::format("unknown option \"{}\": expected one of{}", t.text, names));
 }
 
 // Option values are 32-bit in the kernel; IP_LOCAL_PORT_RANGE's raw form is

@@ -11,6 +11,8 @@
 #include <string_view>
 #include <utility>
 
+#include "scenario/vocabulary.h"
+
 namespace sockspec {
 namespace {
 
@@ -20,55 +22,12 @@ struct Overloaded : Ts... { using Ts::operator()...; };
 template <typename... Ts>
 Overloaded(Ts...) -> Overloaded<Ts...>;
 
-std::string_view family_name(Family f) {
-  switch (f) {
-    case Family::Inet: return "inet";
-    case Family::Inet6: return "inet6";
-    case Family::Unix: return "unix";
-  }
-  return "?";
-}
 
-std::string_view type_name(SockType t) {
-  switch (t) {
-    case SockType::Stream: return "stream";
-    case SockType::Dgram: return "dgram";
-    case SockType::Seqpacket: return "seqpacket";
-  }
-  return "?";
-}
 
 std::string protocol_text(const Protocol& p) {
-  switch (p.name) {
-    case Protocol::Name::Default: return "";
-    case Protocol::Name::Tcp: return " tcp";
-    case Protocol::Name::Udp: return " udp";
-    case Protocol::Name::Udplite: return " udplite";
-    case Protocol::Name::Sctp: return " sctp";
-    case Protocol::Name::Mptcp: return " mptcp";
-    case Protocol::Name::Number: return fmt::format(" {}", p.number);
-  }
-  return "";
-}
-
-std::string_view option_name(SockOpt o) {
-  switch (o) {
-    case SockOpt::SoReuseaddr: return "SO_REUSEADDR";
-    case SockOpt::SoReuseport: return "SO_REUSEPORT";
-    case SockOpt::SoOobinline: return "SO_OOBINLINE";
-    case SockOpt::SoLinger: return "SO_LINGER";
-    case SockOpt::SoError: return "SO_ERROR";
-    case SockOpt::SoAcceptconn: return "SO_ACCEPTCONN";
-    case SockOpt::SoType: return "SO_TYPE";
-    case SockOpt::SoRcvbuf: return "SO_RCVBUF";
-    case SockOpt::SoSndbuf: return "SO_SNDBUF";
-    case SockOpt::Ipv6V6only: return "IPV6_V6ONLY";
-    case SockOpt::IpFreebind: return "IP_FREEBIND";
-    case SockOpt::IpBindAddressNoPort: return "IP_BIND_ADDRESS_NO_PORT";
-    case SockOpt::IpLocalPortRange: return "IP_LOCAL_PORT_RANGE";
-    case SockOpt::SoBindtodevice: return "SO_BINDTODEVICE";
-  }
-  return "?";
+  if (p.name == Protocol::Name::Number) return fmt::format(" {}", p.number);
+  const vocab::ProtocolWord* w = vocab::protocol(p.name);
+  return w ? fmt::format(" {}", w->word) : "";
 }
 
 std::string opt_value_text(const OptValue& v) {
@@ -120,16 +79,16 @@ std::string op_text(const Line& line) {
   return std::visit(
       Overloaded{
           [&](const op::Socket& o) {
-            return fmt::format("socket {} {}{}", family_name(o.family), type_name(o.type),
+            return fmt::format("socket {} {}{}", vocab::family(o.family).word, vocab::sock_type(o.type).word,
                                protocol_text(o.proto));
           },
           [&](const op::SocketPair& o) {
-            return fmt::format("socketpair {} {}", family_name(o.family), type_name(o.type));
+            return fmt::format("socketpair {} {}", vocab::family(o.family).word, vocab::sock_type(o.type).word);
           },
           [&](const op::SetSockOpt& o) {
-            return fmt::format("setsockopt {} {} {}", s, option_name(o.opt), opt_value_text(o.value));
+            return fmt::format("setsockopt {} {} {}", s, vocab::option(o.opt).name, opt_value_text(o.value));
           },
-          [&](const op::GetSockOpt& o) { return fmt::format("getsockopt {} {}", s, option_name(o.opt)); },
+          [&](const op::GetSockOpt& o) { return fmt::format("getsockopt {} {}", s, vocab::option(o.opt).name); },
           [&](const op::Bind& o) { return fmt::format("bind {} {}", s, print_address_term(o.addr)); },
           [&](const op::Listen& o) { return fmt::format("listen {} {}", s, o.backlog); },
           [&](const op::Connect& o) {

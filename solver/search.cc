@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "model/bind_conflict.h"
+#include "scenario/vocabulary.h"
 
 namespace sockspec::solver {
 
@@ -12,10 +13,9 @@ namespace {
 using Z = Z3Domain;
 
 constexpr std::size_t kRuleCount = kBindConflictRules.size();
-constexpr std::size_t kDisjointAddresses = 3;  // the rule the legacy switch changes
+constexpr std::size_t kDisjointAddresses = bind_rule_index(BindRule::DisjointAddresses);  // the rule the legacy switch changes
 
 std::string_view proto_word(bool tcp) { return tcp ? "tcp" : "udp"; }
-std::string_view family_word(Family f) { return f == Family::Inet ? "inet" : "inet6"; }
 
 // The relation as kernels before bhash2 read it (Knob::LegacyAny4CoversIp6):
 // identical to today's but for address overlap, where 0.0.0.0 on one side
@@ -77,13 +77,13 @@ z3::expr is_family(const SymSocket& s, Family f) { return f == Family::Inet6 ? s
 z3::expr is_tcp(const SymSocket& s, bool tcp) { return tcp ? s.tcp : !s.tcp; }
 
 std::string class_name(const ClassKey& k) {
-  return fmt::format("{}-{}-{}-vs-{}-{}-{}", proto_word(k.holder_tcp), role_name(k.role), family_word(k.holder_family),
-                     proto_word(k.newcomer_tcp), family_word(k.newcomer_family), short_rule(k.rule));
+  return fmt::format("{}-{}-{}-vs-{}-{}-{}", proto_word(k.holder_tcp), role_name(k.role), vocab::family(k.holder_family).word,
+                     proto_word(k.newcomer_tcp), vocab::family(k.newcomer_family).word, short_rule(k.rule));
 }
 
 std::string class_title(const ClassKey& k) {
-  return fmt::format("A {} {} {}, B {} {} binds", proto_word(k.holder_tcp), family_word(k.holder_family),
-                     role_name(k.role), proto_word(k.newcomer_tcp), family_word(k.newcomer_family));
+  return fmt::format("A {} {} {}, B {} {} binds", proto_word(k.holder_tcp), vocab::family(k.holder_family).word,
+                     role_name(k.role), proto_word(k.newcomer_tcp), vocab::family(k.newcomer_family).word);
 }
 
 Witness class_witness(const ClassResult& r) {

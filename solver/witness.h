@@ -1,7 +1,8 @@
 // Witnesses as scenarios: the concrete sockets a Z3 model names, written in
 // the scenario language so the kernel and the model can check them.
 //
-// Contract: ScenarioWriter appends lines that set sockets up exactly as a
+// Contract: ScenarioWriter builds the scenario's lines (scenario/ast.h) and
+// prints them with the printer; it appends lines that set sockets up exactly as a
 // SocketChoice says (uid, options, bind, then its role: listen, connect to a
 // helper listener, or connect and close actively for TIME_WAIT), each with
 // the expectation `ok`, and remembers which lines carry a prediction
@@ -13,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "scenario/ast.h"
 #include "solver/bind_space.h"
 
 namespace sockspec::solver {
@@ -42,15 +44,18 @@ class ScenarioWriter {
   // `listen NAME 5` with the predicted result.
   void listen_predicted(std::string_view name, std::string_view expect, std::string_view rule);
 
+  // The scenario as text (comments included) and as the lines it holds.
   const std::string& text() const { return text_; }
+  const Program& program() const { return program_; }
   const std::vector<Decisive>& decisive() const { return decisive_; }
 
  private:
-  void line(std::string_view text);
+  void add(const Line& line);  // printed by the printer, `-> EXPECT` included
   void create(std::string_view name, const SocketChoice& s);
   void switch_uid(std::int64_t uid);
 
   std::string text_;
+  Program program_;
   int line_no_ = 0;
   std::int64_t uid_ = 0;
   std::vector<Decisive> decisive_;

@@ -2,7 +2,6 @@
 // (spec/data.md).
 #include <gtest/gtest.h>
 
-#include "model/kernel_view.h"
 #include "model/model.h"
 #include "scenario/match.h"
 #include "scenario/parser.h"
@@ -90,40 +89,6 @@ TEST(ModelData, DataFromThePeerAcknowledgesTheFin) {
   bool fin_wait2 = false;
   for (const auto& r : st[8].result.rows) fin_wait2 |= r.state == "FIN-WAIT-2" && r.recvq == 4;
   EXPECT_TRUE(fin_wait2) << print_result(st[8].result);
-}
-
-// A KernelView that reports one fixed queue figure for every socket.
-class FixedQueues final : public KernelView {
- public:
-  explicit FixedQueues(std::uint32_t recvq) : recvq_(recvq) {}
-  std::optional<Address> local_address(std::string_view) override { return std::nullopt; }
-  std::optional<std::uint32_t> accept_queue(std::string_view) override { return std::nullopt; }
-  std::optional<QueueSizes> queue_sizes(std::string_view) override { return QueueSizes{recvq_, 0}; }
-  std::optional<QueueSizes> queue_sizes_of_row(const SsRow&) override { return QueueSizes{recvq_, 0}; }
-  std::optional<QueueSizes> queue_sizes_of_earlier(std::string_view, int) override { return QueueSizes{recvq_, 0}; }
-  std::optional<std::int64_t> buffer_size(std::string_view, bool) override { return std::nullopt; }
-
- private:
-  std::uint32_t recvq_;
-};
-
-std::uint32_t udp_recvq_with(const char* text, KernelView* kernel) {
-  Program p = parse_scenario(text);
-  Model m;
-  Step last;
-  for (const Line& line : p.lines) last = m.step(line, kernel);
-  EXPECT_TRUE(last.rules.contains("data.udp.recvq_memory"));
-  return last.result.rows.at(0).recvq;
-}
-
-TEST(ModelData, UdpRecvQAdoptsTheKernelsMemoryFigureOnlyWithTheRightSign) {
-  const char* queued = "r = socket inet dgram\nbind r 127.0.0.1:5000\nsendto r \"abc\" 127.0.0.1:5000\nss\n";
-  const char* empty = "r = socket inet dgram\nbind r 127.0.0.1:5000\nss\n";
-  FixedQueues truesize(832), zero(0);
-  EXPECT_EQ(udp_recvq_with(queued, nullptr), 3u);      // alone: the payload bytes
-  EXPECT_EQ(udp_recvq_with(queued, &truesize), 832u);  // adopted: > 0 with a datagram queued
-  EXPECT_EQ(udp_recvq_with(queued, &zero), 3u);        // 0 is not allowed: the model's own figure
-  EXPECT_EQ(udp_recvq_with(empty, &truesize), 0u);     // > 0 is not allowed with nothing queued
 }
 
 TEST(ModelData, Ipv4TrafficFromAnInet6UdpSocket) {

@@ -175,6 +175,22 @@ TEST(BindConflict, FirstMatchingRuleDecides) {
   }
 }
 
+// Every rule of the relation is one row, whose name goes with its guard:
+// the guard is chosen by the row's rule, not by its position.
+TEST(BindConflict, EveryRuleIsOneRowAndItsGuardIsItsOwn) {
+  for (int r = 0; r <= static_cast<int>(BindRule::WildcardV4); ++r) {
+    const std::size_t i = bind_rule_index(static_cast<BindRule>(r));
+    ASSERT_LT(i, kBindConflictRules.size());
+    EXPECT_EQ(static_cast<int>(kBindConflictRules[i].rule), r);
+  }
+  // other_port's guard is "the ports differ", whatever its position
+  BindView<ConcreteDomain> h{};
+  BindView<ConcreteDomain> n = h;
+  n.port = 1;
+  EXPECT_TRUE(bind_conflict_guard<ConcreteDomain>(bind_rule_index(BindRule::OtherPort), h, n, {true}));
+  EXPECT_FALSE(bind_conflict_guard<ConcreteDomain>(bind_rule_index(BindRule::OtherProtocol), h, n, {true}));
+}
+
 }  // namespace
 }  // namespace sockspec
 

@@ -172,58 +172,64 @@ TEST(Execute, UidIsHonouredOnlyWithPrivilege) {
   EXPECT_EQ(geteuid(), g_sandbox.root ? 0u : geteuid());  // the run restored it
 }
 
-// ------------------------------------------------------------ KernelView
+// ------------------------------------------------------------ observation
 
-TEST(KernelView, LocalAddressAndAcceptQueue) {
+// What observe() shows of the socket `name` means now (nullptr: not held).
+const ObservedSocket* seen(const Observation& o, std::string_view name) { return o.current(name); }
+
+TEST(Observation, LocalAddressOfTheLinesSocketAndAcceptQueuesAfterAConnect) {
   KernelRun run{OracleConfig{}};
-  auto program = parse_scenario(
-      "l = socket inet stream\nbind l 127.0.0.1:0\nlisten l 4\n"
-      "c = socket inet stream\nc2 = socket inet stream\n"
-      "u = socket unix stream\nbind u unix:@q\nlisten u 3\nv = socket unix stream\nconnect v unix:@q\n");
-  for (std::size_t i = 0; i < 4; ++i) run.execute(program.lines[i]);
-  auto local = run.local_address("l");
+  auto program = parse_scenario("l = socket inet stream\nbind l 127.0.0.1:0\nlisten l 4\nc = socket inet stream\n");
+  for (std::size_t i = 0; i < 2; ++i) run.execute(program.lines[i]);
+  Observation after_bind = run.observe(program.lines[1]);
+  ASSERT_NE(seen(after_bind, "l"), nullptr);
+  const auto local = seen(after_bind, "l")->local;
   ASSERT_TRUE(local.has_value());
   EXPECT_EQ(local->kind, AddressKind::Inet4);
   EXPECT_NE(local->port, 0);
-  EXPECT_EQ(run.accept_queue("l"), 0u);
+  EXPECT_EQ(seen(after_bind, "l")->accept_queue, std::nullopt);  // a bind line: not in its scope
+  for (std::size_t i = 2; i < program.lines.size(); ++i) run.execute(program.lines[i]);
   Line connect_c = parse_scenario(fmt::format("connect c 127.0.0.1:{} -> ok\n", local->port)).lines[0];
   EXPECT_EQ(run.execute(connect_c), Result::ok());
-  EXPECT_EQ(run.accept_queue("l"), 1u);
-  EXPECT_EQ(run.accept_queue("c"), std::nullopt);  // not a listener
-  EXPECT_EQ(run.accept_queue("nosuch"), std::nullopt);
-  for (std::size_t i = 5; i < program.lines.size(); ++i) run.execute(program.lines[i]);
-  EXPECT_EQ(run.accept_queue("u"), 1u);
+  Observation after_connect = run.observe(connect_c);
+  EXPECT_EQ(seen(after_connect, "l")->accept_queue, 1u);
+  EXPECT_EQ(seen(after_connect, "c")->accept_queue, std::nullopt);  // not a listener
+  EXPECT_EQ(seen(after_connect, "l")->local, std::nullopt);  // not the line's socket
+  EXPECT_EQ(seen(after_connect, "nosuch"), nullptr);
 }
 
-// queue_sizes reads the row `ss` prints: a UDP socket's Recv-Q is skb
+// The queue figures are the row `ss` prints: a UDP socket's Recv-Q is skb
 // memory (truesize), so it exceeds the payload while a datagram waits.
-TEST(KernelView, QueueSizesAreTheSsFigures) {
+TEST(Observation, QueueSizesAreTheSsFigures) {
   KernelRun run{OracleConfig{}};
   auto program = parse_scenario(
       "r = socket inet dgram\nbind r 127.0.0.1:5000\nw = socket inet dgram\n"
-      "sendto w \"abc\" 127.0.0.1:5000\nrecv r 16\n");
-  for (std::size_t i = 0; i < 4; ++i) run.execute(program.lines[i]);
-  auto queued = run.queue_sizes("r");
-  ASSERT_TRUE(queued.has_value());
-  EXPECT_GT(queued->recvq, 3u);
-  EXPECT_EQ(queued->sendq, 0u);
-  EXPECT_EQ(run.execute(program.lines[4]), Result::bytes("abc"));
-  queued = run.queue_sizes("r");
-  ASSERT_TRUE(queued.has_value());
-  EXPECT_EQ(queued->recvq, 0u);
-  EXPECT_EQ(run.queue_sizes("nosuch"), std::nullopt);
+      "sendto w \"abc\" 127.0.0.1:5000\nss\nrecv r 16\nss\n");
+  for (std::size_t i = 0; i < 5; ++i) run.execute(program.lines[i]);
+  Observation queued = run.observe(program.lines[4]);
+  ASSERT_TRUE(seen(queued, "r")->queues.has_value());
+  EXPECT_GT(seen(queued, "r")->queues->recvq, 3u);
+  EXPECT_EQ(seen(queued, "r")->queues->sendq, 0u);
+  EXPECT_EQ(run.execute(program.lines[5]), Result::bytes("abc"));
+  EXPECT_EQ(run.observe(program.lines[5]).rows.size(), 0u);  // a recv line: no rows in its scope
+  run.execute(program.lines[6]);
+  Observation drained = run.observe(program.lines[6]);
+  EXPECT_EQ(seen(drained, "r")->queues->recvq, 0u);
+  ASSERT_TRUE(seen(drained, "w")->queues.has_value());  // its sendto autobound it: it has a row
+  EXPECT_EQ(seen(drained, "w")->queues->sendq, 0u);      // and loopback freed the sent skb
 }
 
-// queue_sizes_of_row finds a socket by its row when no name reaches it,
-// and refuses to guess between two sockets with the same row.
-TEST(KernelView, QueueSizesOfARowAreTheOneSocketsFigures) {
+// A socket no name reaches is found by its row, and never by a guess
+// between two sockets with the same row.
+TEST(Observation, QueueSizesOfARowAreTheOneSocketsFigures) {
   KernelRun run{OracleConfig{}};
   auto program = parse_scenario(
       "r = socket inet dgram\nbind r 127.0.0.1:5000\nw = socket inet dgram\n"
       "sendto w \"abc\" 127.0.0.1:5000\nr = socket inet dgram\n"
       "a = socket inet dgram\nsetsockopt a SO_REUSEADDR 1\nbind a 127.0.0.1:5001\n"
-      "b = socket inet dgram\nsetsockopt b SO_REUSEADDR 1\nbind b 127.0.0.1:5001\n");
+      "b = socket inet dgram\nsetsockopt b SO_REUSEADDR 1\nbind b 127.0.0.1:5001\nss\n");
   for (const Line& line : program.lines) run.execute(line);
+  Observation o = run.observe(program.lines.back());
   auto loopback = [](std::uint16_t port) {
     Address a;
     a.kind = AddressKind::Inet4;
@@ -232,28 +238,33 @@ TEST(KernelView, QueueSizesOfARowAreTheOneSocketsFigures) {
     return a;
   };
   const Address at5000 = loopback(5000), at5001 = loopback(5001);
-  auto sizes = run.queue_sizes_of_row(SsRow{"udp", "UNCONN", at5000, std::nullopt, 0, 0});
+  auto sizes = o.queues_of_row(SsRow{"udp", "UNCONN", at5000, std::nullopt, 0, 0});
   ASSERT_TRUE(sizes.has_value());
   EXPECT_GT(sizes->recvq, 3u);  // the unnamed socket's datagram, as skb memory
-  EXPECT_EQ(run.queue_sizes_of_row(SsRow{"udp", "UNCONN", at5001, std::nullopt, 0, 0}), std::nullopt);
-  EXPECT_EQ(run.queue_sizes_of_row(SsRow{"tcp", "UNCONN", at5000, std::nullopt, 0, 0}), std::nullopt);
+  EXPECT_EQ(o.queues_of_row(SsRow{"udp", "UNCONN", at5001, std::nullopt, 0, 0}), std::nullopt);
+  EXPECT_EQ(o.queues_of_row(SsRow{"tcp", "UNCONN", at5000, std::nullopt, 0, 0}), std::nullopt);
 }
 
-// queue_sizes_of_earlier finds the n-th socket a name was given to, after
-// the name moved on to a later socket.
-TEST(KernelView, QueueSizesOfAnEarlierBearerOfAName) {
+// Every socket a name was given to is observed with that name's
+// generation, after the name moved on to a later socket.
+TEST(Observation, EarlierBearersOfANameKeepTheirGeneration) {
   KernelRun run{OracleConfig{}};
-  auto program = parse_scenario("s1, s9 = socketpair unix dgram\nsend s9 \"a\"\ns9 = socket inet6 stream\n");
+  auto program = parse_scenario("s1, s9 = socketpair unix dgram\nsend s9 \"a\"\ns9 = socket inet6 stream\nss\n");
   for (const Line& line : program.lines) run.execute(line);
-  auto first = run.queue_sizes_of_earlier("s9", 0);
-  ASSERT_TRUE(first.has_value());
-  EXPECT_GT(first->sendq, 0u);  // the datagram it sent, unread, charged to it
-  auto reader = run.queue_sizes_of_earlier("s1", 0);  // a name still in use works too
-  ASSERT_TRUE(reader.has_value());
-  EXPECT_GT(reader->recvq, 0u);
-  EXPECT_EQ(run.queue_sizes_of_earlier("s9", 1), std::nullopt);  // an unbound TCP socket has no row
-  EXPECT_EQ(run.queue_sizes_of_earlier("s9", 2), std::nullopt);
-  EXPECT_EQ(run.queue_sizes_of_earlier("nosuch", 0), std::nullopt);
+  Observation o = run.observe(program.lines.back());
+  const ObservedSocket* first = o.bearer("s9", 0);
+  ASSERT_NE(first, nullptr);
+  EXPECT_FALSE(first->current);
+  ASSERT_TRUE(first->queues.has_value());
+  EXPECT_GT(first->queues->sendq, 0u);  // the datagram it sent, unread, charged to it
+  const ObservedSocket* reader = o.bearer("s1", 0);  // a name still in use works too
+  ASSERT_NE(reader, nullptr);
+  EXPECT_TRUE(reader->current);
+  EXPECT_GT(reader->queues->recvq, 0u);
+  ASSERT_NE(o.bearer("s9", 1), nullptr);
+  EXPECT_FALSE(o.bearer("s9", 1)->queues.has_value());  // an unbound TCP socket has no row
+  EXPECT_EQ(o.bearer("s9", 2), nullptr);
+  EXPECT_EQ(o.bearer("nosuch", 0), nullptr);
 }
 
 // ------------------------------------------------------------ determinism

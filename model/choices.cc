@@ -1,0 +1,198 @@
+// Every choice the model adopts from the kernel (model/choices.h has the
+// contract): what the kernel may pick, and the model's pick alone.
+#include "model/choices.h"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "model/inet.h"
+#include "model/stream.h"
+
+namespace sockspec::choice {
+
+using namespace inet;
+
+namespace {
+
+// What the oracle saw of the socket the line names, or nullptr alone.
+const ObservedSocket* observed_line_socket(const Ctx& ctx) {
+  return ctx.observed ? ctx.observed->current(ctx.line.socket) : nullptr;
+}
+
+// What the oracle saw of model socket `id`: by the generation of the name
+// it was given (whether or not the name still reaches it).
+const ObservedSocket* observed_socket(const Ctx& ctx, SocketId id) {
+  if (!ctx.observed) return nullptr;
+  if (const auto name = name_of(ctx.world, id); !name.empty()) return ctx.observed->current(name);
+  const Socket& s = ctx.world.sock(id);
+  return s.name_generation < 0 ? nullptr : ctx.observed->bearer(s.given_name, s.name_generation);
+}
+
+// The queue figures of `id`: its own row, or for a socket no line named
+// (a connection no accept took, an orphan) the one row with its addresses.
+std::optional<QueueSizes> observed_queues(const Ctx& ctx, SocketId id, const SsRow* row) {
+  if (!ctx.observed) return std::nullopt;
+  if (const ObservedSocket* seen = observed_socket(ctx, id)) return seen->queues;
+  if (ctx.world.sock(id).name_generation >= 0 || !row) return std::nullopt;
+  return ctx.observed->queues_of_row(*row);
+}
+
+std::optional<std::uint16_t> observed_port(const Ctx& ctx) {
+  const ObservedSocket* seen = observed_line_socket(ctx);
+  if (!seen || !seen->local || seen->local->port == 0) return std::nullopt;
+  return seen->local->port;
+}
+
+bool within(std::uint64_t figure, std::uint64_t lo, std::uint64_t hi) { return figure >= lo && figure <= hi; }
+
+// The ports of a range in the order the model tries them alone: TCP bind
+// tries the odd offsets first (inet_csk_find_open_port), TCP connect the
+// even ones (__inet_hash_connect), UDP goes up from the low end (its real
+// start is random: udp_lib_get_port).
+template <class Fn>
+std::optional<std::uint16_t> scan(PortRange r, int first_parity, Fn usable) {
+  for (int parity : {first_parity, 1 - first_parity})
+    for (int p = r.lo + parity; p <= r.hi; p += 2)
+      if (usable(static_cast<std::uint16_t>(p))) return static_cast<std::uint16_t>(p);
+  return std::nullopt;
+}
+
+// The observed port when `usable` allows it (citing `adopted`), else
+// nullopt with *forbidden set; nullopt alone when nothing was observed.
+template <class Fn>
+std::optional<std::uint16_t> adopt_port(Ctx& ctx, std::string_view adopted, PortRange r, Fn usable,
+                                        std::optional<std::uint16_t>* forbidden, bool* observed) {
+  const auto port = observed_port(ctx);
+  *observed = port.has_value();
+  if (!port) return std::nullopt;
+  if (within(*port, r.lo, r.hi) && usable(*port)) {
+    ctx.rule(adopted);
+    return port;
+  }
+  *forbidden = port;
+  return std::nullopt;
+}
+
+// The third field of a `min default max` sysctl the scenario wrote, else `fallback`.
+std::int64_t sysctl_max(const Namespace& ns, std::string_view key, std::int64_t fallback) {
+  const auto it = ns.sysctl.other.find(key);
+  if (it == ns.sysctl.other.end()) return fallback;
+  std::istringstream fields(it->second);
+  std::int64_t lo = 0, mid = 0, hi = 0;
+  return fields >> lo >> mid >> hi ? hi : fallback;
+}
+
+}  // namespace
+
+std::optional<std::uint16_t> bind_port(Ctx& ctx, SocketId s, const Address& local,
+                                       std::optional<std::uint16_t>* forbidden) {
+  const Socket& me = ctx.world.sock(s);
+  const PortRange r = local_port_range(ctx.world, me);
+  std::string_view last_conflict;
+  auto usable = [&](std::uint16_t port) {
+    Address a = local;
+    a.port = port;
+    RuleTrace rules;
+    const bool free = find_bind_conflict(ctx.world, s, a, false, &rules) == kNoSocket;
+    if (!free) last_conflict = *rules.begin();
+    return free;
+  };
+  bool observed = false;
+  if (auto port = adopt_port(ctx, "bind.ephemeral.adopt_kernel", r, usable, forbidden, &observed); observed)
+    return port;
+  ctx.rule("bind.ephemeral.canonical");
+  auto port = scan(r, is_tcp(me) ? 1 : 0, usable);
+  if (!port && !last_conflict.empty()) ctx.rule(last_conflict);  // why the last port was refused
+  return port;
+}
+
+std::optional<std::uint16_t> connect_port(Ctx& ctx, SocketId s, const Address& src, const Address& dst,
+                                          std::optional<std::uint16_t>* forbidden) {
+  const PortRange r = local_port_range(ctx.world, ctx.world.sock(s));
+  auto usable = [&](std::uint16_t port) { return connect_port_usable(ctx.world, s, src, dst, port); };
+  bool observed = false;
+  if (auto port = adopt_port(ctx, "connect.ephemeral.adopt_kernel", r, usable, forbidden, &observed); observed)
+    return port;
+  ctx.rule("connect.ephemeral.canonical");
+  return scan(r, 0, usable);
+}
+
+std::string autobind_name(Ctx& ctx, const std::function<bool(const std::string&)>& taken) {
+  auto allowed = [&](const std::string& name) {
+    return name.size() == 6 && name[0] == '@' &&
+           std::all_of(name.begin() + 1, name.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); }) &&
+           !taken(name);
+  };
+  const ObservedSocket* seen = observed_line_socket(ctx);
+  if (seen && seen->local && seen->local->kind == AddressKind::Unix && allowed(seen->local->path)) {
+    ctx.rule("unix.bind.autobind_adopt_kernel");
+    return seen->local->path;
+  }
+  for (unsigned n = 0; n <= 0xFFFFF; ++n)
+    if (std::string name = fmt::format("@{:05x}", n); !taken(name)) return name;
+  return {};
+}
+
+SocketId reuseport_listener(Ctx& ctx, const std::vector<SocketId>& group) {
+  if (group.size() <= 1) return group.front();
+  ctx.rule("connect.listener.reuseport_group");
+  for (SocketId id : group) {
+    const ObservedSocket* seen = observed_socket(ctx, id);
+    if (seen && seen->accept_queue && *seen->accept_queue == ctx.world.sock(id).accept_queue.size() + 1) return id;
+  }
+  return group.front();
+}
+
+std::uint32_t udp_recvq(Ctx& ctx, SocketId id, const SsRow& row) {
+  ctx.rule("data.udp.recvq_memory");
+  std::uint64_t payload = 0, limit = 0;
+  for (const Datagram& d : ctx.world.sock(id).data.datagrams) {
+    payload += d.bytes.size();
+    limit += skb_memory_limit(d.bytes.size());
+  }
+  const auto kernel = observed_queues(ctx, id, &row);
+  if (kernel && (payload == 0 ? kernel->recvq == 0 : within(kernel->recvq, payload, limit))) return kernel->recvq;
+  return static_cast<std::uint32_t>(payload);
+}
+
+std::uint32_t unix_sendq(Ctx& ctx, SocketId id) {
+  std::uint64_t unread = 0, limit = 0;
+  for (const Socket& r : ctx.world.sockets) {
+    if (!r.open || r.family != Family::Unix) continue;
+    for (const UnixSegment& seg : r.data.segments)
+      if (seg.sender == id) unread += seg.unread(), limit += skb_memory_limit(seg.bytes.size());
+    for (const Datagram& d : r.data.datagrams)
+      if (d.sender == id) unread += d.bytes.size(), limit += skb_memory_limit(d.bytes.size());
+  }
+  if (unread == 0) return 0;
+  ctx.rule("unix.ss.sendq_memory");
+  const auto kernel = observed_queues(ctx, id, nullptr);
+  return kernel && within(kernel->sendq, unread, limit) ? kernel->sendq : static_cast<std::uint32_t>(unread);
+}
+
+std::uint32_t disconnected_sendq(Ctx& ctx, SocketId id, const SsRow& row) {
+  ctx.rule("connect.tcp.disconnect_sendq");
+  const std::uint64_t limit = std::min<std::uint64_t>(ctx.world.sock(id).stale_sendq_limit, UINT32_MAX);
+  const auto kernel = observed_queues(ctx, id, &row);
+  return kernel && within(kernel->sendq, 1, limit) ? kernel->sendq : 1;
+}
+
+std::int64_t autotuned_buffer(Ctx& ctx, SocketId id, bool send) {
+  const Socket& s = ctx.world.sock(id);
+  const int size = send ? s.opt.sndbuf : s.opt.rcvbuf;
+  const bool set = send ? s.opt.sndbuf_set : s.opt.rcvbuf_set;
+  if (!is_tcp(s) || set || !s.was_established) return size;
+  ctx.rule("socket.option.buffer_autotuned");
+  // tcp_init: tcp_wmem[2] = 4 MiB, tcp_rmem[2] = 6 MiB where memory allows
+  const std::int64_t most = send ? sysctl_max(ctx.world.ns_of(s), "net.ipv4.tcp_wmem", 4 << 20)
+                                 : sysctl_max(ctx.world.ns_of(s), "net.ipv4.tcp_rmem", 6 << 20);
+  const ObservedSocket* seen = observed_socket(ctx, id);
+  const auto kernel = seen ? (send ? seen->sndbuf : seen->rcvbuf) : std::nullopt;
+  return kernel && *kernel >= size && *kernel <= std::max<std::int64_t>(most, size) ? *kernel : size;
+}
+
+}  // namespace sockspec::choice
