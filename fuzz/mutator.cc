@@ -7,6 +7,7 @@
 #include <string>
 #include <utility>
 
+#include "scenario/address_builders.h"
 #include "scenario/parser.h"
 #include "scenario/printer.h"
 #include "scenario/vocabulary.h"
@@ -19,38 +20,17 @@ using Rng = std::mt19937;
 
 // ------------------------------------------------------------ dictionaries
 
-Address inet4(std::uint8_t a, std::uint8_t b, std::uint8_t c, std::uint8_t d) {
-  Address addr;
-  addr.kind = AddressKind::Inet4;
-  addr.ip = {a, b, c, d};
-  return addr;
-}
-
-Address inet6(std::array<std::uint8_t, 16> ip) {
-  Address addr;
-  addr.kind = AddressKind::Inet6;
-  addr.ip = ip;
-  return addr;
-}
-
-Address unix_address(std::string path) {
-  Address addr;
-  addr.kind = AddressKind::Unix;
-  addr.path = std::move(path);
-  return addr;
-}
-
 // Hosts where bind conflicts live: the wildcards of both families, two
 // loopback addresses, and the v4-mapped form that links the two families
 // (inet_bind_conflict / ipv6_rcv_saddr_equal).
 const std::vector<Address>& host_dictionary() {
   static const std::vector<Address> hosts = {
-      inet4(0, 0, 0, 0),
-      inet4(127, 0, 0, 1),
-      inet4(127, 0, 0, 2),
-      inet6({}),                                                         // ::
-      inet6({0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}),           // ::1
-      inet6({0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 127, 0, 0, 1}),   // ::ffff:127.0.0.1
+      inet4_address(0, 0, 0, 0),
+      inet4_address(127, 0, 0, 1),
+      inet4_address(127, 0, 0, 2),
+      inet6_address({}),                                                         // ::
+      inet6_address({0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}),           // ::1
+      inet6_address({0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 127, 0, 0, 1}),   // ::ffff:127.0.0.1
       unix_address("@a"),
       unix_address("@b"),
       unix_address("/tmp/a"),

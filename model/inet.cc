@@ -2,6 +2,7 @@
 #include "model/inet.h"
 
 #include "model/kernel_variations.h"
+#include "scenario/address_builders.h"
 
 #include <netinet/in.h>
 
@@ -39,28 +40,9 @@ bool is_any(const Address& a) {
   return std::all_of(a.ip.begin(), a.ip.end(), [](std::uint8_t b) { return b == 0; });
 }
 
-Address v4(std::uint32_t ip, std::uint16_t port) {
-  Address a;
-  a.kind = AddressKind::Inet4;
-  a.port = port;
-  a.ip[0] = static_cast<std::uint8_t>(ip >> 24);
-  a.ip[1] = static_cast<std::uint8_t>(ip >> 16);
-  a.ip[2] = static_cast<std::uint8_t>(ip >> 8);
-  a.ip[3] = static_cast<std::uint8_t>(ip);
-  return a;
-}
+Address v4(std::uint32_t ip, std::uint16_t port) { return inet4_address(ip, port); }
 
-Address v4_mapped(std::uint32_t ip, std::uint16_t port) {
-  Address a;
-  a.kind = AddressKind::Inet6;
-  a.port = port;
-  a.ip[10] = a.ip[11] = 0xff;
-  a.ip[12] = static_cast<std::uint8_t>(ip >> 24);
-  a.ip[13] = static_cast<std::uint8_t>(ip >> 16);
-  a.ip[14] = static_cast<std::uint8_t>(ip >> 8);
-  a.ip[15] = static_cast<std::uint8_t>(ip);
-  return a;
-}
+Address v4_mapped(std::uint32_t ip, std::uint16_t port) { return v4_mapped_address(ip, port); }
 
 Address loopback(Family f) {
   if (f == Family::Inet) return v4(INADDR_LOOPBACK, 0);

@@ -18,19 +18,13 @@
 #include "model/data.h"
 #include "model/handlers.h"
 #include "model/inet.h"
+#include "scenario/address_builders.h"
 
 namespace sockspec {
 
 namespace {
 
 constexpr std::size_t kMaxDgramQlen = 10;  // net.unix.max_dgram_qlen default (unix_net_init)
-
-Address unix_address(std::string path) {
-  Address a;
-  a.kind = AddressKind::Unix;
-  a.path = std::move(path);
-  return a;
-}
 
 bool is_abstract(std::string_view path) { return !path.empty() && path[0] == '@'; }
 

@@ -4,7 +4,7 @@
 
 #include <cerrno>
 
-#include "tests/address_builders.h"
+#include "scenario/address_builders.h"
 #include "scenario/match.h"
 #include "scenario/parser.h"
 
@@ -17,7 +17,6 @@ Expectation expect(std::string_view op, std::string_view expectation) {
   return *parse_scenario(text).lines.at(0).expect;
 }
 
-using testing::v4;  // tests/address_builders.h
 
 bool holds(std::string_view op, std::string_view expectation, const Result& r) {
   Bindings b;
@@ -55,12 +54,12 @@ TEST(ScenarioMatch, WildcardsAndAlternatives) {
 }
 
 TEST(ScenarioMatch, AddressPatterns) {
-  EXPECT_TRUE(holds("getsockname s", "127.0.0.1:8080", Result::addr(v4(127, 0, 0, 1, 8080))));
-  EXPECT_FALSE(holds("getsockname s", "127.0.0.1:8080", Result::addr(v4(127, 0, 0, 2, 8080))));
-  EXPECT_TRUE(holds("getsockname s", "127.0.0.1:*", Result::addr(v4(127, 0, 0, 1, 41234))));
-  EXPECT_TRUE(holds("getsockname s", "127.0.0.1:40000-40001", Result::addr(v4(127, 0, 0, 1, 40001))));
-  EXPECT_FALSE(holds("getsockname s", "127.0.0.1:40000-40001", Result::addr(v4(127, 0, 0, 1, 40002))));
-  EXPECT_FALSE(holds("getsockname s", "[::]:*", Result::addr(v4(0, 0, 0, 0, 1))));  // family matters
+  EXPECT_TRUE(holds("getsockname s", "127.0.0.1:8080", Result::addr(inet4_address(127, 0, 0, 1, 8080))));
+  EXPECT_FALSE(holds("getsockname s", "127.0.0.1:8080", Result::addr(inet4_address(127, 0, 0, 2, 8080))));
+  EXPECT_TRUE(holds("getsockname s", "127.0.0.1:*", Result::addr(inet4_address(127, 0, 0, 1, 41234))));
+  EXPECT_TRUE(holds("getsockname s", "127.0.0.1:40000-40001", Result::addr(inet4_address(127, 0, 0, 1, 40001))));
+  EXPECT_FALSE(holds("getsockname s", "127.0.0.1:40000-40001", Result::addr(inet4_address(127, 0, 0, 1, 40002))));
+  EXPECT_FALSE(holds("getsockname s", "[::]:*", Result::addr(inet4_address(0, 0, 0, 0, 1))));  // family matters
   Address u;
   u.kind = AddressKind::Unix;
   u.path = "@a";
@@ -70,22 +69,22 @@ TEST(ScenarioMatch, AddressPatterns) {
 
 TEST(ScenarioMatch, PortVariableBindsOnceThenMustAgree) {
   Bindings b;
-  EXPECT_TRUE(matches(expect("getsockname c", "127.0.0.1:$p"), Result::addr(v4(127, 0, 0, 1, 40000)), b));
+  EXPECT_TRUE(matches(expect("getsockname c", "127.0.0.1:$p"), Result::addr(inet4_address(127, 0, 0, 1, 40000)), b));
   EXPECT_EQ(b.ports.at("p"), 40000);
-  EXPECT_TRUE(matches(expect("getpeername a", "127.0.0.1:$p"), Result::addr(v4(127, 0, 0, 1, 40000)), b));
-  EXPECT_FALSE(matches(expect("getpeername a", "127.0.0.1:$p"), Result::addr(v4(127, 0, 0, 1, 40001)), b));
+  EXPECT_TRUE(matches(expect("getpeername a", "127.0.0.1:$p"), Result::addr(inet4_address(127, 0, 0, 1, 40000)), b));
+  EXPECT_FALSE(matches(expect("getpeername a", "127.0.0.1:$p"), Result::addr(inet4_address(127, 0, 0, 1, 40001)), b));
 }
 
 TEST(ScenarioMatch, BindsOnlyWhenTheWholeAlternativeMatches) {
   Bindings b;
   // the port would bind, but the host differs: nothing is bound
-  EXPECT_FALSE(matches(expect("getsockname c", "127.0.0.2:$p"), Result::addr(v4(127, 0, 0, 1, 5)), b));
+  EXPECT_FALSE(matches(expect("getsockname c", "127.0.0.2:$p"), Result::addr(inet4_address(127, 0, 0, 1, 5)), b));
   EXPECT_TRUE(b.ports.empty());
   // the first alternative fails after binding $p tentatively; the second binds $q only
   Result from;
   from.kind = Result::Kind::From;
   from.text = "x";
-  from.address = v4(127, 0, 0, 1, 7);
+  from.address = inet4_address(127, 0, 0, 1, 7);
   EXPECT_TRUE(matches(expect("recvfrom u 4", "\"y\" from 127.0.0.1:$p or \"x\" from 127.0.0.1:$q"), from, b));
   EXPECT_FALSE(b.ports.contains("p"));
   EXPECT_EQ(b.ports.at("q"), 7);
@@ -93,17 +92,17 @@ TEST(ScenarioMatch, BindsOnlyWhenTheWholeAlternativeMatches) {
 
 TEST(ScenarioMatch, AddressVariable) {
   Bindings b;
-  Address a = v4(10, 0, 0, 1, 99);
+  Address a = inet4_address(10, 0, 0, 1, 99);
   EXPECT_TRUE(matches(expect("getsockname s", "$a"), Result::addr(a), b));
   EXPECT_EQ(b.addresses.at("a"), a);
-  EXPECT_FALSE(matches(expect("getpeername s", "$a"), Result::addr(v4(10, 0, 0, 1, 98)), b));
+  EXPECT_FALSE(matches(expect("getpeername s", "$a"), Result::addr(inet4_address(10, 0, 0, 1, 98)), b));
 }
 
 TEST(ScenarioMatch, From) {
   Result r;
   r.kind = Result::Kind::From;
   r.text = "over udp";
-  r.address = v4(127, 0, 0, 1, 5555);
+  r.address = inet4_address(127, 0, 0, 1, 5555);
   EXPECT_TRUE(holds("recvfrom u 16", "\"over udp\" from 127.0.0.1:*", r));
   EXPECT_FALSE(holds("recvfrom u 16", "\"over udp\" from none", r));
   EXPECT_FALSE(holds("recvfrom u 16", "8 from 127.0.0.1:*", r));  // not MSG_TRUNC's form
@@ -123,9 +122,9 @@ Result table(std::vector<SsRow> rows) {
 }
 
 TEST(ScenarioMatch, SsRowsMatchInAnyOrderAsAMultiset) {
-  SsRow listen{"tcp", "LISTEN", v4(127, 0, 0, 1, 8080), std::nullopt, 1, 5};
-  SsRow client{"tcp", "ESTAB", v4(127, 0, 0, 1, 40000), v4(127, 0, 0, 1, 8080), 0, 0};
-  SsRow server{"tcp", "ESTAB", v4(127, 0, 0, 1, 8080), v4(127, 0, 0, 1, 40000), 0, 0};
+  SsRow listen{"tcp", "LISTEN", inet4_address(127, 0, 0, 1, 8080), std::nullopt, 1, 5};
+  SsRow client{"tcp", "ESTAB", inet4_address(127, 0, 0, 1, 40000), inet4_address(127, 0, 0, 1, 8080), 0, 0};
+  SsRow server{"tcp", "ESTAB", inet4_address(127, 0, 0, 1, 8080), inet4_address(127, 0, 0, 1, 40000), 0, 0};
   Result t = table({server, listen, client});
   EXPECT_TRUE(holds("ss", "tcp LISTEN 127.0.0.1:8080 *:* q=1/5; tcp ESTAB * * q=0/0; tcp ESTAB * * q=0/0", t));
   // counts must be equal: two patterns cannot share one row, no row may be left over
@@ -141,9 +140,9 @@ TEST(ScenarioMatch, SsRowsMatchInAnyOrderAsAMultiset) {
 }
 
 TEST(ScenarioMatch, SsRowsBindVariablesConsistently) {
-  SsRow client{"tcp", "ESTAB", v4(127, 0, 0, 1, 40000), v4(127, 0, 0, 1, 8080), 0, 0};
-  SsRow server{"tcp", "ESTAB", v4(127, 0, 0, 1, 8080), v4(127, 0, 0, 1, 40000), 0, 0};
-  SsRow other{"tcp", "ESTAB", v4(127, 0, 0, 1, 8080), v4(127, 0, 0, 1, 40001), 0, 0};
+  SsRow client{"tcp", "ESTAB", inet4_address(127, 0, 0, 1, 40000), inet4_address(127, 0, 0, 1, 8080), 0, 0};
+  SsRow server{"tcp", "ESTAB", inet4_address(127, 0, 0, 1, 8080), inet4_address(127, 0, 0, 1, 40000), 0, 0};
+  SsRow other{"tcp", "ESTAB", inet4_address(127, 0, 0, 1, 8080), inet4_address(127, 0, 0, 1, 40001), 0, 0};
   // the first row pattern could take either ESTAB row; only one choice lets the second match
   const char* both = "tcp ESTAB 127.0.0.1:$p * *; tcp ESTAB 127.0.0.1:8080 127.0.0.1:$p *";
   Bindings b;
@@ -166,16 +165,16 @@ TEST(ScenarioMatch, ResolveSubstitutesVariables) {
   Program p = parse_scenario("getsockname s -> $a\ngetsockname t -> 127.0.0.1:$p\nconnect c 127.0.0.2:$p\nsendto d \"x\" $a\nbind e 127.0.0.1:1");
   Bindings b;
   b.ports["p"] = 40000;
-  b.addresses["a"] = v4(10, 0, 0, 1, 7);
+  b.addresses["a"] = inet4_address(10, 0, 0, 1, 7);
   EXPECT_TRUE(has_variables(p.lines[2]));
   EXPECT_FALSE(has_variables(p.lines[4]));
   auto connect = resolve(p.lines[2], b, nullptr);
   ASSERT_TRUE(connect.has_value());
   const AddressTerm& c = std::get<op::Connect>(connect->op).addr;
-  EXPECT_EQ(c.base, v4(127, 0, 0, 2, 40000));
+  EXPECT_EQ(c.base, inet4_address(127, 0, 0, 2, 40000));
   EXPECT_EQ(c.port.kind, PortTerm::Kind::Exact);
   auto sendto = resolve(p.lines[3], b, nullptr);
-  EXPECT_EQ(std::get<op::SendTo>(sendto->op).addr.base, v4(10, 0, 0, 1, 7));
+  EXPECT_EQ(std::get<op::SendTo>(sendto->op).addr.base, inet4_address(10, 0, 0, 1, 7));
   EXPECT_FALSE(has_variables(*sendto));
   Bindings empty;
   std::string unbound;

@@ -7,7 +7,7 @@
 #include <fstream>
 #include <netinet/in.h>
 
-#include "tests/address_builders.h"
+#include "scenario/address_builders.h"
 #include "scenario/parser.h"
 #include "scenario/printer.h"
 
@@ -44,7 +44,6 @@ std::string error_of(std::string_view text) {
   return "no error";
 }
 
-using testing::v4;  // tests/address_builders.h
 
 TEST(ScenarioParser, CommentsAndBlankLinesAreIgnored) {
   Program p = parse_scenario("# only a comment\n\n   \t\ns = socket inet stream # trailing\r\n", "t.scn");
@@ -87,7 +86,7 @@ TEST(ScenarioParser, Options) {
 
 TEST(ScenarioParser, AddressForms) {
   auto bound = [](std::string_view text) { return std::get<op::Bind>(one(text).op).addr; };
-  EXPECT_EQ(bound("bind s 127.0.0.1:8080").base, v4(127, 0, 0, 1, 8080));
+  EXPECT_EQ(bound("bind s 127.0.0.1:8080").base, inet4_address(127, 0, 0, 1, 8080));
   AddressTerm six = bound("bind s [::1]:80");
   EXPECT_EQ(six.base.kind, AddressKind::Inet6);
   EXPECT_EQ(six.base.ip[15], 1);
@@ -111,7 +110,7 @@ TEST(ScenarioParser, DataOperations) {
   EXPECT_EQ(send.data, std::string("a\n\t\\\"\0\x7f", 7));
   EXPECT_EQ(send.flags, kMsgOob | kMsgDontwait);
   auto sendto = std::get<op::SendTo>(one(R"(sendto d "x" 127.0.0.1:9)").op);
-  EXPECT_EQ(sendto.addr.base, v4(127, 0, 0, 1, 9));
+  EXPECT_EQ(sendto.addr.base, inet4_address(127, 0, 0, 1, 9));
   EXPECT_EQ(std::get<op::Recv>(one("recv s 16 MSG_PEEK|MSG_TRUNC|MSG_WAITALL").op),
             (op::Recv{16, kMsgPeek | kMsgTrunc | kMsgWaitall}));
   EXPECT_EQ(std::get<op::RecvFrom>(one("recvfrom s 0").op), (op::RecvFrom{0, 0}));
@@ -146,7 +145,7 @@ TEST(ScenarioParser, Directives) {
   EXPECT_EQ(std::get<op::LinkAdd>(one("link add v0").op), (op::LinkAdd{"v0", "", ""}));
   EXPECT_EQ(std::get<op::LinkAdd>(one("link add v0 ns b peer v1").op), (op::LinkAdd{"v0", "v1", "b"}));
   op::AddrAdd a = std::get<op::AddrAdd>(one("addr add 10.0.0.1/24 dev v0").op);
-  EXPECT_EQ(a.addr, v4(10, 0, 0, 1, 0));
+  EXPECT_EQ(a.addr, inet4_address(10, 0, 0, 1, 0));
   EXPECT_EQ(a.prefix, 24);
   EXPECT_EQ(a.dev, "v0");
   op::AddrAdd host = std::get<op::AddrAdd>(one("addr add fd00::1").op);
@@ -212,7 +211,7 @@ TEST(ScenarioParser, SsTables) {
   Pattern t = only_pattern(one("ss -> tcp LISTEN 0.0.0.0:8080 *:* q=1/5; * ESTAB * 127.0.0.1:* q=*/0; u_str LISTEN unix:/tmp/x *:* *"));
   ASSERT_EQ(t.rows.size(), 3u);
   EXPECT_EQ(t.rows[0].proto, "tcp");
-  EXPECT_EQ(t.rows[0].local->base, v4(0, 0, 0, 0, 8080));
+  EXPECT_EQ(t.rows[0].local->base, inet4_address(0, 0, 0, 0, 8080));
   EXPECT_TRUE(t.rows[0].peer_none);
   EXPECT_FALSE(t.rows[0].peer.has_value());
   EXPECT_EQ(t.rows[0].recvq, 1u);

@@ -4,42 +4,30 @@
 
 #include <cerrno>
 
-#include "tests/address_builders.h"
+#include "scenario/address_builders.h"
 #include "scenario/parser.h"
 #include "scenario/printer.h"
 
 namespace sockspec {
 namespace {
 
-using testing::v4;  // tests/address_builders.h
-
 Address v6(std::array<std::uint8_t, 16> ip, std::uint16_t port, std::string scope = "") {
-  Address x;
-  x.kind = AddressKind::Inet6;
-  x.ip = ip;
-  x.port = port;
+  Address x = inet6_address(ip, port);
   x.scope = std::move(scope);
   return x;
 }
 
-Address unix_addr(std::string path) {
-  Address x;
-  x.kind = AddressKind::Unix;
-  x.path = std::move(path);
-  return x;
-}
-
 TEST(ScenarioPrinter, Addresses) {
-  EXPECT_EQ(print_address(v4(127, 0, 0, 1, 8080)), "127.0.0.1:8080");
+  EXPECT_EQ(print_address(inet4_address(127, 0, 0, 1, 8080)), "127.0.0.1:8080");
   EXPECT_EQ(print_address(v6({}, 0)), "[::]:0");
   EXPECT_EQ(print_address(v6({0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}, 80)), "[::1]:80");
   EXPECT_EQ(print_address(v6({0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 127, 0, 0, 1}, 80)), "[::ffff:127.0.0.1]:80");
   // RFC 5952: lower case, the longest run of zeros shortened
   EXPECT_EQ(print_address(v6({0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0xAB}, 1)), "[2001:db8::1:0:0:ab]:1");
   EXPECT_EQ(print_address(v6({0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}, 80, "lo")), "[fe80::1%lo]:80");
-  EXPECT_EQ(print_address(unix_addr("/tmp/x")), "unix:/tmp/x");
-  EXPECT_EQ(print_address(unix_addr("@name")), "unix:@name");
-  EXPECT_EQ(print_address(unix_addr("")), "unix:");
+  EXPECT_EQ(print_address(unix_address("/tmp/x")), "unix:/tmp/x");
+  EXPECT_EQ(print_address(unix_address("@name")), "unix:@name");
+  EXPECT_EQ(print_address(unix_address("")), "unix:");
   EXPECT_EQ(print_address(Address{}), "unspec");
 }
 
@@ -70,7 +58,7 @@ TEST(ScenarioPrinter, Results) {
   EXPECT_EQ(print_result(Result::num(-3)), "-3");
   EXPECT_EQ(print_result(Result::bytes("")), "\"\"");
   EXPECT_EQ(print_result(Result::pending()), "pending");
-  EXPECT_EQ(print_result(Result::addr(v4(1, 2, 3, 4, 5))), "1.2.3.4:5");
+  EXPECT_EQ(print_result(Result::addr(inet4_address(1, 2, 3, 4, 5))), "1.2.3.4:5");
   EXPECT_EQ(print_result(Result::events(kPollIn | kPollOut | kPollPri)), "in|out|pri");
   EXPECT_EQ(print_result(Result::events(0)), "none");
   EXPECT_EQ(print_result(Result::word("40000-40009")), "40000-40009");
@@ -78,7 +66,7 @@ TEST(ScenarioPrinter, Results) {
   Result from;
   from.kind = Result::Kind::From;
   from.text = "hi";
-  from.address = v4(127, 0, 0, 1, 9);
+  from.address = inet4_address(127, 0, 0, 1, 9);
   EXPECT_EQ(print_result(from), "\"hi\" from 127.0.0.1:9");
   from.address.reset();
   from.from_truncated = true;
@@ -90,9 +78,9 @@ TEST(ScenarioPrinter, SsTablesAreSortedRows) {
   Result table;
   table.kind = Result::Kind::Table;
   EXPECT_EQ(print_result(table), "none");
-  table.rows.push_back({"udp", "UNCONN", v4(127, 0, 0, 1, 8080), std::nullopt, 0, 0});
-  table.rows.push_back({"tcp", "LISTEN", v4(0, 0, 0, 0, 8080), std::nullopt, 1, 5});
-  table.rows.push_back({"u_str", "LISTEN", unix_addr("/tmp/x"), std::nullopt, 0, 5});
+  table.rows.push_back({"udp", "UNCONN", inet4_address(127, 0, 0, 1, 8080), std::nullopt, 0, 0});
+  table.rows.push_back({"tcp", "LISTEN", inet4_address(0, 0, 0, 0, 8080), std::nullopt, 1, 5});
+  table.rows.push_back({"u_str", "LISTEN", unix_address("/tmp/x"), std::nullopt, 0, 5});
   EXPECT_EQ(print_result(table),
             "tcp LISTEN 0.0.0.0:8080 *:* q=1/5; u_str LISTEN unix:/tmp/x *:* q=0/5; udp UNCONN 127.0.0.1:8080 *:* q=0/0");
 }
