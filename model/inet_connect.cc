@@ -215,9 +215,10 @@ Result connected(Socket& s, bool nowait) {
   return Result::ok();
 }
 
-Result connect_tcp(Ctx& ctx, SocketId id, const Address& dst_written, bool nowait) {
+// __inet_stream_connect: what the socket's state decides before any address
+// is read. Returns the line's result, or nullopt when the connect goes on.
+std::optional<Result> connect_tcp_by_state(Ctx& ctx, SocketId id, bool nowait) {
   Socket& s = ctx.world.sock(id);
-  // __inet_stream_connect: the socket's state first
   if (s.disconnecting) {
     ctx.rule("connect.state.disconnecting_einval");
     return Result::err(EINVAL);
@@ -248,7 +249,106 @@ Result connect_tcp(Ctx& ctx, SocketId id, const Address& dst_written, bool nowai
     ctx.rule("connect.state.connected_eisconn");
     return Result::err(EISCONN);
   }
-  // tcp_v4_connect / tcp_v6_connect: the address
+  return std::nullopt;
+}
+
+// The source port of a TCP connect (inet_hash_connect): the bound port, if
+// its four-tuple is free or held by a TIME-WAIT the connect may take over;
+// else an ephemeral port the model chooses within its allowed set
+// (choice::connect_port). Fills src->port, or returns the line's failure.
+std::optional<Result> connect_tcp_source_port(Ctx& ctx, SocketId id, Address* src, const Address& dst) {
+  Socket& s = ctx.world.sock(id);
+  if (s.port_bound) {
+    src->port = s.local->port;
+    const SocketId holder = four_tuple_holder(ctx.world, id, *src, dst, src->port);
+    if (holder == kNoSocket) return std::nullopt;
+    if (ctx.world.sock(holder).state == SockState::TimeWait) {
+      // __inet_check_established with twp == NULL (a port the socket
+      // holds): tcp_twsk_unique lets a TIME-WAIT with timestamps go, and
+      // inet_twsk_deschedule_put destroys it
+      ctx.rule("connect.tcp.bound_port_takes_over_time_wait");
+      Socket& tw = ctx.world.sock(holder);
+      tw.state = SockState::Close;
+      release_port(tw);
+      return std::nullopt;
+    }
+    ctx.rule("connect.ephemeral.four_tuple_taken");
+    keep_failed_destination(ctx, s, dst);
+    return Result::err(EADDRNOTAVAIL);
+  }
+  std::optional<std::uint16_t> forbidden;
+  auto port = choice::connect_port(ctx, id, *src, dst, &forbidden);
+  if (!port) {
+    if (forbidden) ctx.step.note = "the kernel chose port " + std::to_string(*forbidden) + ", which connect may not use";
+    ctx.rule("connect.ephemeral.exhausted_eaddrnotavail");
+    keep_failed_destination(ctx, ctx.world.sock(id), dst);
+    return Result::err(EADDRNOTAVAIL);
+  }
+  src->port = *port;
+  Socket& bound = ctx.world.sock(id);
+  bound.port_bound = true;
+  bound.bucket_from_bind = false;
+  return std::nullopt;
+}
+
+// No listener: a RST answers the SYN: tcp_reset -> ECONNREFUSED; tcp_done
+// releases an automatic port, tcp_disconnect an automatic address and sets
+// sk_shutdown to SHUTDOWN_MASK. A non-blocking connect leaves all that for
+// later (the socket stays SS_CONNECTING, its addresses kept); a blocking one
+// collects the error and calls tcp_disconnect (__inet_stream_connect,
+// sock_error).
+Result connect_tcp_refused(Ctx& ctx, SocketId id, bool nowait) {
+  ctx.rule("connect.listener.none_econnrefused");
+  Socket& s = ctx.world.sock(id);
+  s.state = SockState::Close;
+  s.stale_peer = s.peer;
+  s.peer.reset();
+  s.stale_sendq = 1;  // the SYN, never acknowledged
+  if (!s.port_locked) release_port(s);
+  s.data.rcv_shutdown = s.data.snd_shutdown = true;
+  if (nowait) {
+    s.so_error = ECONNREFUSED;
+    s.refused_connecting = true;
+    return Result::err(EINPROGRESS);
+  }
+  tcp_disconnect(ctx, id);
+  return Result::err(ECONNREFUSED);
+}
+
+// The SYN reaches a listener of the group (choice::reuseport_listener picks
+// within SO_REUSEPORT sharers): a full accept queue drops it
+// (sk_acceptq_is_full) and the client keeps retrying; otherwise the
+// handshake completes at once over loopback and the child is queued.
+Result connect_tcp_to_listener(Ctx& ctx, SocketId id, const std::vector<SocketId>& group, const Address& src,
+                               const Address& dst, bool nowait) {
+  const SocketId lid = choice::reuseport_listener(ctx, group);
+  Socket& l = ctx.world.sock(lid);
+  if (l.accept_queue.size() > static_cast<std::size_t>(l.backlog)) {
+    ctx.rule("connect.listener.queue_full_pending");
+    Socket& s = ctx.world.sock(id);
+    s.state = SockState::SynSent;
+    s.listener = lid;
+    return nowait ? Result::err(EINPROGRESS) : Result::pending();
+  }
+  ctx.rule("connect.listener.queued");
+  const bool listener_shut_wr = l.data.snd_shutdown, listener_shut_rd = l.data.rcv_shutdown;
+  const SocketId child = make_child(ctx, lid, dst, as_family(src, ctx.world.sock(id).family), id);
+  Socket& me = ctx.world.sock(id);  // make_child may have moved the vector
+  me.state = SockState::Established;
+  me.was_established = true;
+  me.peer_socket = child;
+  if (listener_shut_wr || listener_shut_rd) inherit_listener_shutdown(ctx, child, listener_shut_rd, listener_shut_wr);
+  return connected(ctx.world.sock(id), nowait);
+}
+
+// A TCP connect, in the kernel's order: the socket's state
+// (__inet_stream_connect), the destination and its route (tcp_v4_connect /
+// tcp_v6_connect), the source port (inet_hash_connect), then the handshake
+// over loopback: the socket itself (simultaneous open), no listener (RST), or
+// a listener's queue.
+Result connect_tcp(Ctx& ctx, SocketId id, const Address& dst_written, bool nowait) {
+  if (auto decided = connect_tcp_by_state(ctx, id, nowait)) return *decided;
+  Socket& s = ctx.world.sock(id);
   const Address dst = wildcard_to_self(ctx, s, dst_written);
   Result failure;
   const auto to = connect_destination(ctx, s, dst, &failure);
@@ -269,89 +369,24 @@ Result connect_tcp(Ctx& ctx, SocketId id, const Address& dst_written, bool nowai
     keep_failed_destination(ctx, s, dst);
     return Result::err(EINVAL);
   }
-  if (s.port_bound) {
-    src.port = s.local->port;
-    const SocketId holder = four_tuple_holder(ctx.world, id, src, dst, src.port);
-    if (holder != kNoSocket && ctx.world.sock(holder).state == SockState::TimeWait) {
-      // __inet_check_established with twp == NULL (a port the socket
-      // holds): tcp_twsk_unique lets a TIME-WAIT with timestamps go, and
-      // inet_twsk_deschedule_put destroys it
-      ctx.rule("connect.tcp.bound_port_takes_over_time_wait");
-      Socket& tw = ctx.world.sock(holder);
-      tw.state = SockState::Close;
-      release_port(tw);
-    } else if (holder != kNoSocket) {
-      ctx.rule("connect.ephemeral.four_tuple_taken");
-      keep_failed_destination(ctx, s, dst);
-      return Result::err(EADDRNOTAVAIL);
-    }
-  } else {
-    std::optional<std::uint16_t> forbidden;
-    auto port = choice::connect_port(ctx, id, src, dst, &forbidden);
-    if (!port) {
-      if (forbidden) ctx.step.note = "the kernel chose port " + std::to_string(*forbidden) + ", which connect may not use";
-      ctx.rule("connect.ephemeral.exhausted_eaddrnotavail");
-      keep_failed_destination(ctx, ctx.world.sock(id), dst);
-      return Result::err(EADDRNOTAVAIL);
-    }
-    src.port = *port;
-    s.port_bound = true;
-    s.bucket_from_bind = false;
-  }
-  s.local = src;
-  s.peer = dst;
-  s.took_connect_role = true;
-  s.stale_peer.reset();
-  s.stale_sendq = 0;  // tcp_connect_init: snd_una = write_seq
-  // self-connect: the SYN meets the socket itself (simultaneous open)
+  if (auto failed = connect_tcp_source_port(ctx, id, &src, dst)) return *failed;
+  Socket& c = ctx.world.sock(id);
+  c.local = src;
+  c.peer = dst;
+  c.took_connect_role = true;
+  c.stale_peer.reset();
+  c.stale_sendq = 0;  // tcp_connect_init: snd_una = write_seq
   if (src.ip == dst.ip && src.kind == dst.kind && src.port == dst.port) {
+    // self-connect: the SYN meets the socket itself (simultaneous open)
     ctx.rule("connect.self.simultaneous_open");
-    s.state = SockState::Established;
-    s.was_established = true;
-    s.peer_socket = id;
-    return connected(s, nowait);
+    c.state = SockState::Established;
+    c.was_established = true;
+    c.peer_socket = id;
+    return connected(c, nowait);
   }
   const auto group = listeners_for(ctx.world, to->ns, dst);
-  if (group.empty()) {
-    // a RST answers the SYN: tcp_reset -> ECONNREFUSED; tcp_done releases an
-    // automatic port, tcp_disconnect an automatic address
-    // and sets sk_shutdown to SHUTDOWN_MASK. A non-blocking connect leaves
-    // all that for later (the socket stays SS_CONNECTING, its addresses
-    // kept); a blocking one collects the error and calls tcp_disconnect
-    // (__inet_stream_connect, sock_error).
-    ctx.rule("connect.listener.none_econnrefused");
-    s.state = SockState::Close;
-    s.stale_peer = s.peer;
-    s.peer.reset();
-    s.stale_sendq = 1;  // the SYN, never acknowledged
-    if (!s.port_locked) release_port(s);
-    s.data.rcv_shutdown = s.data.snd_shutdown = true;
-    if (nowait) {
-      s.so_error = ECONNREFUSED;
-      s.refused_connecting = true;
-      return Result::err(EINPROGRESS);
-    }
-    tcp_disconnect(ctx, id);
-    return Result::err(ECONNREFUSED);
-  }
-  const SocketId lid = choice::reuseport_listener(ctx, group);
-  Socket& l = ctx.world.sock(lid);
-  if (l.accept_queue.size() > static_cast<std::size_t>(l.backlog)) {
-    // sk_acceptq_is_full: the SYN is dropped; the client keeps retrying
-    ctx.rule("connect.listener.queue_full_pending");
-    s.state = SockState::SynSent;
-    s.listener = lid;
-    return nowait ? Result::err(EINPROGRESS) : Result::pending();
-  }
-  ctx.rule("connect.listener.queued");
-  const bool listener_shut_wr = l.data.snd_shutdown, listener_shut_rd = l.data.rcv_shutdown;
-  const SocketId child = make_child(ctx, lid, dst, as_family(src, s.family), id);
-  Socket& me = ctx.world.sock(id);  // make_child may have moved the vector
-  me.state = SockState::Established;
-  me.was_established = true;
-  me.peer_socket = child;
-  if (listener_shut_wr || listener_shut_rd) inherit_listener_shutdown(ctx, child, listener_shut_rd, listener_shut_wr);
-  return connected(ctx.world.sock(id), nowait);
+  if (group.empty()) return connect_tcp_refused(ctx, id, nowait);
+  return connect_tcp_to_listener(ctx, id, group, src, dst, nowait);
 }
 
 Result connect_udp(Ctx& ctx, SocketId id, const Address& dst_written) {

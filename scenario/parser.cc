@@ -49,11 +49,6 @@ constexpr std::size_t kMaxIfName = 15;         // IFNAMSIZ - 1
 
 constexpr const char* kAddressForms =
     "an address such as 127.0.0.1:80, [::1]:80 or unix:/tmp/x";
-constexpr const char* kOperations =
-    "socket, socketpair, setsockopt, getsockopt, bind, listen, connect, accept, send, "
-    "sendto, recv, recvfrom, sockatmark, shutdown, close, getsockname, getpeername, poll, "
-    "setown, sigurg, unlink, sleep, ss, ns, sysctl, link add, addr add, uid";
-
 // ------------------------------------------------------------ characters
 
 bool is_name_start(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_'; }
@@ -172,10 +167,33 @@ class LineParser {
   AddressTerm address_term(const Token& t, Context ctx);
   AddressTerm address_argument() { return address_term(next(kAddressForms), Context::Argument); }
 
-  // --- operations
+  // --- operations: one parser per operation word (kOperationSyntax)
   Operation operation(const Token& op, std::string* socket);
-  Operation directive_link();
-  Operation directive_addr();
+
+ public:  // named in kOperationSyntax
+  Operation op_socket(std::string_view);
+  Operation op_socketpair(std::string_view);
+  Operation op_setsockopt(std::string_view);
+  Operation op_getsockopt(std::string_view);
+  Operation op_bind(std::string_view);
+  Operation op_listen(std::string_view);
+  Operation op_connect(std::string_view);
+  Operation op_send(std::string_view);
+  Operation op_sendto(std::string_view);
+  Operation op_recv(std::string_view word);
+  Operation op_shutdown(std::string_view);
+  Operation op_poll(std::string_view);
+  Operation op_unlink(std::string_view);
+  Operation op_sleep(std::string_view);
+  Operation op_ns(std::string_view);
+  Operation op_sysctl(std::string_view);
+  Operation op_uid(std::string_view);
+  Operation directive_link(std::string_view);
+  Operation directive_addr(std::string_view);
+  template <class Op>
+  Operation op_simple(std::string_view) { return Op{}; }
+
+ private:
 
   // --- expectations
   Expectation expectation(const Operation& op, std::size_t end);
@@ -473,7 +491,7 @@ AddressTerm LineParser::address_term(const Token& t, Context ctx) {
 
 // ------------------------------------------------------------ operations
 
-Operation LineParser::directive_link() {
+Operation LineParser::directive_link(std::string_view) {
   const Token& add = next_word("add after link");
   if (add.text != "add") fail(add, fmt::format("expected \"link add\", got \"link {}\"", add.text));
   op::LinkAdd link;
@@ -504,7 +522,7 @@ Operation LineParser::directive_link() {
   return link;
 }
 
-Operation LineParser::directive_addr() {
+Operation LineParser::directive_addr(std::string_view) {
   const Token& add = next_word("add after addr");
   if (add.text != "add") fail(add, fmt::format("expected \"addr add\", got \"addr {}\"", add.text));
   const Token& t = next_word("an address such as 10.0.0.1/24 or fd00::1/64");
@@ -556,121 +574,177 @@ PollEvents parse_events(std::string_view s, bool* ok) {
   return events;
 }
 
+// One parser per operation word, in the order the language lists them
+// (scenario-language.md). A socket operation reads its socket name first.
+struct OperationSyntax {
+  std::string_view word;
+  bool takes_socket;
+  Operation (LineParser::*parse)(std::string_view word);
+};
+
+constexpr OperationSyntax kOperationSyntax[] = {
+    {"socket", false, &LineParser::op_socket},
+    {"socketpair", false, &LineParser::op_socketpair},
+    {"setsockopt", true, &LineParser::op_setsockopt},
+    {"getsockopt", true, &LineParser::op_getsockopt},
+    {"bind", true, &LineParser::op_bind},
+    {"listen", true, &LineParser::op_listen},
+    {"connect", true, &LineParser::op_connect},
+    {"accept", true, &LineParser::op_simple<op::Accept>},
+    {"send", true, &LineParser::op_send},
+    {"sendto", true, &LineParser::op_sendto},
+    {"recv", true, &LineParser::op_recv},
+    {"recvfrom", true, &LineParser::op_recv},
+    {"sockatmark", true, &LineParser::op_simple<op::SockAtMark>},
+    {"shutdown", true, &LineParser::op_shutdown},
+    {"close", true, &LineParser::op_simple<op::Close>},
+    {"getsockname", true, &LineParser::op_simple<op::GetSockName>},
+    {"getpeername", true, &LineParser::op_simple<op::GetPeerName>},
+    {"poll", true, &LineParser::op_poll},
+    {"setown", true, &LineParser::op_simple<op::SetOwn>},
+    {"sigurg", false, &LineParser::op_simple<op::SigUrg>},
+    {"unlink", false, &LineParser::op_unlink},
+    {"sleep", false, &LineParser::op_sleep},
+    {"ss", false, &LineParser::op_simple<op::Ss>},
+    {"ns", false, &LineParser::op_ns},
+    {"sysctl", false, &LineParser::op_sysctl},
+    {"link", false, &LineParser::directive_link},
+    {"addr", false, &LineParser::directive_addr},
+    {"uid", false, &LineParser::op_uid},
+};
+
+// The operation words for messages: "socket, socketpair, ..., link add, addr add, uid".
+const std::string& operation_words() {
+  static const std::string words = [] {
+    std::string out;
+    for (const OperationSyntax& syntax : kOperationSyntax) {
+      if (!out.empty()) out += ", ";
+      out += syntax.word;
+      if (syntax.word == "link" || syntax.word == "addr") out += " add";
+    }
+    return out;
+  }();
+  return words;
+}
+
 Operation LineParser::operation(const Token& op_token, std::string* socket) {
   const std::string& op = op_token.text;
-  if (op_token.quoted) fail(op_token, fmt::format("expected an operation ({}), got a string", kOperations));
-  auto with_socket = [&] { *socket = socket_name(op); };
-
-  if (op == "socket") {
-    op::Socket s{family(), sock_type(), {}};
-    s.proto = protocol();
-    return s;
+  if (op_token.quoted) fail(op_token, fmt::format("expected an operation ({}), got a string", operation_words()));
+  for (const OperationSyntax& syntax : kOperationSyntax) {
+    if (syntax.word != op) continue;
+    if (syntax.takes_socket) *socket = socket_name(op);
+    return (this->*syntax.parse)(op);
   }
-  if (op == "socketpair") {
-    op::SocketPair s{family(), sock_type()};
-    return s;
-  }
-  if (op == "setsockopt") {
-    with_socket();
-    op::SetSockOpt s{sock_opt(), {}};
-    s.value = opt_value(s.opt);
-    return s;
-  }
-  if (op == "getsockopt") { with_socket(); return op::GetSockOpt{sock_opt()}; }
-  if (op == "bind") { with_socket(); return op::Bind{address_argument()}; }
-  if (op == "listen") {
-    with_socket();
-    return op::Listen{integer(next_word("a backlog"), INT_MIN, INT_MAX, "a backlog")};
-  }
-  if (op == "connect") {
-    with_socket();
-    op::Connect c{address_argument(), false};
-    if (peek_is("nowait")) { ++pos_; c.nowait = true; }
-    return c;
-  }
-  if (op == "accept") { with_socket(); return op::Accept{}; }
-  if (op == "send") {
-    with_socket();
-    op::Send s{data(), 0};
-    s.flags = optional_flags();
-    return s;
-  }
-  if (op == "sendto") {
-    with_socket();
-    op::SendTo s{data(), {}, 0};
-    s.addr = address_argument();
-    s.flags = optional_flags();
-    return s;
-  }
-  if (op == "recv" || op == "recvfrom") {
-    with_socket();
-    std::int64_t len = integer(next_word("a length"), 0, kMaxRecvLen, "a length");
-    MsgFlags flags = optional_flags();
-    if (op == "recv") return op::Recv{len, flags};
-    return op::RecvFrom{len, flags};
-  }
-  if (op == "sockatmark") { with_socket(); return op::SockAtMark{}; }
-  if (op == "shutdown") {
-    with_socket();
-    const Token& t = next_word("rd, wr or rdwr");
-    if (t.text == "rd") return op::Shutdown{ShutHow::Rd};
-    if (t.text == "wr") return op::Shutdown{ShutHow::Wr};
-    if (t.text == "rdwr") return op::Shutdown{ShutHow::RdWr};
-    fail(t, fmt::format("expected rd, wr or rdwr, got \"{}\"", t.text));
-  }
-  if (op == "close") { with_socket(); return op::Close{}; }
-  if (op == "getsockname") { with_socket(); return op::GetSockName{}; }
-  if (op == "getpeername") { with_socket(); return op::GetPeerName{}; }
-  if (op == "poll") {
-    with_socket();
-    op::Poll p;
-    if (!at_end() && !peek_is("->")) {
-      const Token& t = next_word("an event mask such as in|out");
-      bool ok = false;
-      p.mask = parse_events(t.text, &ok);
-      if (!ok)
-        fail(t, fmt::format("expected events in, out, pri, err, hup, rdhup joined with |, or none, got \"{}\"",
-                            t.text));
-      p.mask_written = true;
-    }
-    return p;
-  }
-  if (op == "setown") { with_socket(); return op::SetOwn{}; }
-  if (op == "sigurg") return op::SigUrg{};
-  if (op == "unlink") {
-    const Token& t = next_word("a path under /tmp/ or relative");
-    std::string_view path = t.text;
-    if (path.starts_with("unix:")) path.remove_prefix(5);
-    if (path.empty() || path[0] == '@')
-      fail(t, fmt::format("expected a path under /tmp/ or relative, got \"{}\"", t.text));
-    return op::Unlink{unix_path_argument(t, path)};
-  }
-  if (op == "sleep") return op::Sleep{integer(next_word("milliseconds"), 0, kMaxSleepMs, "milliseconds")};
-  if (op == "ss") return op::Ss{};
-  if (op == "ns") {
-    const Token& t = next_word("a namespace name");
-    if (!is_ifname_like(t.text, 64))
-      fail(t, fmt::format("expected a namespace name (A-Za-z0-9_.-, at most 64), got \"{}\"", t.text));
-    return op::Ns{t.text};
-  }
-  if (op == "sysctl") {
-    const Token& key = next_word("a sysctl key such as net.ipv4.ip_local_port_range");
-    // The key becomes a path under /proc/sys: dots separate non-empty parts.
-    bool ok = key.text.starts_with("net.") && is_ifname_like(key.text, 256) &&
-              key.text.find("..") == std::string::npos && key.text.back() != '.';
-    if (!ok)
-      fail(key, fmt::format("expected a sysctl key beginning with net. (A-Za-z0-9_.-), got \"{}\"", key.text));
-    op::Sysctl s{key.text, {}};
-    while (!at_end() && !peek_is("->")) s.values.push_back(next_word("a sysctl value").text);
-    if (s.values.empty()) fail_at_end("expected a value after the sysctl key");
-    return s;
-  }
-  if (op == "link") return directive_link();
-  if (op == "addr") return directive_addr();
-  if (op == "uid") return op::Uid{integer(next_word("a uid"), 0, UINT32_MAX - 1, "a uid")};
   if (op.find('=') != std::string::npos)
     fail(op_token, fmt::format("unknown operation \"{}\": write blanks around =, as in s = socket inet stream", op));
-  fail(op_token, fmt::format("unknown operation \"{}\": expected one of {}", op, kOperations));
+  fail(op_token, fmt::format("unknown operation \"{}\": expected one of {}", op, operation_words()));
+}
+
+Operation LineParser::op_socket(std::string_view) {
+  op::Socket s{family(), sock_type(), {}};
+  s.proto = protocol();
+  return s;
+}
+
+Operation LineParser::op_socketpair(std::string_view) {
+  op::SocketPair s{family(), sock_type()};
+  return s;
+}
+
+Operation LineParser::op_setsockopt(std::string_view) {
+  op::SetSockOpt s{sock_opt(), {}};
+  s.value = opt_value(s.opt);
+  return s;
+}
+
+Operation LineParser::op_getsockopt(std::string_view) { return op::GetSockOpt{sock_opt()}; }
+
+Operation LineParser::op_bind(std::string_view) { return op::Bind{address_argument()}; }
+
+Operation LineParser::op_listen(std::string_view) {
+  return op::Listen{integer(next_word("a backlog"), INT_MIN, INT_MAX, "a backlog")};
+}
+
+Operation LineParser::op_connect(std::string_view) {
+  op::Connect c{address_argument(), false};
+  if (peek_is("nowait")) { ++pos_; c.nowait = true; }
+  return c;
+}
+
+Operation LineParser::op_send(std::string_view) {
+  op::Send s{data(), 0};
+  s.flags = optional_flags();
+  return s;
+}
+
+Operation LineParser::op_sendto(std::string_view) {
+  op::SendTo s{data(), {}, 0};
+  s.addr = address_argument();
+  s.flags = optional_flags();
+  return s;
+}
+
+Operation LineParser::op_recv(std::string_view word) {
+  std::int64_t len = integer(next_word("a length"), 0, kMaxRecvLen, "a length");
+  MsgFlags flags = optional_flags();
+  if (word == "recv") return op::Recv{len, flags};
+  return op::RecvFrom{len, flags};
+}
+
+Operation LineParser::op_shutdown(std::string_view) {
+  const Token& t = next_word("rd, wr or rdwr");
+  if (t.text == "rd") return op::Shutdown{ShutHow::Rd};
+  if (t.text == "wr") return op::Shutdown{ShutHow::Wr};
+  if (t.text == "rdwr") return op::Shutdown{ShutHow::RdWr};
+  fail(t, fmt::format("expected rd, wr or rdwr, got \"{}\"", t.text));
+}
+
+Operation LineParser::op_poll(std::string_view) {
+  op::Poll p;
+  if (at_end() || peek_is("->")) return p;
+  const Token& t = next_word("an event mask such as in|out");
+  bool ok = false;
+  p.mask = parse_events(t.text, &ok);
+  if (!ok)
+    fail(t, fmt::format("expected events in, out, pri, err, hup, rdhup joined with |, or none, got \"{}\"", t.text));
+  p.mask_written = true;
+  return p;
+}
+
+Operation LineParser::op_unlink(std::string_view) {
+  const Token& t = next_word("a path under /tmp/ or relative");
+  std::string_view path = t.text;
+  if (path.starts_with("unix:")) path.remove_prefix(5);
+  if (path.empty() || path[0] == '@')
+    fail(t, fmt::format("expected a path under /tmp/ or relative, got \"{}\"", t.text));
+  return op::Unlink{unix_path_argument(t, path)};
+}
+
+Operation LineParser::op_sleep(std::string_view) {
+  return op::Sleep{integer(next_word("milliseconds"), 0, kMaxSleepMs, "milliseconds")};
+}
+
+Operation LineParser::op_ns(std::string_view) {
+  const Token& t = next_word("a namespace name");
+  if (!is_ifname_like(t.text, 64))
+    fail(t, fmt::format("expected a namespace name (A-Za-z0-9_.-, at most 64), got \"{}\"", t.text));
+  return op::Ns{t.text};
+}
+
+Operation LineParser::op_sysctl(std::string_view) {
+  const Token& key = next_word("a sysctl key such as net.ipv4.ip_local_port_range");
+  // The key becomes a path under /proc/sys: dots separate non-empty parts.
+  bool ok = key.text.starts_with("net.") && is_ifname_like(key.text, 256) &&
+            key.text.find("..") == std::string::npos && key.text.back() != '.';
+  if (!ok) fail(key, fmt::format("expected a sysctl key beginning with net. (A-Za-z0-9_.-), got \"{}\"", key.text));
+  op::Sysctl s{key.text, {}};
+  while (!at_end() && !peek_is("->")) s.values.push_back(next_word("a sysctl value").text);
+  if (s.values.empty()) fail_at_end("expected a value after the sysctl key");
+  return s;
+}
+
+Operation LineParser::op_uid(std::string_view) {
+  return op::Uid{integer(next_word("a uid"), 0, UINT32_MAX - 1, "a uid")};
 }
 
 // ------------------------------------------------------------ expectations
@@ -851,7 +925,7 @@ Line LineParser::parse() {
   pos_ = name_count * 2;
   if (pos_ == arrow) {
     if (pos_ < tokens_.size()) fail(tokens_[pos_], "expected an operation before ->");
-    fail_at_end(fmt::format("expected an operation ({})", kOperations));
+    fail_at_end(fmt::format("expected an operation ({})", operation_words()));
   }
 
   std::span<const Token> all = tokens_;
