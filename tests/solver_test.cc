@@ -8,6 +8,7 @@
 #include <set>
 
 #include "check/driver.h"
+#include "check/witness_confirmation.h"
 #include "oracle/oracle.h"
 #include "scenario/parser.h"
 #include "solver/coexist.h"
@@ -79,6 +80,34 @@ TEST(SolverClasses, EveryPredictionHoldsOnTheModel) {
 TEST(SolverClasses, EveryPredictionHoldsOnTheKernelInLockstep) {
   if (!kernel_available()) GTEST_SKIP() << "no namespace permission here";
   for (const auto& c : enumerate_classes()) expect_confirmed(c.witness, Mode::Lockstep);
+}
+
+// `solve`'s confirmation must be able to fail: a witness whose decisive line
+// predicts the wrong result is not confirmed, and one that does not parse
+// says why instead of crashing.
+TEST(WitnessConfirmation, AWrongPredictionOrABrokenScenarioIsNotConfirmed) {
+  if (!kernel_available()) GTEST_SKIP() << "no namespace permission here";
+  const auto classes = enumerate_classes();
+  const auto conflict = std::find_if(classes.begin(), classes.end(), [](const ClassResult& c) {
+    return c.predicted == BindOutcome::Conflict && !c.witness.decisive.empty();
+  });
+  ASSERT_NE(conflict, classes.end());
+  Witness w = conflict->witness;
+  EXPECT_TRUE(confirm_witness(w).confirmed()) << w.scenario;
+  // the decisive line's `-> EADDRINUSE` becomes `-> ok`
+  const auto at = w.scenario.rfind("-> EADDRINUSE");
+  ASSERT_NE(at, std::string::npos) << w.scenario;
+  w.scenario.replace(at, 13, "-> ok");
+  const Confirmation wrong = confirm_witness(w);
+  EXPECT_FALSE(wrong.as_predicted);
+  EXPECT_FALSE(wrong.confirmed());
+  EXPECT_EQ(wrong.kernel.find("EADDRINUSE"), 0u) << wrong.kernel;
+  w.scenario += "\nbind nowhere\n";
+  const Confirmation broken = confirm_witness(w);
+  EXPECT_FALSE(broken.confirmed());
+  EXPECT_NE(broken.problem.find(w.name), std::string::npos) << broken.problem;
+  const std::string table = witness_table({{w, "EADDRINUSE", wrong}}, "class");
+  EXPECT_NE(table.find("1 witnesses: 0 confirmed"), std::string::npos) << table;
 }
 
 TEST(SolverAsymmetric, FindsTheListenOrderCaseOfSoReuseaddr) {
