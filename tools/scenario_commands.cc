@@ -4,7 +4,6 @@
 
 #include <chrono>
 #include <cstdio>
-#include <map>
 #include <memory>
 #include <stdexcept>
 
@@ -15,9 +14,8 @@
 #include "check/parallel.h"
 #include "check/progress.h"
 #include "check/report.h"
+#include "check/rule_usage.h"
 #include "check/verdict_codec.h"
-#include "model/kernel_variations.h"
-#include "model/rules.h"
 #include "oracle/oracle.h"
 #include "scenario/parser.h"
 #include "tools/commands.h"
@@ -202,32 +200,9 @@ void list_rules(const std::vector<std::string>& paths, bool model_only, bool req
   if (!programs) return;
   Mode mode = model_only ? Mode::Model : Mode::Lockstep;
   if (mode == Mode::Lockstep && !enter_sandbox_or_report()) return;
-  std::map<std::string_view, int> uses;
-  for (const Rule& rule : all_rules()) uses[rule.name] = 0;
-  for (const Program& program : *programs)
-    for (const auto& line : run_scenario(program, mode, DriverConfig{}).lines)
-      for (auto rule : line.rules) uses[rule]++;
-  // a rule that holds on other kernels only is counted where the model
-  // answers for one of them (model/kernel_variations.h)
-  for (const VariationRule& v : variation_rules()) {
-    if (v.holds(mode == Mode::Model ? reference_kernel_profile() : host_kernel_profile())) continue;
-    DriverConfig other;
-    other.profile = profile_where(v.when);
-    for (const Program& program : *programs)
-      for (const auto& line : run_scenario(program, Mode::Model, other).lines)
-        if (line.rules.contains(v.rule)) uses[v.rule]++;
-  }
-  int unexercised = 0;
-  for (const Rule& rule : all_rules()) {
-    int n = uses[rule.name];
-    unexercised += n == 0;
-    fmt::print("{:6}  {:<48} spec/{}.md\n", n, rule.name, rule.area);
-  }
-  for (const auto& [name, n] : uses)
-    if (!find_rule(name)) fmt::print("{:6}  {:<48} (cited by the model but not registered)\n", n, name);
-  fmt::print("{} rules, {} exercised by {} scenarios, {} not exercised\n", all_rules().size(),
-             all_rules().size() - static_cast<std::size_t>(unexercised), programs->size(), unexercised);
-  exit_code() = (require_all && unexercised > 0) ? kFailed : kOk;
+  const RuleUsage usage = count_rule_uses(*programs, mode);
+  fmt::print("{}", rule_usage_text(usage));
+  exit_code() = (require_all && usage.unexercised() > 0) ? kFailed : kOk;
 }
 
 }  // namespace
