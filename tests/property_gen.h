@@ -80,7 +80,7 @@ inline std::vector<Address> bind_hosts(Family family) {
     case Family::Inet6: return {any6(), lo6(), mapped_lo4()};
     case Family::Unix: break;
   }
-  return {gen::unix_address("@a"), gen::unix_address("/tmp/a"), gen::unix_address("@b"), gen::unix_address("")};
+  return {unix_address("@a"), unix_address("/tmp/a"), unix_address("@b"), unix_address("")};
 }
 
 // ... and sends or connects to (no wildcards: the model leaves connecting
@@ -91,13 +91,13 @@ inline std::vector<Address> peer_hosts(Family family) {
     case Family::Inet6: return {lo6(), mapped_lo4(), Address{}};
     case Family::Unix: break;
   }
-  return {gen::unix_address("@a"), gen::unix_address("/tmp/a"), gen::unix_address("@b")};
+  return {unix_address("@a"), unix_address("/tmp/a"), unix_address("@b")};
 }
 
 // A host of another family (bind may use wildcards; a peer may not).
 inline std::vector<Address> every_host(bool peer) {
-  if (peer) return {lo4(), lo6(), mapped_lo4(), gen::unix_address("@a")};
-  return {any4(), lo4(), any6(), lo6(), mapped_lo4(), gen::unix_address("@a"), gen::unix_address("/tmp/a")};
+  if (peer) return {lo4(), lo6(), mapped_lo4(), unix_address("@a")};
+  return {any4(), lo4(), any6(), lo6(), mapped_lo4(), unix_address("@a"), unix_address("/tmp/a")};
 }
 
 inline rc::Gen<std::uint16_t> port() {

@@ -26,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "scenario/address_builders.h"
 #include "scenario/ast.h"
 #include "scenario/printer.h"
 
@@ -39,25 +40,9 @@ namespace sockspec::gen {
 // ------------------------------------------------------------ small domains
 
 inline Address inet4(std::uint8_t a, std::uint8_t b, std::uint8_t c, std::uint8_t d) {
-  Address x;
-  x.kind = AddressKind::Inet4;
-  x.ip = {a, b, c, d};
-  return x;
+  return inet4_address(a, b, c, d);
 }
-
-inline Address inet6(std::array<std::uint8_t, 16> ip) {
-  Address x;
-  x.kind = AddressKind::Inet6;
-  x.ip = ip;
-  return x;
-}
-
-inline Address unix_address(std::string path) {
-  Address x;
-  x.kind = AddressKind::Unix;
-  x.path = std::move(path);
-  return x;
-}
+inline Address inet6(const std::array<std::uint8_t, 16>& ip) { return inet6_address(ip); }
 
 // Hosts without a port: 0.0.0.0, 127.0.0.1, 127.0.0.2, ::, ::1, ::ffff:127.0.0.1.
 inline rc::Gen<Address> inet_host() {
