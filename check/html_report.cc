@@ -47,6 +47,20 @@ std::string kernels_diff_section(const std::string& page) {
 
 std::string esc(std::string_view text) { return xml_escape(text); }
 
+// The findings by root cause (check/finding_families.h): one row a family.
+std::string families_section(const std::vector<FindingFamily>& families) {
+  const std::size_t fresh = count_families(families).fresh;
+  std::string out = fmt::format(
+      "<h2 id=\"families\">Families ({}, {} new)</h2>\n<table><tr><th>family (operation | deciding rule | kernel | "
+      "model)</th><th>signatures</th><th>smallest scenario</th><th>known</th></tr>\n",
+      families.size(), fresh);
+  for (const FindingFamily& f : families)
+    out += fmt::format("<tr><td><code>{}</code></td><td>{}</td><td><code>{}</code> ({} lines)</td><td>{}</td></tr>\n",
+                       esc(f.family), f.signatures.size(), esc(f.smallest), f.smallest_lines,
+                       f.known() ? esc(f.reason) : "<strong>new</strong>");
+  return out + "</table>\n";
+}
+
 void append_problem(std::string& out, std::size_t index, const ReportProblem& p) {
   out += fmt::format(R"(<section class="problem" id="problem-{}" data-file="{}" data-signature="{}">)", index,
                      esc(p.file), esc(p.signature));
@@ -127,6 +141,7 @@ std::string html_report(const ReportData& data) {
   out += "</table>\n";
   for (const auto& w : data.warnings) out += fmt::format("<p class=\"warning\">warning: {}</p>\n", esc(w));
 
+  if (!data.families.empty()) out += families_section(data.families);
   out += fmt::format("<h2 id=\"problems\">Problems ({})</h2>\n", data.problems.size());
   if (data.problems.empty()) out += "<p>None: the model and the kernel agree, and every expectation holds.</p>\n";
   for (std::size_t i = 0; i < data.problems.size(); ++i) append_problem(out, i + 1, data.problems[i]);

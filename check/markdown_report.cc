@@ -37,6 +37,19 @@ void append_problem(std::string& out, std::size_t index, const ReportProblem& p)
 
 }  // namespace
 
+// The findings by root cause (check/finding_families.h): one row a family.
+std::string families_section(const std::vector<FindingFamily>& families) {
+  const FamilyCounts n = count_families(families);
+  std::string out = fmt::format(
+      "## Families\n\n{} signatures in {} families (operation | deciding rule | kernel | model), {} not in the known "
+      "list\n\n| family | signatures | smallest scenario | known |\n|---|---|---|---|\n",
+      n.signatures, n.families, n.fresh);
+  for (const FindingFamily& f : families)
+    out += fmt::format("| {} | {} | {} ({} lines) | {} |\n", code(f.family), f.signatures.size(), code(f.smallest),
+                       f.smallest_lines, f.known() ? cell(f.reason) : "**new**");
+  return out + "\n";
+}
+
 std::string markdown_report(const ReportData& data) {
   std::string out = fmt::format("# sockspec report: {}\n\n", data.dir.filename().string());
   out += "| figure | value |\n|---|---|\n";
@@ -44,6 +57,7 @@ std::string markdown_report(const ReportData& data) {
   out += "\n";
   for (const auto& w : data.warnings) out += fmt::format("> warning: {}\n", w);
 
+  if (!data.families.empty()) out += families_section(data.families);
   out += fmt::format("## Problems ({})\n\n", data.problems.size());
   if (data.problems.empty()) out += "None: the model and the kernel agree, and every expectation holds.\n\n";
   for (std::size_t i = 0; i < data.problems.size(); ++i) append_problem(out, i + 1, data.problems[i]);

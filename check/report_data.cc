@@ -229,6 +229,14 @@ void run_findings(ReportData& data, Mode mode) {
                                          : "shown on the model alone (the kernel oracle could not run)";
     data.problems.push_back(std::move(p));
   }
+  // a finding that no longer diverges on the kernel belongs to no open family
+  std::vector<FindingRecord> records;
+  for (const ReportProblem& p : data.problems) {
+    const bool open = mode != Mode::Lockstep ||
+                      std::any_of(p.lines.begin(), p.lines.end(), [](const ReportLine& l) { return l.diverged; });
+    if (p.kind == "finding" && open) records.push_back({p.file, p.signature, p.lines.size()});
+  }
+  data.families = group_findings(records, data.known_families);
 }
 
 std::vector<std::pair<std::string, std::string>> report_figures(const ReportData& data) {

@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "check/driver.h"
+#include "check/finding_families.h"
 #include "scenario/ast.h"
 
 namespace sockspec {
@@ -77,13 +78,19 @@ struct ReportData {
   // findings read but not yet run (run_findings fills their lines)
   std::vector<Program> finding_programs;
   std::vector<std::string> finding_signatures;  // from each finding's header
+
+  // the findings by root cause (check/finding_families.h); run_findings
+  // groups them, marking the families the caller's known list names
+  KnownFamilies known_families;
+  std::vector<FindingFamily> families;
 };
 
 // Throws std::runtime_error when DIR is not a directory or holds nothing
 // a report can be made of.
 ReportData read_report_inputs(const std::filesystem::path& dir);
 
-// Runs each finding in `mode` and adds it to data.problems.
+// Runs each finding in `mode`, adds it to data.problems and groups the
+// findings into data.families.
 void run_findings(ReportData& data, Mode mode);
 
 // The campaign's and the run's figures, as (label, value) rows, for both

@@ -107,6 +107,35 @@ TEST(Report, ReadsACampaignDirectory) {
             std::string::npos);
 }
 
+// Two findings whose divergent lines end in the same rule with the same
+// results are one family; the known list gives its reason.
+TEST(Report, GroupsFindingsIntoFamilies) {
+  fs::path dir = write_campaign("report-families");
+  std::ofstream(dir / "findings" / "fedcba9876543210.scn")
+      << "# signature: bind | bind.address.local,socket.option.set,bind.conflict.wildcard_v4 | EADDRINUSE | ok\n"
+         "a = socket inet stream\nbind a 0.0.0.0:8080\nb = socket inet stream\nbind b 127.0.0.2:8080\n";
+  std::ofstream(dir / "findings" / "1111111111111111.scn")
+      << "# signature: listen | listen.backlog.clamped_to_somaxconn | EINVAL | ok\n"
+         "a = socket inet stream\nlisten a 5\n";
+  const fs::path known = dir / "families.txt";
+  std::ofstream(known) << "family: listen | listen.backlog.clamped_to_somaxconn | EINVAL | ok\n"
+                          "reason: a planted example\n";
+  auto r = run_command(sockspec("report --model-only --known-families " + known.string() + " " + dir.string()));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string md = read_text(dir / "report.md"), html = read_text(dir / "report.html");
+  EXPECT_NE(md.find("3 signatures in 2 families"), std::string::npos) << md;
+  EXPECT_NE(md.find("| `bind \\| bind.conflict.wildcard_v4 \\| EADDRINUSE \\| ok` | 2 | `findings/fedcba9876543210.scn` "
+                    "(4 lines) | **new** |"),
+            std::string::npos)
+      << md;
+  EXPECT_NE(md.find("a planted example"), std::string::npos) << md;
+  EXPECT_NE(html.find("<h2 id=\"families\">Families (2, 1 new)</h2>"), std::string::npos);
+  std::ofstream(known) << "family: listen | x\n";
+  r = run_command(sockspec("report --model-only --known-families " + known.string() + " " + dir.string()));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("families.txt:1:"), std::string::npos) << r.err;
+}
+
 TEST(Report, CampaignLogGivesCoverageAndFindingsOverTime) {
   auto points = parse_campaign_log(read_text(write_campaign("report-log") / "last-campaign.log"));
   ASSERT_EQ(points.size(), 3u);

@@ -20,6 +20,7 @@ namespace fs = std::filesystem;
 struct ReportOptions {
   std::string dir;
   bool model_only = false;
+  std::string known_families;  // --known-families FILE
 };
 
 void make_report(const ReportOptions& o) {
@@ -27,6 +28,7 @@ void make_report(const ReportOptions& o) {
   ReportData data;
   try {
     data = read_report_inputs(dir);
+    if (!o.known_families.empty()) data.known_families = read_known_families(o.known_families);
   } catch (const std::exception& e) {
     fmt::print(stderr, "sockspec report: {}\n", e.what());
     exit_code() = kBadInput;
@@ -70,6 +72,8 @@ void add_report_command(CLI::App& app) {
       "report", "write DIR/report.md and DIR/report.html from `check --out DIR` or a fuzz campaign's directory");
   cmd->add_option("dir", o.dir, "the directory: check.jsonl, findings/*.scn, last-campaign.log, *.json")->required();
   cmd->add_flag("--model-only", o.model_only, "show findings on the model alone, without re-running the kernel");
+  cmd->add_option("--known-families", o.known_families,
+                  "a known-families list (divergences/families.txt): findings of those families are marked known");
   cmd->callback([] { make_report(o); });
 }
 
