@@ -34,7 +34,7 @@ fi
 if [ "$fuzz_seconds" -gt 0 ]; then
   ./build/sockspec fuzz --seconds "$fuzz_seconds" --fuzzer build-fuzz/differential_fuzzer \
     --workdir out/fuzz --json > out/fuzz/fuzz-summary.json || true
-  ./build/sockspec report out/fuzz || true
+  ./build/sockspec report --known-families divergences/families.txt out/fuzz || true
 fi
 echo "main: corpus check exit $status; reports: out/check/report.html out/fuzz/report.html (and .md)"
 exit $status

@@ -4,7 +4,11 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <filesystem>
+#include <set>
 #include <sstream>
+
+#include "check/finding_families.h"
 
 #include "tests/command_runner.h"
 
@@ -38,6 +42,35 @@ TEST(Corpus, EveryRuleIsExercised) {
 TEST(KnownDivergences, OnlyTheBaselinedSignaturesDiverge) {
   auto r = run_command(sockspec_binary() + " check --baseline divergences/baseline.txt divergences/");
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+}
+
+// divergences/families.txt names the root causes of those divergences: every
+// family a scenario there shows is listed with its reason, and every listed
+// family names its scenario there (a fixed one leaves the list with it).
+TEST(KnownDivergences, TheFamiliesListIsExactlyTheFamiliesShown) {
+  const std::filesystem::path out = std::filesystem::path(SOCKSPEC_BINARY).parent_path() / "test-output" / "families";
+  std::filesystem::remove_all(out);
+  auto r = run_command(sockspec_binary() + " check --out " + out.string() + " divergences/");
+  std::istringstream lines(read_text(out / "check.jsonl"));
+  std::set<std::string> shown;
+  for (std::string line; std::getline(lines, line);) {
+    if (line.empty() || line[0] != '{') continue;
+    const auto scenario = nlohmann::json::parse(line);
+    for (const auto& d : scenario["divergences"])
+      shown.insert(finding_family(d["signature"].get<std::string>()));
+  }
+  ASSERT_FALSE(shown.empty()) << r.out << r.err;
+  std::set<std::string> listed;
+  for (const auto& [family, reason] : read_known_families(std::filesystem::path(SOCKSPEC_SOURCE_DIR) / "divergences/families.txt")) listed.insert(family);
+  for (const auto& f : shown) EXPECT_TRUE(listed.contains(f)) << "not in divergences/families.txt: " << f;
+  // a listed family names the scenario that shows it; whether that scenario
+  // still diverges on this host's kernel build is the baseline test's report
+  for (const auto& [family, reason] : read_known_families(std::filesystem::path(SOCKSPEC_SOURCE_DIR) / "divergences/families.txt")) {
+    const auto at = reason.rfind("(divergences/");
+    ASSERT_NE(at, std::string::npos) << family << ": the reason names no scenario";
+    const std::string file = reason.substr(at + 1, reason.find(')', at) - at - 1);
+    EXPECT_TRUE(std::filesystem::exists(std::filesystem::path(SOCKSPEC_SOURCE_DIR) / file)) << family << ": " << file;
+  }
 }
 
 // The checker's four verdicts, each produced by a scenario.
