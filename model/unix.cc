@@ -175,7 +175,13 @@ Result stream_recv(Ctx& ctx, SocketId id, std::int64_t len, MsgFlags flags, bool
     }
     i = static_cast<std::size_t>(at);
     UnixSegment& seg = d.segments[i];
-    if (!source_taken) { source = seg.source; source_taken = true; }
+    if (!source_taken) {
+      // unix_stream_read_generic names the sender as it is now
+      // (unix_copy_addr(msg, skb->sk)), like a datagram's: a sender that
+      // bound (or autobound) since shows its new name
+      source = seg.sender >= 0 ? ctx.world.sock(seg.sender).local : seg.source;
+      source_taken = true;
+    }
     const std::size_t chunk = std::min(seg.unread(), size);
     out.append(seg.bytes, seg.consumed, chunk);
     copied += chunk;

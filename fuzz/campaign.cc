@@ -1,0 +1,386 @@
+#include "fuzz/campaign.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <optional>
+#include <regex>
+#include <set>
+#include <system_error>
+
+#include <fmt/format.h>
+
+#include "model/rules.h"
+
+extern char** environ;
+
+namespace sockspec::fuzz {
+
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+// What libFuzzer's status lines say (`#N ... corp: C ... exec/s: E ...
+// time: Ts`). In fork mode N counts every job's executions, but E is the
+// rate of the job that just ended (FuzzerFork.cpp prints the job's own
+// stat::average_exec_per_sec), so the campaign's rate is N / T.
+struct Progress {
+  long execs = 0;
+  long exec_per_s = 0;
+  long corpus = 0;
+};
+
+void parse_status(const std::string& line, Progress& p) {
+  static const std::regex runs(R"(^#(\d+))"), corp(R"(corp: (\d+))"), rate(R"(exec/s: (\d+))"),
+      time(R"(time: (\d+)s)");
+  std::smatch m;
+  if (!std::regex_search(line, m, runs)) return;
+  p.execs = std::stol(m[1]);
+  if (std::regex_search(line, m, corp)) p.corpus = std::stol(m[1]);
+  if (std::regex_search(line, m, time) && std::stol(m[1]) > 0) p.exec_per_s = p.execs / std::stol(m[1]);
+  else if (std::regex_search(line, m, rate)) p.exec_per_s = std::stol(m[1]);
+}
+
+std::optional<fs::path> find_fuzzer(const CampaignOptions& o) {
+  if (!o.fuzzer.empty()) return fs::exists(o.fuzzer) ? std::optional(fs::absolute(o.fuzzer)) : std::nullopt;
+  std::string name = o.model_only ? "model_fuzzer" : "differential_fuzzer";
+  std::error_code ec;
+  fs::path self = fs::read_symlink("/proc/self/exe", ec);
+  for (const fs::path& candidate : {self.parent_path() / name, fs::path("build-fuzz") / name})
+    if (!candidate.empty() && fs::exists(candidate)) return fs::absolute(candidate);
+  return std::nullopt;
+}
+
+std::set<fs::path> scenario_files(const fs::path& dir, const char* extension) {
+  std::set<fs::path> files;
+  if (!fs::is_directory(dir)) return files;
+  for (const auto& e : fs::recursive_directory_iterator(dir))
+    if (e.is_regular_file() && (extension == nullptr || e.path().extension() == extension)) files.insert(e.path());
+  return files;
+}
+
+std::size_t count_files(const fs::path& dir) { return scenario_files(dir, nullptr).size(); }
+
+// The union of the rules every fuzzing process reported (rules.<pid>).
+std::set<std::string> covered_rules(const fs::path& stats) {
+  std::set<std::string> rules;
+  for (const auto& file : scenario_files(stats, nullptr)) {
+    std::ifstream in(file);
+    for (std::string rule; std::getline(in, rule);)
+      if (!rule.empty()) rules.insert(rule);
+  }
+  return rules;
+}
+
+// Runs the fuzzer with `args`, its output into `log`; calls `on_line` for
+// each line and `tick` about once a second. Returns the exit status.
+int run_fuzzer(const std::vector<std::string>& args, const std::vector<std::string>& env, std::ofstream& log,
+               const std::function<void(const std::string&)>& on_line, const std::function<void()>& tick) {
+  int out[2];
+  if (pipe2(out, O_CLOEXEC) != 0) throw std::system_error(errno, std::generic_category(), "pipe");
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, out[1], 1);
+  posix_spawn_file_actions_adddup2(&actions, out[1], 2);
+  std::vector<char*> argv, envp;
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  for (const auto& e : env) envp.push_back(const_cast<char*>(e.c_str()));
+  envp.push_back(nullptr);
+  pid_t pid = 0;
+  int e = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), envp.data());
+  posix_spawn_file_actions_destroy(&actions);
+  close(out[1]);
+  if (e != 0) {
+    close(out[0]);
+    throw std::system_error(e, std::generic_category(), "starting " + args[0]);
+  }
+  std::string pending;
+  char buf[4096];
+  auto next_tick = Clock::now();
+  for (;;) {
+    pollfd p{.fd = out[0], .events = POLLIN, .revents = 0};
+    int ready = poll(&p, 1, 250);
+    if (ready > 0) {
+      ssize_t n = read(out[0], buf, sizeof buf);
+      if (n <= 0) break;
+      pending.append(buf, static_cast<std::size_t>(n));
+      for (std::size_t nl; (nl = pending.find('\n')) != std::string::npos; pending.erase(0, nl + 1)) {
+        std::string line = pending.substr(0, nl);
+        log << line << '\n';
+        on_line(line);
+      }
+    }
+    if (Clock::now() >= next_tick) {
+      tick();
+      next_tick = Clock::now() + std::chrono::seconds(1);
+    }
+  }
+  close(out[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+std::vector<std::string> environment_with(const std::vector<std::string>& extra) {
+  std::vector<std::string> env;
+  for (char** e = environ; *e; ++e) env.emplace_back(*e);
+  env.insert(env.end(), extra.begin(), extra.end());
+  return env;
+}
+
+// The working corpora of earlier campaigns in `work` that never reached
+// their merge (killed), other than `current`'s.
+std::vector<fs::path> leftover_corpora(const fs::path& work, const fs::path& current) {
+  std::vector<fs::path> dirs;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(work, ec))
+    if (entry.is_directory() && entry.path() != current && entry.path().filename().string().starts_with("campaign.") &&
+        fs::is_directory(entry.path() / "corpus"))
+      dirs.push_back(entry.path() / "corpus");
+  std::sort(dirs.begin(), dirs.end());
+  return dirs;
+}
+
+// Runs the fuzzer in minimizing mode on `jobs` processes, each on its share
+// of the pending divergences (differential_fuzzer.cc), and forwards what
+// they say about findings.
+void minimize_pending(const fs::path& fuzzer, const fs::path& pending, int jobs,
+                      const std::vector<std::string>& campaign_env, std::ofstream& log,
+                      const std::function<void(std::string_view)>& report) {
+  const std::size_t waiting = count_files(pending);
+  if (waiting == 0) return;
+  jobs = static_cast<int>(std::min<std::size_t>(waiting, static_cast<std::size_t>(std::max(1, jobs))));
+  report(fmt::format("fuzz: minimizing {} new divergence{} on {} process{}", waiting, waiting == 1 ? "" : "s", jobs,
+                     jobs == 1 ? "" : "es"));
+  std::vector<std::pair<pid_t, fs::path>> running;
+  for (int i = 0; i < jobs; ++i) {
+    fs::path output = pending.parent_path() / fmt::format("minimize.{}.{}.log", ::getpid(), i);
+    auto env = environment_with(campaign_env);
+    env.push_back("SOCKSPEC_FUZZ_MINIMIZE=" + pending.string());
+    env.push_back(fmt::format("SOCKSPEC_FUZZ_SHARD={}/{}", i, jobs));
+    std::vector<char*> argv{const_cast<char*>(fuzzer.c_str()), nullptr}, envp;
+    for (auto& e : env) envp.push_back(e.data());
+    envp.push_back(nullptr);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 1, output.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_adddup2(&actions, 1, 2);
+    pid_t pid = 0;
+    if (posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), envp.data()) == 0) running.emplace_back(pid, output);
+    posix_spawn_file_actions_destroy(&actions);
+  }
+  for (auto& [pid, output] : running) {
+    int status = 0;
+    waitpid(pid, &status, 0);
+    std::ifstream in(output);
+    for (std::string line; std::getline(in, line);) {
+      log << line << '\n';
+      if (line.find("sockspec-fuzz:") != std::string::npos) report(line);
+    }
+    fs::remove(output);
+  }
+}
+
+// Where a campaign keeps things; absolute, because the fuzzer's sandbox
+// moves its working directory.
+struct CampaignPaths {
+  fs::path work, corpus, findings, pending, campaign, working, stats, tmp, artifacts, log;
+};
+
+// Step 1.
+CampaignPaths prepare(const CampaignOptions& o) {
+  CampaignPaths p;
+  p.work = fs::absolute(o.workdir);
+  p.corpus = o.corpus.empty() ? p.work / "corpus" : fs::absolute(o.corpus);
+  p.findings = o.findings.empty() ? p.work / "findings" : fs::absolute(o.findings);
+  p.pending = p.work / "pending";  // divergences awaiting minimization (kept if we are killed)
+  p.campaign = p.work / fmt::format("campaign.{}", getpid());
+  p.working = p.campaign / "corpus";
+  p.stats = p.campaign / "stats";
+  p.tmp = p.campaign / "tmp";
+  p.artifacts = p.work / "artifacts";
+  p.log = p.work / "last-campaign.log";
+  for (const auto& d : {p.corpus, p.findings, p.working, p.stats, p.tmp, p.artifacts}) fs::create_directories(d);
+  return p;
+}
+
+// Step 2: the seed scenarios, copied into the working corpus.
+std::size_t seed(const CampaignOptions& o, const CampaignPaths& p) {
+  std::size_t seeded = 0;
+  for (const auto& dir : o.seeds)
+    for (const auto& f : scenario_files(dir, ".scn"))
+      fs::copy_file(f, p.working / fmt::format("seed-{:04}-{}", seeded++, f.filename().string()),
+                    fs::copy_options::overwrite_existing);
+  return seeded;
+}
+
+std::vector<std::string> fuzzing_args(const CampaignOptions& o, const fs::path& fuzzer, const CampaignPaths& p,
+                                      const std::vector<fs::path>& leftovers) {
+  std::vector<std::string> args = {fuzzer.string(),
+                                   fmt::format("-fork={}", o.jobs),
+                                   fmt::format("-max_total_time={}", o.seconds),
+                                   "-max_len=4096",
+                                   "-timeout=20",
+                                   "-print_final_stats=1",
+                                   // libFuzzer's entropic schedule spent 37% of a job's CPU in
+                                   // InputCorpus::UpdateFeatureFrequency (perf, docs/fuzzing.md):
+                                   // off, a campaign runs 1.8x the inputs. `-- -entropic=1` turns it on.
+                                   "-entropic=0",
+                                   "-artifact_prefix=" + p.artifacts.string() + "/"};
+  if (o.runs >= 0) args.push_back(fmt::format("-runs={}", o.runs));
+  if (!o.abort_on_finding)  // a crash or timeout is logged and the campaign goes on
+    for (const char* flag : {"-ignore_crashes=1", "-ignore_timeouts=1", "-ignore_ooms=1"}) args.emplace_back(flag);
+  args.insert(args.end(), o.libfuzzer_args.begin(), o.libfuzzer_args.end());
+  args.push_back(p.working.string());
+  args.push_back(p.corpus.string());
+  // A campaign killed before its merge left its working corpus behind:
+  // resume from it, and merge it with this campaign's.
+  for (const auto& dir : leftovers) args.push_back(dir.string());
+  return args;
+}
+
+// Step 3: libFuzzer runs; a status line about once a second on a terminal,
+// every 10 s otherwise.
+int fuzz(const std::vector<std::string>& args, const std::vector<std::string>& env, const CampaignPaths& p,
+         std::size_t findings_before, std::ofstream& log, Progress& progress,
+         const std::function<void(std::string_view)>& report) {
+  const auto start = Clock::now();
+  auto status_line = [&] {
+    const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+    return fmt::format("fuzz: {:5.0f}s  {} execs  {} exec/s  corpus {}  rules {}/{}  findings {}", elapsed,
+                       progress.execs, progress.exec_per_s, progress.corpus, covered_rules(p.stats).size(),
+                       all_rules().size(),
+                       scenario_files(p.findings, ".scn").size() - findings_before + count_files(p.pending));
+  };
+  const bool tty = isatty(2);
+  const int status = run_fuzzer(
+      args, env, log,
+      [&](const std::string& line) {
+        parse_status(line, progress);
+        if (line.find("sockspec-fuzz:") != std::string::npos) report(tty ? "\r" + line : line);
+      },
+      [&, last = Clock::now()]() mutable {
+        if (!tty && Clock::now() - last < std::chrono::seconds(10)) return;
+        last = Clock::now();
+        if (tty) fmt::print(stderr, "\r{}\033[K", status_line());  // rewritten in place
+        else report(status_line());
+      });
+  if (tty) fmt::print(stderr, "\n");
+  return status;
+}
+
+// Step 4: keep what found new coverage; a killed campaign's corpus is
+// removed once merged.
+int merge(const fs::path& fuzzer, const CampaignPaths& p, const std::vector<fs::path>& leftovers,
+          const std::vector<std::string>& env, std::ofstream& log) {
+  std::vector<std::string> args = {fuzzer.string(), "-merge=1", p.corpus.string(), p.working.string()};
+  for (const auto& dir : leftovers) args.push_back(dir.string());
+  const int status = run_fuzzer(args, env, log, [](const std::string&) {}, [] {});
+  if (status == 0)
+    for (const auto& dir : leftovers) fs::remove_all(dir.parent_path());
+  return status;
+}
+
+// The root-cause families of the findings this campaign wrote.
+std::vector<FindingFamily> families_of(const std::vector<std::string>& files, const KnownFamilies& known) {
+  std::vector<FindingRecord> records;
+  for (const auto& file : files) {
+    std::ifstream in(file);
+    FindingRecord r{file, "", 0};
+    for (std::string line; std::getline(in, line);) {
+      if (line.starts_with("# signature: ")) r.signature = line.substr(13);
+      else if (!line.empty() && line[0] != '#') ++r.lines;
+    }
+    records.push_back(std::move(r));
+  }
+  return group_findings(records, known);
+}
+
+}  // namespace
+
+bool CampaignResult::clean() const {
+  return fuzzer_exit == 0 && count_families(families).fresh == 0;
+}
+
+CampaignResult run_campaign(const CampaignOptions& o, const std::function<void(std::string_view)>& report) {
+  const auto fuzzer = find_fuzzer(o);
+  if (!fuzzer)
+    throw CampaignError(fmt::format(
+        "no fuzzer binary ({}) next to sockspec or in build-fuzz/.\n"
+        "Build it with clang-16:  cmake --preset fuzz && cmake --build --preset fuzz\n"
+        "or name one with --fuzzer PATH.",
+        o.fuzzer.empty() ? (o.model_only ? "model_fuzzer" : "differential_fuzzer") : o.fuzzer));
+  const CampaignPaths p = prepare(o);
+  const std::size_t seeded = seed(o, p);
+  const std::size_t corpus_before = count_files(p.corpus);
+  const std::set<fs::path> findings_before = scenario_files(p.findings, ".scn");
+  const std::vector<fs::path> leftovers = leftover_corpora(p.work, p.campaign);
+  const std::vector<std::string> campaign_env = {"SOCKSPEC_FUZZ_CAMPAIGN_PID=" + std::to_string(::getpid()),
+                                                 "SOCKSPEC_FUZZ_FINDINGS=" + p.findings.string(),
+                                                 "SOCKSPEC_FUZZ_STATS=" + p.stats.string(), "TMPDIR=" + p.tmp.string()};
+  auto env = environment_with(campaign_env);
+  // the fuzzing processes only fuzz; what they set aside is minimized below
+  if (!o.abort_on_finding) env.push_back("SOCKSPEC_FUZZ_PENDING=" + p.pending.string());
+
+  std::ofstream log(p.log);
+  Progress progress;
+  const auto start = Clock::now();
+  CampaignResult r;
+  r.log = p.log;
+  r.fuzzer_exit = fuzz(fuzzing_args(o, *fuzzer, p, leftovers), env, p, findings_before.size(), log, progress, report);
+  const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+  const int merge_status = merge(*fuzzer, p, leftovers, env, log);
+  minimize_pending(*fuzzer, p.pending, o.jobs, campaign_env, log, report);
+
+  const std::set<std::string> rules = covered_rules(p.stats);
+  const std::set<fs::path> findings_after = scenario_files(p.findings, ".scn");
+  for (const auto& f : findings_after)
+    if (!findings_before.contains(f)) r.new_findings.push_back(f.string());
+  r.families = families_of(r.new_findings, o.known_families);
+  const FamilyCounts families = count_families(r.families);
+  fs::remove_all(p.campaign);
+  r.summary = {
+      {"fuzzer", fuzzer->string()},       {"seconds", elapsed},
+      {"jobs", o.jobs},                   {"execs", progress.execs},
+      {"exec_per_s", progress.exec_per_s}, {"seeds", seeded},
+      {"corpus_dir", p.corpus.string()},  {"corpus_before", corpus_before},
+      {"corpus_after", count_files(p.corpus)}, {"rules_covered", rules.size()},
+      {"rules_total", all_rules().size()}, {"findings_dir", p.findings.string()},
+      {"findings_total", findings_after.size()}, {"new_findings", r.new_findings},
+      {"new_families", families.families}, {"new_families_unknown", families.fresh},
+      {"fuzzer_exit", r.fuzzer_exit},     {"merge_exit", merge_status},
+  };
+  return r;
+}
+
+std::string campaign_text(const CampaignResult& r) {
+  const nlohmann::json& s = r.summary;
+  std::string out = fmt::format("fuzz: {:.0f}s on {} jobs: {} execs ({} exec/s), corpus {} -> {} in {}\n",
+                                s["seconds"].get<double>(), s["jobs"].get<int>(), s["execs"].get<long>(),
+                                s["exec_per_s"].get<long>(), s["corpus_before"].get<std::size_t>(),
+                                s["corpus_after"].get<std::size_t>(), s["corpus_dir"].get<std::string>());
+  const FamilyCounts families = count_families(r.families);
+  out += fmt::format("fuzz: {} of {} spec rules exercised; {} new findings ({} in all) in {}: {} families, {} not known\n",
+                     s["rules_covered"].get<std::size_t>(), s["rules_total"].get<std::size_t>(), r.new_findings.size(),
+                     s["findings_total"].get<std::size_t>(), s["findings_dir"].get<std::string>(), families.families,
+                     families.fresh);
+  for (const FindingFamily& f : r.families)
+    out += fmt::format("  {} family `{}`: {} signature{}, smallest {} ({} lines)\n", f.known() ? "known" : "NEW  ",
+                       f.family, f.signatures.size(), f.signatures.size() == 1 ? "" : "s", f.smallest,
+                       f.smallest_lines);
+  if (r.fuzzer_exit != 0)
+    out += fmt::format("fuzz: the fuzzer exited with status {} (log: {})\n", r.fuzzer_exit, r.log.string());
+  return out;
+}
+
+}  // namespace sockspec::fuzz
