@@ -160,18 +160,20 @@ std::uint32_t udp_recvq(Ctx& ctx, SocketId id, const SsRow& row) {
 }
 
 std::uint32_t unix_sendq(Ctx& ctx, SocketId id) {
-  std::uint64_t unread = 0, limit = 0;
+  std::uint64_t unread = 0, limit = 0, skbs = 0;
   for (const Socket& r : ctx.world.sockets) {
     if (!r.open || r.family != Family::Unix) continue;
     for (const UnixSegment& seg : r.data.segments)
-      if (seg.sender == id) unread += seg.unread(), limit += skb_memory_limit(seg.bytes.size());
+      if (seg.sender == id) unread += seg.unread(), limit += skb_memory_limit(seg.bytes.size()), ++skbs;
     for (const Datagram& d : r.data.datagrams)
-      if (d.sender == id) unread += d.bytes.size(), limit += skb_memory_limit(d.bytes.size());
+      if (d.sender == id) unread += d.bytes.size(), limit += skb_memory_limit(d.bytes.size()), ++skbs;
   }
-  if (unread == 0) return 0;
+  if (skbs == 0) return 0;
   ctx.rule("unix.ss.sendq_memory");
+  // an empty datagram is an skb too: its truesize is charged, never 0
+  const std::uint64_t least = std::max<std::uint64_t>(unread, 1);
   const auto kernel = observed_queues(ctx, id, nullptr);
-  return kernel && within(kernel->sendq, unread, limit) ? kernel->sendq : static_cast<std::uint32_t>(unread);
+  return static_cast<std::uint32_t>(kernel && within(kernel->sendq, least, limit) ? kernel->sendq : least);
 }
 
 std::uint32_t disconnected_sendq(Ctx& ctx, SocketId id, const SsRow& row) {

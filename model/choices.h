@@ -58,8 +58,9 @@ std::uint32_t udp_recvq(Ctx& ctx, SocketId id, const SsRow& row);
 // skbs it sent that are still unread: they stay charged to its
 // sk_wmem_alloc until the reader frees them (skb_set_owner_w, sock_wfree;
 // unix_outq_len).
-// Allowed: 0 with nothing unread, else [unread bytes, sum of
-// skb_memory_limit]. Canonical: the unread bytes.
+// Allowed: 0 with no skb of its queued, else [max(unread bytes, 1), sum
+// of skb_memory_limit] (an empty datagram is an skb whose truesize is
+// charged). Canonical: the lower bound.
 std::uint32_t unix_sendq(Ctx& ctx, SocketId id);
 
 // connect.tcp.disconnect_sendq: the Send-Q a disconnected TCP socket keeps

@@ -156,6 +156,19 @@ TEST(Choices, UnixSendQIsAdoptedBetweenTheUnreadBytesAndTheSkbMemoryLimit) {
   EXPECT_EQ(sendq_of_a(0), 5u);                  // 0 with a datagram unread
 }
 
+TEST(Choices, UnixSendQOfAnEmptyDatagramIsNeverZero) {
+  const std::string text = "a, b = socketpair unix dgram\nsend a \"\"\nss\n";
+  auto sendq_of_a = [&](std::uint32_t planted) {
+    Step st = last_step_with(text, "a", queues(0, planted));
+    std::uint32_t most = 0;
+    for (const SsRow& r : st.result.rows) most = std::max(most, r.sendq);
+    return most;
+  };
+  EXPECT_EQ(sendq_of_a(768), 768u);  // the skb's truesize
+  EXPECT_EQ(sendq_of_a(0), 1u);      // an skb is queued: 0 is outside the set
+  EXPECT_EQ(sendq_of_a(4097), 1u);   // over skb_memory_limit(0)
+}
+
 TEST(Choices, DisconnectedSendQIsAdoptedUpToTheWindowLimit) {
   const std::string text = "l = socket inet stream\nbind l 127.0.0.1:7000\nlisten l 5\n"
                            "c = socket inet stream\nbind c 127.0.0.1:7001\nconnect c 127.0.0.1:7000\n"
