@@ -391,10 +391,13 @@ void tcp_close_states(Ctx& ctx, SocketId id) {
 }
 
 // A RST ends a connection in tcp_done, which releases an automatic port
-// (inet_put_port unless SOCK_BINDPORT_LOCK).
+// (inet_put_port unless SOCK_BINDPORT_LOCK). Only a connection can be
+// reset: a socket that never was established (one whose role-locked listen
+// failed after get_port, say) keeps the port it holds.
 void release_reset_ports(World& w) {
   for (Socket& x : w.sockets)
-    if (is_tcp(x) && x.state == SockState::Close && x.port_bound && !x.port_locked) release_port(x);
+    if (is_tcp(x) && x.was_established && x.state == SockState::Close && x.port_bound && !x.port_locked)
+      release_port(x);
 }
 
 }  // namespace
