@@ -125,10 +125,12 @@ Result bind_inet(Ctx& ctx, SocketId id, const Address& a) {
   hold(s, local, true);
   s.addr_bound = !is_any(a);
   // __inet_bind / __inet6_bind zero inet_daddr and inet_dport; an IPv6
-  // socket's row shows sk_v6_daddr, which neither touches
-  if (s.stale_peer && s.family == Family::Inet) {
+  // socket's row shows sk_v6_daddr, which neither touches, with the port
+  // now 0
+  if (s.stale_peer) {
     ctx.rule("bind.state.clears_stale_peer");
-    s.stale_peer.reset();
+    if (s.family == Family::Inet) s.stale_peer.reset();
+    else s.stale_peer->port = 0;
   }
   // __inet6_bind: a specific IPv6 (not v4-mapped) address makes the socket IPv6-only
   if (s.family == Family::Inet6 && !is_any(a) && !is_v4mapped(a)) {
