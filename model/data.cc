@@ -290,10 +290,15 @@ std::optional<Result> udp6_send_checks(Ctx& ctx, const Socket& s, const Address*
 // lookup (__udp4_lib_err -> __udp4_lib_lookup) matches a connected socket
 // only when `dest` is its peer, and __udp4_lib_err / __udp6_lib_err keep the
 // error only on a connected socket.
+// __udp4_lib_err / __udp6_lib_err find the sender by the ICMP's inner
+// header (compute_score: a connected socket's inet_daddr must match, and its
+// inet_dport only when it is not 0), and keep the error only on a connected
+// socket (TCP_ESTABLISHED). So a socket connected to port 0 hears the
+// refusal of any port at its peer's address.
 bool icmp_error_kept(const Socket& s, const Address& dest) {
   if (!s.peer) return false;
   return inet::as_family(*s.peer, Family::Inet6).ip == inet::as_family(dest, Family::Inet6).ip &&
-         s.peer->port == dest.port;
+         (s.peer->port == dest.port || s.peer->port == 0);
 }
 
 Result udp_send(Ctx& ctx, SocketId id, std::string_view bytes, const Address* to, MsgFlags flags) {
