@@ -52,6 +52,14 @@ void tcp_fin_arrives(Ctx& ctx, Socket& receiver) {
 // tcp_reset(): what a RST does to the socket that receives it.
 void tcp_receive_reset(Ctx& ctx, SocketId id) {
   Socket& s = ctx.world.sock(id);
+  if (!s.open && !tcp_closed(s.state) && s.state != SockState::TimeWait) {
+    // an orphan (FIN-WAIT, CLOSING, LAST-ACK) is done: tcp_reset -> tcp_done
+    // -> inet_csk_destroy_sock; its row goes and its port with it
+    ctx.rule("data.tcp.reset_ends_orphan");
+    s.state = SockState::Close;
+    inet::release_port(s);
+    return;
+  }
   if (!s.open || tcp_closed(s.state) || s.state == SockState::Listen) return;
   ctx.rule("data.tcp.reset_error");
   s.so_error = s.state == SockState::SynSent ? ECONNREFUSED

@@ -264,6 +264,7 @@ constexpr Rule kRules[] = {
     {"data.tcp.recv_pending_error", "data"},
     {"data.tcp.recv_reads", "data"},
     {"data.tcp.recv_trunc_discards", "data"},
+    {"data.tcp.reset_ends_orphan", "data"},
     {"data.tcp.reset_error", "data"},
     {"data.tcp.send_connecting_eagain", "data"},
     {"data.tcp.send_after_early_shutdown_epipe", "data"},
