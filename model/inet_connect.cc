@@ -463,6 +463,13 @@ Result disconnect(Ctx& ctx, SocketId id) {
     return Result::ok();
   }
   const std::uint16_t port = s.local ? s.local->port : 0;
+  // __udp_disconnect zeroes inet_daddr and inet_dport, not sk_v6_daddr: an
+  // inet6 socket's row shows the old peer's address with port 0 whenever
+  // the socket has a port again
+  if (s.family == Family::Inet6 && s.peer) {
+    s.stale_peer = as_family(*s.peer, Family::Inet6);
+    s.stale_peer->port = 0;
+  }
   s.peer.reset();
   s.peer_socket = kNoSocket;
   s.state = SockState::Unconn;

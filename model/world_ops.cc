@@ -63,7 +63,7 @@ std::optional<SsRow> inet_row(Ctx& ctx, SocketId id) {
     // the oracle's `ss` dumps IPPROTO_TCP and IPPROTO_UDP only, as `ss -tua`
     // does: UDP-Lite sockets have no row (socket.ss.table)
     if (!s.open || !s.port_bound || s.protocol == IPPROTO_UDPLITE) return std::nullopt;
-    row.peer = s.peer;
+    row.peer = s.peer ? s.peer : s.stale_peer;
     row.recvq = choice::udp_recvq(ctx, id, row);
     row.sendq = data_sendq(w, id);
     return row;
