@@ -567,7 +567,10 @@ std::uint32_t data_recvq(const World& world, SocketId id) {
   const Socket& s = world.sock(id);
   if (s.family == Family::Unix) {
     std::size_t n = 0;  // unix_inq_len
-    if (s.type == SockType::Stream) for (const UnixSegment& seg : s.data.segments) n += seg.unread();
+    if (s.type == SockType::Stream) {
+      for (const UnixSegment& seg : s.data.segments) n += seg.unread();
+      n += s.data.inq_leaked;
+    }
     else if (!s.data.datagrams.empty()) n = s.data.datagrams.front().bytes.size();
     return static_cast<std::uint32_t>(n);
   }

@@ -41,6 +41,9 @@ constexpr VariationRule kVariations[] = {
     {Variation::UnixAtMarkHeadOnly, "oob.unix.sockatmark_head_only", {.kind = K::Below, .version = {6, 10, 0}},
      "e400cfa38bb0 \"af_unix: Fix wrong ioctl(SIOCATMARK) when consumed OOB skb is at the head.\" (6.10) "
      "counted an empty head skb"},
+    {Variation::UnixInqKeepsDroppedByte, "oob.unix.dropped_byte_stays_in_inq", {.kind = K::AtLeast, .version = {6, 17, 0}},
+     "\"af_unix: Use cached value for SOCK_STREAM in unix_inq_len().\" (6.17, with SO_INQ) made Recv-Q a counter "
+     "that a dropped urgent byte never leaves (seen on 6.18.44, not on 6.12.118)"},
 };
 
 }  // namespace

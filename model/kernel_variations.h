@@ -30,6 +30,7 @@ enum class Variation : std::uint8_t {
   UnixConsumedHeadEagain,   // oob.unix.consumed_head_ends_read
   UnixStopsAtAnyConsumed,   // oob.unix.recv_stops_at_any_consumed
   UnixAtMarkHeadOnly,       // oob.unix.sockatmark_head_only
+  UnixInqKeepsDroppedByte,  // oob.unix.dropped_byte_stays_in_inq
 };
 
 struct VariationRule {

@@ -166,6 +166,11 @@ int unix_manage_urgent(Ctx& ctx, StreamData& d, std::size_t i, MsgFlags flags, s
       return static_cast<int>(i);
     }
     ctx.rule("oob.unix.recv_drops_urgent_byte");
+    if (ctx.applies(Variation::UnixInqKeepsDroppedByte)) {
+      // the skb is freed (the sender's Send-Q drops) but u->inq_len keeps its byte
+      ctx.rule("oob.unix.dropped_byte_stays_in_inq");
+      d.inq_leaked += static_cast<std::uint32_t>(d.segments[i].unread());
+    }
     d.segments.erase(d.segments.begin() + static_cast<std::ptrdiff_t>(i));
     return d.segments.empty() ? -1 : 0;
   }

@@ -175,6 +175,7 @@ constexpr Rule kRules[] = {
     {"oob.unix.oobinline_recv_oob_einval", "oob"},
     {"oob.unix.peek_passes_consumed_skb", "oob"},
     {"oob.unix.peek_skips_urgent_byte", "oob"},
+    {"oob.unix.dropped_byte_stays_in_inq", "oob"},
     {"oob.unix.recv_drops_urgent_byte", "oob"},
     {"oob.unix.recv_oob_none_einval", "oob"},
     {"oob.unix.recv_stops_at_any_consumed", "oob"},

@@ -59,6 +59,8 @@ struct StreamData {
 
   // ---- AF_UNIX stream
   std::deque<UnixSegment> segments;
+  std::uint32_t inq_leaked = 0;    // urgent bytes dropped by plain reads that u->inq_len
+                                   // still counts (oob.unix.dropped_byte_stays_in_inq)
 
   // ---- datagrams (UDP, AF_UNIX dgram and seqpacket)
   std::deque<Datagram> datagrams;

@@ -563,6 +563,7 @@ void unix_ss_rows(Ctx& ctx, int ns, std::vector<SsRow>& rows) {
       row.sendq = static_cast<std::uint32_t>(s.backlog);
     } else {
       row.recvq = data_recvq(world, id);
+      if (s.data.inq_leaked) ctx.rule("oob.unix.dropped_byte_stays_in_inq");  // counted in that Recv-Q
       row.sendq = choice::unix_sendq(ctx, id);
     }
     rows.push_back(std::move(row));
