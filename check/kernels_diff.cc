@@ -4,8 +4,11 @@
 
 #include <map>
 
+#include "check/guest_run.h"
 #include "check/junit.h"  // xml_escape
+#include "check/parallel.h"
 #include "model/kernel_variations.h"
+#include "oracle/oracle.h"
 #include "scenario/printer.h"
 
 namespace sockspec {
@@ -125,6 +128,47 @@ std::string kernels_diff_html(const KernelsDiff& d) {
     out += "</ul>\n";
   }
   return out + std::string(kKernelsDiffEnd) + "\n";
+}
+
+// "host", or the host's own series named by version (`6.18` on a 6.18.44
+// host), runs here; anything else boots a guest.
+bool names_this_host(const std::string& kernel) {
+  if (kernel == "host") return true;
+  auto c = parse_kernel_condition(kernel);
+  if (!c || c->kind != KernelCondition::Kind::Series) return false;
+  KernelProfile here;
+  utsname_version(&here);
+  return c->holds(here);
+}
+
+namespace {
+
+std::vector<ScenarioVerdict> verdicts_on(const std::string& kernel, const std::vector<Program>& programs, int jobs,
+                                         const std::function<void(std::string_view)>& progress) {
+  std::vector<ScenarioVerdict> out;
+  auto keep = [&](ScenarioVerdict&& v) { out.push_back(std::move(v)); };
+  if (names_this_host(kernel)) {
+    if (auto why = enter_sandbox()) throw GuestUnavailable("the kernel oracle cannot run here: " + *why);
+    run_scenarios(programs, Mode::Lockstep, DriverConfig{}, jobs, keep);
+  } else {
+    run_in_kernel_guest(kernel, programs, Mode::Lockstep, DriverConfig{}, jobs, keep, progress);
+  }
+  return out;
+}
+
+}  // namespace
+
+KernelsDiff diff_on_kernels(const std::string& a, const std::string& b, const std::vector<Program>& programs,
+                            int jobs, const std::function<void(std::string_view)>& progress) {
+  std::vector<ScenarioVerdict> va, vb;
+  if (names_this_host(a)) {
+    vb = verdicts_on(b, programs, jobs, progress);
+    va = verdicts_on(a, programs, jobs, progress);
+  } else {
+    va = verdicts_on(a, programs, jobs, progress);
+    vb = verdicts_on(b, programs, jobs, progress);
+  }
+  return diff_kernels(va, vb);
 }
 
 }  // namespace sockspec

@@ -12,6 +12,7 @@
 // apart (the spec does not know that change yet). Markdown and HTML render it.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -40,6 +41,16 @@ struct KernelsDiff {
   std::vector<KernelDifferenceLine> unexplained;
   int follow_on = 0;  // unexplained lines after an earlier difference in their scenario
 };
+
+// Whether `kernel` names this host ("host", or the host's own series by
+// version: `6.18` on a 6.18.44 host); anything else boots a guest.
+bool names_this_host(const std::string& kernel);
+
+// Runs `programs` in lockstep on kernels A and B (guests first: the host's
+// run enters the oracle's sandbox for good) and diffs the verdicts. Throws
+// GuestUnavailable (check/guest_run.h) when a kernel cannot be had.
+KernelsDiff diff_on_kernels(const std::string& a, const std::string& b, const std::vector<Program>& programs,
+                            int jobs, const std::function<void(std::string_view)>& progress);
 
 // `a` and `b` are verdicts of the same programs, in the same order.
 KernelsDiff diff_kernels(const std::vector<ScenarioVerdict>& a, const std::vector<ScenarioVerdict>& b);

@@ -5,7 +5,6 @@
 #include <filesystem>
 #include <fstream>
 
-#include "check/driver.h"
 #include "check/files.h"
 #include "check/guest_run.h"
 #include "check/kernels_diff.h"
@@ -52,30 +51,6 @@ std::vector<Program> random_programs(const DiffOptions& o, const std::vector<Pro
   return load_programs(files);
 }
 
-// "host", or the host's own series named by version (`6.18` on a 6.18.44
-// host), runs here; anything else boots a guest.
-bool is_host(const std::string& kernel) {
-  if (kernel == "host") return true;
-  auto c = parse_kernel_condition(kernel);
-  if (!c || c->kind != KernelCondition::Kind::Series) return false;
-  KernelProfile here;
-  utsname_version(&here);
-  return c->holds(here);
-}
-
-std::vector<ScenarioVerdict> verdicts_on(const std::string& kernel, const std::vector<Program>& programs, int jobs) {
-  std::vector<ScenarioVerdict> out;
-  auto keep = [&](ScenarioVerdict&& v) { out.push_back(std::move(v)); };
-  if (is_host(kernel)) {
-    if (auto why = enter_sandbox()) throw GuestUnavailable("the kernel oracle cannot run here: " + *why);
-    run_scenarios(programs, Mode::Lockstep, DriverConfig{}, jobs, keep);
-  } else {
-    auto progress = [](std::string_view m) { fmt::print(stderr, "sockspec: {}\n", m); };
-    run_in_kernel_guest(kernel, programs, Mode::Lockstep, DriverConfig{}, jobs, keep, progress);
-  }
-  return out;
-}
-
 // Opened before any kernel runs: the host's run enters the oracle's sandbox,
 // whose private /tmp would hide a file under /tmp opened later.
 std::ofstream open_output(const std::filesystem::path& path) {
@@ -108,17 +83,8 @@ void run_diff(const DiffOptions& o) {
     return;
   }
   try {
-    // guests first: the host run enters the oracle's sandbox for good
-    const bool a_host = is_host(o.a);
-    std::vector<ScenarioVerdict> va, vb;
-    if (a_host) {
-      vb = verdicts_on(o.b, programs, o.jobs);
-      va = verdicts_on(o.a, programs, o.jobs);
-    } else {
-      va = verdicts_on(o.a, programs, o.jobs);
-      vb = verdicts_on(o.b, programs, o.jobs);
-    }
-    const KernelsDiff diff = diff_kernels(va, vb);
+    auto progress = [](std::string_view m) { fmt::print(stderr, "sockspec: {}\n", m); };
+    const KernelsDiff diff = diff_on_kernels(o.a, o.b, programs, o.jobs, progress);
     const std::string md = kernels_diff_markdown(diff);
     fmt::print("{}", md);
     if (!o.out_dir.empty()) {
