@@ -32,9 +32,14 @@ std::string_view trim(std::string_view s) {
 std::string finding_family(std::string_view signature) {
   const auto parts = split_signature(signature);
   if (parts.size() != 4) return std::string(signature);
+  // An `ss` line cites a rule for every row it shows, so its last rule is
+  // the last row's, not the one that decided the rows that differ: its
+  // family is the rows only (`*` for the rule).
   std::string_view rules = parts[1];
   const auto comma = rules.rfind(',');
-  const std::string_view decider = comma == std::string_view::npos ? rules : rules.substr(comma + 1);
+  const std::string_view decider = parts[0] == "ss"                ? std::string_view("*")
+                                   : comma == std::string_view::npos ? rules
+                                                                     : rules.substr(comma + 1);
   return fmt::format("{} | {} | {} | {}", parts[0], decider, parts[2], parts[3]);
 }
 

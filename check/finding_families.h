@@ -6,7 +6,9 @@
 // scenario. A finding's *family* keeps only what names the root cause: the
 // operation, the rule that decided the model's result (the last rule the
 // divergent line cited) and what the kernel did instead, e.g.
-// `bind | bind.conflict.same_address | ok | EADDRINUSE`.
+// `bind | bind.conflict.same_address | ok | EADDRINUSE`. An `ss` line cites
+// one rule per row it shows, none of which decided the rows that differ, so
+// its family is `ss | * | KERNEL ROWS | MODEL ROWS`.
 //
 // Contract:
 // - finding_family maps a signature (check/finding.h) to its family; a

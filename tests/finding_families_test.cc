@@ -16,6 +16,9 @@ TEST(FindingFamily, KeepsTheOperationTheDecidingRuleAndBothResults) {
   // poll events keep their own bars: only " | " separates fields
   EXPECT_EQ(finding_family("poll | data.poll.a,data.poll.b | in|out | out"), "poll | data.poll.b | in|out | out");
   EXPECT_EQ(finding_family("not a signature"), "not a signature");
+  // an ss line's rules are its rows': the family is the rows that differ
+  EXPECT_EQ(finding_family("ss | socket.ss.table,unix.ss.sendq_memory | table(tcp UNCONN) | table()"),
+            "ss | * | table(tcp UNCONN) | table()");
 }
 
 TEST(KnownFamilies, ReadsFamiliesWithTheirReasons) {
