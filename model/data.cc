@@ -566,11 +566,14 @@ void data_on_close(Ctx& ctx, SocketId id) {
 std::uint32_t data_recvq(const World& world, SocketId id) {
   const Socket& s = world.sock(id);
   if (s.family == Family::Unix) {
-    std::size_t n = 0;  // unix_inq_len
+    // unix_inq_len: every skb's bytes for stream and seqpacket sockets, the
+    // next datagram's length for a datagram socket
+    std::size_t n = 0;
     if (s.type == SockType::Stream) {
       for (const UnixSegment& seg : s.data.segments) n += seg.unread();
       n += s.data.inq_leaked;
     }
+    else if (s.type == SockType::Seqpacket) for (const Datagram& d : s.data.datagrams) n += d.bytes.size();
     else if (!s.data.datagrams.empty()) n = s.data.datagrams.front().bytes.size();
     return static_cast<std::uint32_t>(n);
   }

@@ -407,7 +407,9 @@ Result connect_udp(Ctx& ctx, SocketId id, const Address& dst_written) {
   // __ip6_datagram_connect: a destination whose scope needs an interface
   // (link-local, or interface- or link-local multicast: ff01::/16, ff02::/16)
   // wants the socket bound to a device (__ipv6_addr_needs_scope_id)
-  const bool needs_scope = dst.kind == AddressKind::Inet6 && dst.scope.empty() &&
+  // (an AF_INET socket never gets there: ip4_datagram_connect refuses the
+  // family first)
+  const bool needs_scope = s.family == Family::Inet6 && dst.kind == AddressKind::Inet6 && dst.scope.empty() &&
                            ((dst.ip[0] == 0xfe && (dst.ip[1] & 0xc0) == 0x80) ||
                             (dst.ip[0] == 0xff && ((dst.ip[1] & 0x0f) == 1 || (dst.ip[1] & 0x0f) == 2)));
   if (needs_scope && s.opt.bindtodevice.empty()) {
