@@ -2,10 +2,11 @@
 
 #include <fmt/format.h>
 
-#include <fstream>
+#include <sstream>
 #include <stdexcept>
 
 #include "check/finding.h"
+#include "scenario/input_file.h"
 #include "scenario/printer.h"
 
 namespace sockspec {
@@ -21,8 +22,12 @@ std::vector<BaselineEntry> divergence_entries(const ScenarioVerdict& verdict) {
 }
 
 std::set<std::string> read_baseline(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  if (!in) throw std::runtime_error(fmt::format("cannot read the baseline {}", path.string()));
+  std::istringstream in;
+  try {
+    in.str(read_input_file(path.string()));
+  } catch (const InputFileError& e) {
+    throw std::runtime_error(fmt::format("cannot read the baseline {}: {}", path.string(), e.problem()));
+  }
   std::set<std::string> signatures;
   for (std::string line; std::getline(in, line);) {
     const auto first = line.find_first_not_of(" \t");

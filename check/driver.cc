@@ -146,8 +146,12 @@ ScenarioVerdict run_scenario(const Program& program, Mode mode, const DriverConf
     const Result& result = observed(v);
     // `-> skip` holds for a skipped line; any other expectation is not
     // judged on a line that could not run here.
-    if (v.skipped && result.kind == Result::Kind::Skip && !matches(*expect, result, bindings)) continue;
-    v.expectation_failed = !matches(*expect, result, bindings);
+    MatchLimit limit{deadline};
+    if (v.skipped && result.kind == Result::Kind::Skip && !matches(*expect, result, bindings, &limit)) continue;
+    v.expectation_failed = !matches(*expect, result, bindings, &limit);
+    if (limit.exceeded)
+      verdict.error = fmt::format("stopped at line {}: matching its expectation exceeded the time limit of {} ms",
+                                  line.line_no, config.time_limit_ms);
   }
   return verdict;
 }

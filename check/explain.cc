@@ -4,10 +4,11 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <fstream>
+#include <sstream>
 #include <stdexcept>
 
 #include "model/model.h"
+#include "scenario/input_file.h"
 #include "scenario/printer.h"
 #include "scenario/vocabulary.h"
 
@@ -29,7 +30,7 @@ void add_paragraph(RuleDoc& doc, std::string& paragraph) {
 }
 
 void read_spec_file(const fs::path& file, std::map<std::string, RuleDoc, std::less<>>& docs) {
-  std::ifstream in(file);
+  std::istringstream in(read_input_file(file.string()));
   RuleDoc* doc = nullptr;
   std::string paragraph;
   for (std::string line; std::getline(in, line);) {

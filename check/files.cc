@@ -17,10 +17,11 @@ std::vector<std::string> expand_scenario_paths(const std::vector<std::string>& a
       std::vector<std::string> found;
       for (const auto& entry : fs::recursive_directory_iterator(arg, ec))
         if (entry.is_regular_file() && entry.path().extension() == ".scn") found.push_back(entry.path().string());
+      if (found.empty()) throw std::runtime_error(arg + ": a directory without scenarios (no .scn file in it)");
       std::sort(found.begin(), found.end());
       files.insert(files.end(), found.begin(), found.end());
-    } else if (fs::exists(arg, ec)) {
-      files.push_back(arg);
+    } else if (fs::exists(fs::symlink_status(arg, ec))) {
+      files.push_back(arg);  // the reader says what else is wrong (a FIFO, a symlink loop, ...)
     } else {
       throw std::runtime_error(arg + ": no such file or directory");
     }

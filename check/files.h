@@ -14,7 +14,8 @@
 
 namespace sockspec {
 
-// Throws std::runtime_error for a path that does not exist.
+// Throws std::runtime_error for a path that does not exist and for a
+// directory holding no scenario.
 std::vector<std::string> expand_scenario_paths(const std::vector<std::string>& args);
 std::vector<Program> load_programs(const std::vector<std::string>& files,
                                    const ScenarioLimits& limits = {});

@@ -4,8 +4,7 @@
 
 #include <algorithm>
 
-#include <fstream>
-#include <iterator>
+#include "scenario/input_file.h"
 
 namespace sockspec {
 
@@ -79,15 +78,12 @@ KnownFamilies parse_known_families(std::string_view text, std::string_view file)
 }
 
 KnownFamilies read_known_families(const std::filesystem::path& file) {
-  constexpr std::uintmax_t kMaxBytes = 16u << 20;  // the limit every reader of sockspec has
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(file, ec))
-    throw FamiliesError(fmt::format("{}: not a regular file (a known-families list is expected)", file.string()));
-  if (std::filesystem::file_size(file, ec) > kMaxBytes)
-    throw FamiliesError(fmt::format("{}: larger than 16 MiB", file.string()));
-  std::ifstream in(file);
-  const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-  if (!in && !in.eof()) throw FamiliesError(fmt::format("{}: cannot be read", file.string()));
+  std::string text;
+  try {
+    text = read_input_file(file.string());
+  } catch (const InputFileError& e) {
+    throw FamiliesError(e.what());
+  }
   return parse_known_families(text, file.string());
 }
 

@@ -3,13 +3,13 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <fstream>
 #include <regex>
 #include <sstream>
 #include <stdexcept>
 
 #include "check/finding.h"
 #include "model/rules.h"
+#include "scenario/input_file.h"
 #include "scenario/parser.h"
 #include "scenario/printer.h"
 
@@ -20,12 +20,7 @@ using nlohmann::json;
 
 namespace {
 
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+std::string read_text(const fs::path& path) { return read_input_file(path.string()); }
 
 std::vector<fs::path> files_with_extension(const fs::path& dir, std::string_view extension) {
   std::vector<fs::path> files;
@@ -36,26 +31,63 @@ std::vector<fs::path> files_with_extension(const fs::path& dir, std::string_view
   return files;
 }
 
+// Field readers that take a record of any shape: a missing field, a field of
+// another type or a record that is no object reads as the default.
 std::string string_or_empty(const json& j, const char* key) {
+  if (!j.is_object()) return "";
   auto it = j.find(key);
   return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+int int_or_zero(const json& j, const char* key) {
+  if (!j.is_object()) return 0;
+  auto it = j.find(key);
+  return it != j.end() && it->is_number_integer() ? it->get<int>() : 0;
+}
+bool flag(const json& j, const char* key) {
+  if (!j.is_object()) return false;
+  auto it = j.find(key);
+  return it != j.end() && it->is_boolean() && it->get<bool>();
+}
+const json& array_or_empty(const json& j, const char* key) {
+  static const json empty = json::array();
+  auto it = j.find(key);
+  return it != j.end() && it->is_array() ? *it : empty;
+}
+
+// The first of a check record's lists that is something else, or "".
+std::string field_not_a_list_of_objects(const json& record) {
+  for (const char* key : {"steps", "divergences", "expect_failures"}) {
+    auto it = record.find(key);
+    if (it == record.end()) continue;
+    if (!it->is_array() || !std::all_of(it->begin(), it->end(), [](const json& e) { return e.is_object(); }))
+      return key;
+  }
+  return "";
+}
+
+// The first field of a summary whose type is not the one the report reads,
+// or "" when every field present is readable.
+std::string mistyped_field(const json& summary, std::initializer_list<const char*> numbers) {
+  for (const char* key : numbers)
+    if (auto it = summary.find(key); it != summary.end() && !it->is_number()) return key;
+  return "";
 }
 
 ReportLine line_from_step(const json& step) {
   ReportLine l;
-  l.line_no = step.value("line", 0);
+  l.line_no = int_or_zero(step, "line");
   l.op = string_or_empty(step, "op");
   l.expect = string_or_empty(step, "expect");
   l.kernel = string_or_empty(step, "kernel");
   l.model = string_or_empty(step, "model");
   l.note = string_or_empty(step, "note");
-  if (auto r = step.find("rules"); r != step.end() && r->is_array())
-    for (const auto& rule : *r)
+  if (step.is_object())
+    for (const auto& rule : array_or_empty(step, "rules"))
       if (rule.is_string()) l.rules.push_back(rule.get<std::string>());
-  l.diverged = step.value("diverged", false);
-  l.expectation_failed = step.value("expectation_failed", false);
-  l.unsupported = step.value("unsupported", false);
-  l.skipped = step.value("skipped", false);
+  l.diverged = flag(step, "diverged");
+  l.expectation_failed = flag(step, "expectation_failed");
+  l.unsupported = flag(step, "unsupported");
+  l.skipped = flag(step, "skipped");
   return l;
 }
 
@@ -63,13 +95,12 @@ ReportLine line_from_step(const json& step) {
 void add_checked_scenario(ReportData& data, const json& v) {
   ++data.scenarios_checked;
   std::vector<ReportLine> lines;
-  if (auto steps = v.find("steps"); steps != v.end() && steps->is_array())
-    for (const auto& step : *steps) {
-      lines.push_back(line_from_step(step));
-      for (const auto& rule : lines.back().rules) data.rule_uses[rule]++;
-    }
-  const json& divergences = v.contains("divergences") ? v["divergences"] : json::array();
-  const json& failures = v.contains("expect_failures") ? v["expect_failures"] : json::array();
+  for (const auto& step : array_or_empty(v, "steps")) {
+    lines.push_back(line_from_step(step));
+    for (const auto& rule : lines.back().rules) data.rule_uses[rule]++;
+  }
+  const json& divergences = array_or_empty(v, "divergences");
+  const json& failures = array_or_empty(v, "expect_failures");
   const std::string error = string_or_empty(v, "error");
   if (divergences.empty() && failures.empty() && error.empty()) return;
   ++data.scenarios_failed;
@@ -77,16 +108,16 @@ void add_checked_scenario(ReportData& data, const json& v) {
   p.kind = "check";
   p.file = string_or_empty(v, "file");
   p.known = !divergences.empty();
-  for (const auto& d : divergences) p.known &= d.value("known", false);
+  for (const auto& d : divergences) p.known &= flag(d, "known");
   p.known &= failures.empty() && error.empty();
   if (!divergences.empty()) {
     const json& d = divergences[0];
     p.signature = string_or_empty(d, "signature");
-    p.summary = fmt::format("line {}: `{}`: the kernel says {}, the model says {}", d.value("line", 0),
+    p.summary = fmt::format("line {}: `{}`: the kernel says {}, the model says {}", int_or_zero(d, "line"),
                             string_or_empty(d, "op"), string_or_empty(d, "kernel"), string_or_empty(d, "model"));
   } else if (!failures.empty()) {
     const json& f = failures[0];
-    p.summary = fmt::format("line {}: expected {}, the kernel says {}", f.value("line", 0),
+    p.summary = fmt::format("line {}: expected {}, the kernel says {}", int_or_zero(f, "line"),
                             string_or_empty(f, "expected"), string_or_empty(f, "kernel"));
   } else {
     p.summary = error;
@@ -96,7 +127,7 @@ void add_checked_scenario(ReportData& data, const json& v) {
 }
 
 void read_check_output(ReportData& data, const fs::path& jsonl) {
-  std::ifstream in(jsonl);
+  std::istringstream in(read_text(jsonl));
   int line_no = 0;
   for (std::string line; std::getline(in, line);) {
     ++line_no;
@@ -106,8 +137,23 @@ void read_check_output(ReportData& data, const fs::path& jsonl) {
       data.warnings.push_back(fmt::format("{}:{}: not a JSON object, skipped", jsonl.string(), line_no));
       continue;
     }
+    if (auto key = field_not_a_list_of_objects(v); !key.empty()) {
+      data.warnings.push_back(fmt::format("{}:{}: `{}` is not a list of objects, skipped", jsonl.string(), line_no, key));
+      continue;
+    }
     add_checked_scenario(data, v);
   }
+}
+
+// A summary the report can read, or a warning naming the field that is not.
+bool readable_summary(ReportData& data, const fs::path& file, const json& j,
+                      std::initializer_list<const char*> numbers) {
+  std::string why = !j.is_object() ? "not a JSON object" : "";
+  if (why.empty())
+    if (auto key = mistyped_field(j, numbers); !key.empty()) why = fmt::format("`{}` is not a number", key);
+  if (why.empty()) return true;
+  data.warnings.push_back(fmt::format("{}: {}, skipped", file.string(), why));
+  return false;
 }
 
 void read_json_files(ReportData& data) {
@@ -116,14 +162,17 @@ void read_json_files(ReportData& data) {
     if (j.is_discarded()) {
       data.warnings.push_back(fmt::format("{}: not JSON, skipped", file.string()));
     } else if (file.filename() == "check-summary.json") {
-      data.check_summary = j;
+      if (readable_summary(data, file, j, {"seconds", "divergences"})) data.check_summary = j;
     } else if (j.is_object() && j.contains("execs")) {
-      data.fuzz_summary = j;
+      if (readable_summary(data, file, j,
+                           {"seconds", "jobs", "execs", "exec_per_s", "corpus_before", "corpus_after",
+                            "rules_covered", "rules_total"}))
+        data.fuzz_summary = j;
     } else if (j.is_array() && !j.empty() && j[0].is_object() && j[0].contains("class")) {
       for (const auto& w : j)
         data.solver.push_back({string_or_empty(w, "class"), string_or_empty(w, "rules"),
                                string_or_empty(w, "predicted"), string_or_empty(w, "kernel"),
-                               string_or_empty(w, "model"), w.value("confirmed", false)});
+                               string_or_empty(w, "model"), flag(w, "confirmed")});
     }
   }
 }
@@ -253,7 +302,7 @@ std::vector<std::pair<std::string, std::string>> report_figures(const ReportData
   }
   if (data.check_summary) {
     if (data.check_summary->contains("kernel_described"))
-      rows.emplace_back("kernel", data.check_summary->value("kernel_described", std::string()));
+      rows.emplace_back("kernel", string_or_empty(*data.check_summary, "kernel_described"));
     rows.emplace_back("check run time", fmt::format("{:.2f} s", data.check_summary->value("seconds", 0.0)));
     rows.emplace_back("divergent lines", std::to_string(data.check_summary->value("divergences", 0)));
   }

@@ -4,9 +4,8 @@
 // introduces are collected in a Tentative list and copied into the Bindings
 // only when the whole alternative matched, so a failed alternative binds
 // nothing. ss tables are matched as multisets: every pattern row takes a
-// distinct result row (a bipartite matching, Kuhn's augmenting paths); rows
-// that bind variables are tried by backtracking first, then the rest must
-// match with those bindings fixed.
+// distinct result row (an assignment problem: the algorithm is described in
+// scenario/match.h).
 
 #include "scenario/match.h"
 
@@ -36,6 +35,19 @@ class Tentative {
     if (auto it = committed_.addresses.find(name); it != committed_.addresses.end()) return it->second == value;
     addresses_.emplace_back(name, value);
     return true;
+  }
+  bool bound(bool is_address, const std::string& name) const {
+    if (is_address)
+      return committed_.addresses.count(name) ||
+             std::any_of(addresses_.begin(), addresses_.end(), [&](const auto& v) { return v.first == name; });
+    return committed_.ports.count(name) ||
+           std::any_of(ports_.begin(), ports_.end(), [&](const auto& v) { return v.first == name; });
+  }
+  // The variables bound since a mark, to compare two choices.
+  using Snapshot = std::pair<std::vector<std::pair<std::string, std::uint16_t>>,
+                             std::vector<std::pair<std::string, Address>>>;
+  Snapshot since(std::pair<std::size_t, std::size_t> m) const {
+    return {{ports_.begin() + m.first, ports_.end()}, {addresses_.begin() + m.second, addresses_.end()}};
   }
   // Undo point for backtracking.
   std::pair<std::size_t, std::size_t> mark() const { return {ports_.size(), addresses_.size()}; }
@@ -90,76 +102,170 @@ bool match_row(const SsRowPattern& p, const SsRow& r, Tentative& vars) {
          match_row_address(p.peer, p.peer_none, r.peer, vars);
 }
 
-bool row_has_variables(const SsRowPattern& p) {
-  auto has = [](const std::optional<AddressTerm>& t) {
-    return t && (!t->var.empty() || t->port.kind == PortTerm::Kind::Var);
-  };
-  return has(p.local) || has(p.peer);
+// The variables a row pattern names, as (is an address, name).
+using VarName = std::pair<bool, std::string>;
+std::vector<VarName> row_variables(const SsRowPattern& p) {
+  std::vector<VarName> out;
+  for (const auto* t : {&p.local, &p.peer}) {
+    if (!*t) continue;
+    if (!(*t)->var.empty()) out.emplace_back(true, (*t)->var);
+    if ((*t)->port.kind == PortTerm::Kind::Var) out.emplace_back(false, (*t)->port.var);
+  }
+  return out;
 }
 
-// Kuhn's algorithm: can every pattern in `free_patterns` take a distinct
-// result row not in `used`? Variables are all bound by now, so matching a
-// row binds nothing new (a row with a variable was handled by the caller).
-class RowMatching {
+// The assignment of pattern rows to result rows: see scenario/match.h.
+class TableMatcher {
  public:
-  RowMatching(const std::vector<const SsRowPattern*>& patterns, const std::vector<SsRow>& rows,
-              const std::vector<bool>& used, Tentative& vars)
-      : patterns_(patterns), rows_(rows), used_(used), vars_(vars), owner_(rows.size(), -1) {}
+  TableMatcher(const std::vector<SsRowPattern>& patterns, const std::vector<SsRow>& rows, Tentative& vars,
+               MatchLimit* limit)
+      : patterns_(patterns), rows_(rows), vars_(vars), limit_(limit) {}
 
-  bool perfect() {
-    for (std::size_t p = 0; p < patterns_.size(); ++p) {
-      seen_.assign(rows_.size(), false);
-      if (!augment(static_cast<int>(p))) return false;
+  bool run() {
+    if (patterns_.size() != rows_.size()) return false;
+    find_shared_variables();
+    return bind_shared(0);
+  }
+
+ private:
+  // Variables unbound so far that occur in two rows or more, each with the
+  // first row naming it, in order of first occurrence.
+  void find_shared_variables() {
+    std::map<VarName, std::pair<std::size_t, int>> seen;  // first row, rows naming it
+    std::vector<VarName> order;
+    for (std::size_t i = 0; i < patterns_.size(); ++i) {
+      auto names = row_variables(patterns_[i]);
+      if (!names.empty()) variable_rows_.push_back(i);
+      std::sort(names.begin(), names.end());
+      names.erase(std::unique(names.begin(), names.end()), names.end());
+      for (const VarName& n : names) {
+        if (vars_.bound(n.first, n.second)) continue;
+        auto [it, fresh] = seen.try_emplace(n, i, 0);
+        if (fresh) order.push_back(n);
+        ++it->second.second;
+      }
+    }
+    for (const VarName& n : order)
+      if (seen[n].second > 1) shared_.emplace_back(n, seen[n].first);
+  }
+
+  // Fixes shared variable k (and those after it), trying the values its
+  // first row takes against each result row; every choice must leave a
+  // perfect assignment possible (unfixed variables still bind freely).
+  bool bind_shared(std::size_t k) {
+    if (out_of_time() || !feasible()) return false;
+    if (k == shared_.size()) return assign();
+    const auto& [name, first_row] = shared_[k];
+    if (vars_.bound(name.first, name.second)) return bind_shared(k + 1);
+    std::vector<Tentative::Snapshot> tried;
+    for (std::size_t j = 0; j < rows_.size(); ++j) {
+      auto mark = vars_.mark();
+      if (match_row(patterns_[first_row], rows_[j], vars_)) {
+        auto values = vars_.since(mark);
+        if (std::find(tried.begin(), tried.end(), values) == tried.end()) {
+          tried.push_back(std::move(values));
+          if (bind_shared(k + 1)) return true;
+        }
+      }
+      vars_.rewind(mark);
+    }
+    return false;
+  }
+
+  // Builds the compatibility matrix under the current bindings and finds a
+  // perfect assignment.
+  bool feasible() {
+    const std::size_t n = rows_.size();
+    compatible_.assign(n, std::vector<bool>(n, false));
+    for (std::size_t i = 0; i < n; ++i) {
+      if (out_of_time()) return false;
+      for (std::size_t j = 0; j < n; ++j) {
+        auto mark = vars_.mark();
+        compatible_[i][j] = match_row(patterns_[i], rows_[j], vars_);
+        vars_.rewind(mark);
+      }
+    }
+    owner_.assign(n, -1);
+    row_of_.assign(n, -1);
+    blocked_.assign(n, false);
+    for (std::size_t i = 0; i < n; ++i) {
+      seen_.assign(n, false);
+      if (!augment(static_cast<int>(i))) return false;
     }
     return true;
   }
 
- private:
+  // Kuhn's augmenting path from pattern p, avoiding pinned rows.
   bool augment(int p) {
     for (std::size_t r = 0; r < rows_.size(); ++r) {
-      if (used_[r] || seen_[r] || !match_row(*patterns_[p], rows_[r], vars_)) continue;
+      if (blocked_[r] || seen_[r] || !compatible_[p][r]) continue;
       seen_[r] = true;
       if (owner_[r] < 0 || augment(owner_[r])) {
         owner_[r] = p;
+        row_of_[p] = static_cast<int>(r);
         return true;
       }
     }
     return false;
   }
 
-  const std::vector<const SsRowPattern*>& patterns_;
+  // Pins each row that binds variables, in pattern order, to the first
+  // result row that keeps the assignment perfect, then binds from it.
+  bool assign() {
+    for (std::size_t i : variable_rows_) {
+      if (out_of_time()) return false;
+      pin(static_cast<int>(i));
+    }
+    for (std::size_t i : variable_rows_)
+      if (!match_row(patterns_[i], rows_[row_of_[i]], vars_)) return false;  // cannot happen: compatible
+    return true;
+  }
+
+  void pin(int p) {
+    for (std::size_t r = 0; r < rows_.size(); ++r) {
+      if (blocked_[r] || !compatible_[p][r]) continue;
+      if (row_of_[p] == static_cast<int>(r) || reroute(p, static_cast<int>(r))) {
+        blocked_[r] = true;
+        return;
+      }
+    }
+  }
+
+  // Moves pattern p to row r; the pattern that held r must find another.
+  bool reroute(int p, int r) {
+    auto saved_owner = owner_;
+    auto saved_row_of = row_of_;
+    const int displaced = owner_[r];
+    owner_[row_of_[p]] = -1;
+    owner_[r] = p;
+    row_of_[p] = r;
+    seen_.assign(rows_.size(), false);
+    seen_[r] = true;
+    if (augment(displaced)) return true;
+    owner_ = std::move(saved_owner);
+    row_of_ = std::move(saved_row_of);
+    return false;
+  }
+
+  bool out_of_time() {
+    if (limit_ && std::chrono::steady_clock::now() > limit_->deadline) limit_->exceeded = true;
+    return limit_ && limit_->exceeded;
+  }
+
+  const std::vector<SsRowPattern>& patterns_;
   const std::vector<SsRow>& rows_;
-  const std::vector<bool>& used_;
   Tentative& vars_;
-  std::vector<int> owner_;
-  std::vector<bool> seen_;
+  MatchLimit* limit_;
+  std::vector<std::size_t> variable_rows_;
+  std::vector<std::pair<VarName, std::size_t>> shared_;
+  std::vector<std::vector<bool>> compatible_;
+  std::vector<int> owner_, row_of_;  // result row -> pattern, pattern -> result row
+  std::vector<bool> blocked_, seen_;
 };
 
-// Assigns the variable rows one by one (backtracking over result rows),
-// then checks the plain rows by bipartite matching.
-bool match_variable_rows(const std::vector<const SsRowPattern*>& var_rows, std::size_t k,
-                         const std::vector<const SsRowPattern*>& plain_rows, const std::vector<SsRow>& rows,
-                         std::vector<bool>& used, Tentative& vars) {
-  if (k == var_rows.size()) return RowMatching(plain_rows, rows, used, vars).perfect();
-  for (std::size_t r = 0; r < rows.size(); ++r) {
-    if (used[r]) continue;
-    auto mark = vars.mark();
-    if (match_row(*var_rows[k], rows[r], vars)) {
-      used[r] = true;
-      if (match_variable_rows(var_rows, k + 1, plain_rows, rows, used, vars)) return true;
-      used[r] = false;
-    }
-    vars.rewind(mark);
-  }
-  return false;
-}
-
-bool match_table(const std::vector<SsRowPattern>& patterns, const std::vector<SsRow>& rows, Tentative& vars) {
-  if (patterns.size() != rows.size()) return false;
-  std::vector<const SsRowPattern*> var_rows, plain_rows;
-  for (const SsRowPattern& p : patterns) (row_has_variables(p) ? var_rows : plain_rows).push_back(&p);
-  std::vector<bool> used(rows.size(), false);
-  return match_variable_rows(var_rows, 0, plain_rows, rows, used, vars);
+bool match_table(const std::vector<SsRowPattern>& patterns, const std::vector<SsRow>& rows, Tentative& vars,
+                 MatchLimit* limit) {
+  return TableMatcher(patterns, rows, vars, limit).run();
 }
 
 bool match_exact(const Result& want, const Result& got) {
@@ -184,7 +290,7 @@ bool match_from(const Pattern& p, const Result& got, Tentative& vars) {
   return got.address.has_value() && match_address(*p.address, *got.address, vars);
 }
 
-bool match_pattern(const Pattern& p, const Result& got, Tentative& vars) {
+bool match_pattern(const Pattern& p, const Result& got, Tentative& vars, MatchLimit* limit) {
   switch (p.kind) {
     case Pattern::Kind::Exact: return match_exact(p.exact, got);
     case Pattern::Kind::AnyError: return got.kind == Result::Kind::Errno;
@@ -194,7 +300,7 @@ bool match_pattern(const Pattern& p, const Result& got, Tentative& vars) {
       return got.kind == Result::Kind::Address && got.address && p.address &&
              match_address(*p.address, *got.address, vars);
     case Pattern::Kind::From: return match_from(p, got, vars);
-    case Pattern::Kind::Table: return got.kind == Result::Kind::Table && match_table(p.rows, got.rows, vars);
+    case Pattern::Kind::Table: return got.kind == Result::Kind::Table && match_table(p.rows, got.rows, vars, limit);
   }
   return false;
 }
@@ -238,10 +344,10 @@ auto* argument_address(Op& op) {
 
 }  // namespace
 
-bool matches(const Expectation& expect, const Result& result, Bindings& bindings) {
+bool matches(const Expectation& expect, const Result& result, Bindings& bindings, MatchLimit* limit) {
   for (const Pattern& p : expect.alternatives) {
     Tentative vars(bindings);
-    if (match_pattern(p, result, vars)) {
+    if (match_pattern(p, result, vars, limit)) {
       vars.commit(bindings);
       return true;
     }

@@ -7,6 +7,8 @@
 
 #include "scenario/parser.h"
 
+#include "scenario/input_file.h"
+
 #include <arpa/inet.h>
 #include <fmt/format.h>
 #include <netinet/in.h>
@@ -15,7 +17,6 @@
 #include <charconv>
 #include <climits>
 #include <cstring>
-#include <fstream>
 #include <map>
 #include <span>
 
@@ -41,7 +42,6 @@ namespace {
 // Limits that keep hostile input from costing unbounded time or memory.
 constexpr std::size_t kMaxLineBytes = 64 * 1024;
 constexpr int kMaxLines = 100000;
-constexpr std::size_t kMaxFileBytes = 16 * 1024 * 1024;
 constexpr std::int64_t kMaxSleepMs = 2000;
 constexpr std::int64_t kMaxRecvLen = 1 << 20;  // the runner allocates LEN bytes
 constexpr std::size_t kMaxUnixPath = 107;      // sun_path holds 108 bytes with its NUL
@@ -1007,16 +1007,12 @@ Program parse_scenario(std::string_view text, std::string_view file) {
 }
 
 Program parse_scenario_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw ParseError(path, 0, 0, fmt::format("cannot read: {}", std::strerror(errno)));
   std::string text;
-  char buffer[65536];
-  while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
-    text.append(buffer, static_cast<std::size_t>(in.gcount()));
-    if (text.size() > kMaxFileBytes)
-      throw ParseError(path, 0, 0, fmt::format("file too large: at most {} bytes", kMaxFileBytes));
+  try {
+    text = read_input_file(path);
+  } catch (const InputFileError& e) {
+    throw ParseError(path, 0, 0, e.problem());
   }
-  if (in.bad()) throw ParseError(path, 0, 0, "cannot read: I/O error");
   return parse_scenario(text, path);
 }
 

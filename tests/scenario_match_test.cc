@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <cerrno>
+#include <set>
+
+#include <fmt/format.h>
 
 #include "scenario/address_builders.h"
 #include "scenario/match.h"
@@ -159,6 +162,61 @@ TEST(ScenarioMatch, ManyIdenticalWildcardRowsStayFast) {
   for (int i = 0; i < 39; ++i) patterns += "* * * * *; ";
   patterns += "udp * * * *";  // matches nothing: a naive backtracking search would take 39! steps
   EXPECT_FALSE(holds("ss", patterns, table(rows)));
+}
+
+// 200 connections to 127.0.0.1:8080 from distinct ports, listed out of order.
+std::vector<SsRow> clients_out_of_order(int n) {
+  std::vector<SsRow> rows;
+  for (int i = 0; i < n; ++i) {
+    auto port = static_cast<std::uint16_t>(40000 + (i * 7) % n);  // 7 is coprime with 200
+    rows.push_back(SsRow{"tcp", "ESTAB", inet4_address(127, 0, 0, 1, port), inet4_address(127, 0, 0, 1, 8080), 0, 0});
+  }
+  return rows;
+}
+
+TEST(ScenarioMatch, TwoHundredUnboundRowsBindInTableOrder) {
+  const std::vector<SsRow> rows = clients_out_of_order(200);
+  std::string patterns;
+  for (int i = 0; i < 200; ++i) patterns += fmt::format("{}tcp ESTAB 127.0.0.1:$p{} 127.0.0.1:8080 *", i ? "; " : "", i);
+  Bindings b;
+  ASSERT_TRUE(matches(expect("ss", patterns), table(rows), b));
+  // every row fits every pattern: the first assignment in pattern order pairs them in table order
+  for (int i = 0; i < 200; ++i) EXPECT_EQ(b.ports.at(fmt::format("p{}", i)), rows[i].local->port) << i;
+  // one pattern that fits no row: no match, nothing bound
+  Bindings none;
+  std::string last_wrong = patterns.substr(0, patterns.rfind(';')) + "; udp ESTAB 127.0.0.1:$q * *";
+  EXPECT_FALSE(matches(expect("ss", last_wrong), table(rows), none));
+  EXPECT_TRUE(none.ports.empty());
+}
+
+TEST(ScenarioMatch, SharedVariablesAcrossManyRows) {
+  // 40 connections, each seen from both ends: $pI is the client's port on both rows
+  std::vector<SsRow> rows;
+  std::string patterns;
+  for (int i = 0; i < 40; ++i) {
+    auto port = static_cast<std::uint16_t>(40000 + (i * 3) % 40);
+    rows.push_back(SsRow{"tcp", "ESTAB", inet4_address(127, 0, 0, 1, 8080), inet4_address(127, 0, 0, 1, port), 0, 0});
+    rows.push_back(SsRow{"tcp", "ESTAB", inet4_address(127, 0, 0, 1, port), inet4_address(127, 0, 0, 1, 8080), 0, 0});
+    patterns += fmt::format("{}tcp ESTAB 127.0.0.1:8080 127.0.0.1:$p{} *; tcp ESTAB 127.0.0.1:$p{} 127.0.0.1:8080 *",
+                            i ? "; " : "", i, i);
+  }
+  Bindings b;
+  ASSERT_TRUE(matches(expect("ss", patterns), table(rows), b));
+  std::set<std::uint16_t> ports;
+  for (int i = 0; i < 40; ++i) ports.insert(b.ports.at(fmt::format("p{}", i)));
+  EXPECT_EQ(ports.size(), 40u);  // each variable took a different connection
+  EXPECT_EQ(b.ports.at("p0"), 40000);  // the first value that works, in table order
+}
+
+TEST(ScenarioMatch, AnExpiredDeadlineStopsMatching) {
+  const std::vector<SsRow> rows = clients_out_of_order(200);
+  std::string patterns;
+  for (int i = 0; i < 200; ++i) patterns += fmt::format("{}tcp ESTAB 127.0.0.1:$p{} * *", i ? "; " : "", i);
+  Bindings b;
+  MatchLimit limit{std::chrono::steady_clock::now() - std::chrono::seconds(1)};
+  EXPECT_FALSE(matches(expect("ss", patterns), table(rows), b, &limit));
+  EXPECT_TRUE(limit.exceeded);
+  EXPECT_TRUE(b.ports.empty());
 }
 
 TEST(ScenarioMatch, ResolveSubstitutesVariables) {

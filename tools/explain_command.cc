@@ -10,6 +10,7 @@
 #include "oracle/oracle.h"
 #include "scenario/parser.h"
 #include "tools/commands.h"
+#include "tools/flag_checks.h"
 
 namespace sockspec::cli {
 
@@ -83,7 +84,7 @@ void add_explain_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("explain", "why a scenario line got its result: the rules and the sockets involved");
   cmd->add_option("location", o.where, "FILE:LINE, a line of a scenario")->required();
   cmd->add_flag("--model-only", o.model_only, "explain on the model alone, without the kernel");
-  cmd->add_option("--plant-fault", o.driver.planted_fault, "as `check --plant-fault RULE`");
+  cmd->add_option("--plant-fault", o.driver.planted_fault, "as `check --plant-fault RULE`")->check(registered_rule());
   cmd->callback([] { explain(o); });
 }
 

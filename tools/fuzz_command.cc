@@ -4,10 +4,12 @@
 #include <fmt/format.h>
 
 #include <cstdlib>
+#include <limits>
 #include <thread>
 
 #include "fuzz/campaign.h"
 #include "tools/commands.h"
+#include "tools/flag_checks.h"
 
 namespace sockspec::cli {
 
@@ -58,20 +60,29 @@ void add_fuzz_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("fuzz",
                                  "a differential fuzzing campaign: libFuzzer mutates scenarios, model and kernel "
                                  "run them in lockstep, divergences become minimized findings");
-  cmd->add_option("--seconds", o.seconds, "how long the campaign runs")->capture_default_str();
-  cmd->add_option("--runs", o.runs, "stop after this many executions (libFuzzer -runs)");
-  cmd->add_option("-j,--jobs", o.jobs, "fuzzing processes (libFuzzer -fork=N)")->capture_default_str();
+  cmd->add_option("--seconds", o.seconds, "how long the campaign runs")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 7 * 24 * 3600));
+  cmd->add_option("--runs", o.runs, "stop after this many executions (libFuzzer -runs)")
+      ->check(CLI::Range(1L, std::numeric_limits<long>::max()));
+  cmd->add_option("-j,--jobs", o.jobs, "fuzzing processes (libFuzzer -fork=N)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1024));
   // one directory per --seeds, so that `--seeds DIR -- -flag` hands -flag to libFuzzer
   // (CLI11 2.1 takes a `--` right after a many-valued option as that option's end)
   cmd->add_option("--seeds", o.seeds,
                   "a directory of seed scenarios (.scn, searched recursively), copied into the working corpus; "
                   "repeat for more")
       ->allow_extra_args(false)
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(CLI::ExistingDirectory);
   cmd->add_option("--workdir", o.workdir, "where the campaign keeps its corpus, findings and log")
-      ->capture_default_str();
-  cmd->add_option("--corpus", o.corpus, "the persistent corpus new inputs are merged into (default WORKDIR/corpus)");
-  cmd->add_option("--findings", o.findings, "where findings are written (default WORKDIR/findings)");
+      ->capture_default_str()
+      ->check(directory_or_absent());
+  cmd->add_option("--corpus", o.corpus, "the persistent corpus new inputs are merged into (default WORKDIR/corpus)")
+      ->check(directory_or_absent());
+  cmd->add_option("--findings", o.findings, "where findings are written (default WORKDIR/findings)")
+      ->check(directory_or_absent());
   cmd->add_option("--fuzzer", o.fuzzer, "the fuzzer binary (default: next to sockspec, or build-fuzz/)");
   cmd->add_flag("--model-only", o.model_only, "fuzz the model alone (model_fuzzer, ASan+UBSan), no kernel");
   cmd->add_flag("--json", flags.json, "print the summary as one JSON object");

@@ -19,6 +19,7 @@
 #include "oracle/oracle.h"
 #include "scenario/parser.h"
 #include "tools/commands.h"
+#include "tools/flag_checks.h"
 
 namespace sockspec::cli {
 
@@ -41,10 +42,12 @@ void add_common_options(CLI::App* cmd, ScenarioOptions& o) {
   cmd->add_option("paths", o.paths, "scenario files (.scn) or directories (searched recursively)")->required();
   cmd->add_option("--settle-ms", o.driver.oracle.settle_ms,
                   "how long `connect` waits for a handshake before it answers `pending`")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   cmd->add_option("--delivery-ms", o.driver.oracle.delivery_ms,
                   "how long recv/accept/sockatmark/poll wait for data still in flight")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   cmd->add_option("--loopback-delivery-ms", o.driver.oracle.loopback_delivery_ms,
                   "the same wait where only loopback carries the data (0: none, loopback delivers at once; "
                   "a --kernel guest waits 10 ms unless set)")
@@ -52,7 +55,8 @@ void add_common_options(CLI::App* cmd, ScenarioOptions& o) {
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--time-limit-ms", o.driver.time_limit_ms,
                   "per-scenario time limit; a scenario over it is stopped and reported")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(CLI::Range(1, 24 * 3600 * 1000));
   cmd->add_option("-j,--jobs", o.jobs, "scenarios run at once, one worker thread each (output keeps the input order)")
       ->capture_default_str()
       ->check(CLI::Range(1, 1024));
@@ -229,14 +233,17 @@ void add_scenario_commands(CLI::App& app) {
   check->add_flag("-v,--verbose", check_opts.verbose, "print every line, not only the ones that fail");
   add_kernel_option(check, check_opts, false);
   check->add_option("--plant-fault", check_opts.driver.planted_fault,
-                    "mutation testing: make the model answer wrongly wherever it cites RULE");
+                    "mutation testing: make the model answer wrongly wherever it cites RULE")
+      ->check(registered_rule());
   check->add_option("--out", check_opts.outputs.out_dir,
                     "write DIR/check.jsonl (every verdict, line by line) for `sockspec report DIR`");
-  check->add_option("--junit", check_opts.outputs.junit_path, "write JUnit XML: a test case per scenario");
+  check->add_option("--junit", check_opts.outputs.junit_path, "write JUnit XML: a test case per scenario")
+      ->check(writable_file());
   check->add_option("--baseline", check_opts.outputs.baseline_path,
                     "accepted divergences (docs/reports.md): fail only on divergences not in FILE");
   check->add_option("--write-baseline", check_opts.outputs.write_baseline_path,
-                    "write every divergence of this run into FILE as a baseline");
+                    "write every divergence of this run into FILE as a baseline")
+      ->check(writable_file());
   check->callback([] { run_all(check_opts, Mode::Lockstep); });
 
   static std::vector<std::string> rule_paths{"corpus"};

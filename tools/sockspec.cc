@@ -1,6 +1,7 @@
 // sockspec: an executable specification of Linux socket semantics, checked
 // against the real kernel. `sockspec --help` lists the subcommands.
 #include <CLI/CLI.hpp>
+#include <fmt/format.h>
 
 #include "tools/commands.h"
 
@@ -10,6 +11,19 @@ int& exit_code() {
   return code;
 }
 }  // namespace sockspec::cli
+
+namespace {
+
+// The word CLI11 left over where a subcommand was required (it says only "A
+// subcommand is required"), or "".
+std::string unknown_subcommand(const CLI::App& app) {
+  const CLI::App* deepest = &app;
+  while (!deepest->get_subcommands().empty()) deepest = deepest->get_subcommands().front();
+  const auto rest = deepest->remaining();
+  return rest.empty() ? "" : rest.front();
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   using namespace sockspec::cli;
@@ -26,6 +40,12 @@ int main(int argc, char** argv) {
   add_kernels_command(app);
   try {
     app.parse(argc, argv);
+  } catch (const CLI::RequiredError& e) {
+    if (auto word = unknown_subcommand(app); !word.empty()) {
+      fmt::print(stderr, "sockspec: `{}` is not a subcommand here (--help lists them)\n", word);
+      return kBadInput;
+    }
+    return app.exit(e) == 0 ? 0 : kBadInput;
   } catch (const CLI::ParseError& e) {
     int code = app.exit(e);
     return code == 0 ? 0 : kBadInput;

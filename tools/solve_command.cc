@@ -11,6 +11,7 @@
 #include "oracle/oracle.h"
 #include "solver/coexist.h"
 #include "solver/search.h"
+#include "scenario/input_file.h"
 #include "tools/commands.h"
 
 namespace sockspec::cli {
@@ -110,16 +111,13 @@ void solve_diff(SolveOptions o) {
 // `solve coexist FILE`: 0 when the answer holds (a witness confirmed on the
 // kernel, or unsat), 1 when the witness fails on the kernel, 2 bad input.
 void solve_coexist_command(const std::string& file, bool json) {
-  std::ifstream in(file);
-  if (!in) {
-    fmt::print(stderr, "sockspec: cannot read {}\n", file);
-    exit_code() = kBadInput;
-    return;
-  }
-  const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
   CoexistProblem problem;
   try {
-    problem = parse_coexist(text, file);
+    problem = parse_coexist(read_input_file(file), file);
+  } catch (const InputFileError& e) {
+    fmt::print(stderr, "sockspec solve: {}\n", e.what());
+    exit_code() = kBadInput;
+    return;
   } catch (const CoexistError& e) {
     fmt::print(stderr, "{}\n", e.what());
     exit_code() = kBadInput;

@@ -1,0 +1,190 @@
+// A battery of hostile input for every subcommand: files that are not
+// regular files (a FIFO, /dev/zero behind a symlink, a directory, a symlink
+// loop), a file over the 16 MiB limit, binary garbage, JSON of the wrong
+// shape where `report` reads the tool's own outputs, and bad flags. Every
+// case is generated at test time under the build directory and run under a
+// timeout and a memory limit; each must end in exit 2 (or, for `report`'s
+// inputs, a warning) with a message naming the file or the flag, never a
+// signal, a hang or a crash.
+//
+// SOCKSPEC_HOSTILE_BINARY=PATH runs the battery against another build (to
+// count how many cases an older sockspec failed).
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "tests/command_runner.h"
+
+namespace sockspec::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+const fs::path& hostile_dir() {
+  static const fs::path dir = fs::path(SOCKSPEC_BINARY).parent_path() / "hostile-input";
+  return dir;
+}
+
+std::string binary() {
+  const char* other = std::getenv("SOCKSPEC_HOSTILE_BINARY");
+  return other && *other ? other : sockspec_binary();
+}
+
+void write(const fs::path& path, const std::string& text) { std::ofstream(path, std::ios::binary) << text; }
+
+// The hostile files, made afresh: every path below names one of them.
+struct Files {
+  std::string fifo, zero, dir, loop, huge, garbage, plain_file;
+  std::string report_jsonl, report_summary, report_fuzz, report_fifo, report_array;
+};
+
+Files make_files() {
+  const fs::path d = hostile_dir();
+  fs::remove_all(d);
+  fs::create_directories(d / "a-directory.scn");
+  Files f;
+  f.fifo = (d / "fifo.scn").string();
+  EXPECT_EQ(::mkfifo(f.fifo.c_str(), 0600), 0);
+  f.zero = (d / "zero.scn").string();
+  fs::create_symlink("/dev/zero", f.zero);
+  f.dir = (d / "a-directory.scn").string();
+  f.loop = (d / "loop.scn").string();
+  fs::create_symlink(f.loop, f.loop);
+  f.huge = (d / "huge.scn").string();
+  write(f.huge, std::string(17u << 20, '#'));
+  f.garbage = (d / "garbage.scn").string();
+  std::string bytes;
+  for (int i = 0; i < 4096; ++i) bytes += static_cast<char>((i * 131 + 7) % 256);
+  write(f.garbage, bytes);
+  f.plain_file = (d / "plain-file").string();
+  write(f.plain_file, "not a directory\n");
+  // report directories: each holds one input of the wrong shape or kind
+  const std::string one_good = R"({"file":"x.scn","steps":[],"divergences":[],"expect_failures":[]})";
+  auto report_dir = [&](const std::string& name, const std::string& file, const std::string& text) {
+    fs::create_directories(d / name);
+    write(d / name / "check.jsonl", one_good + "\n");
+    write(d / name / file, text);
+    return (d / name / file).string();
+  };
+  f.report_jsonl = report_dir("report-jsonl", "check.jsonl",
+                              one_good + "\n" + R"({"steps":"many","divergences":{"a":1}})" + "\n" +
+                                  R"({"divergences":[5,"x"],"steps":[{"line":"one","rules":7}]})" + "\n");
+  f.report_summary = report_dir("report-summary", "check-summary.json", R"({"seconds":"long","divergences":[1]})");
+  f.report_fuzz = report_dir("report-fuzz", "fuzz-summary.json", R"({"execs":"many","seconds":{},"jobs":null})");
+  f.report_array = report_dir("report-array", "check-summary.json", R"([1,2,3])");
+  fs::create_directories(d / "report-fifo");
+  f.report_fifo = (d / "report-fifo" / "check.jsonl").string();
+  EXPECT_EQ(::mkfifo(f.report_fifo.c_str(), 0600), 0);
+  return f;
+}
+
+struct Case {
+  std::string args;      // after `sockspec`
+  std::string names;     // the message must contain this (a path or a flag)
+  bool warning_is_enough = false;  // report's inputs: exit 0 with a warning will do
+};
+
+std::string parent(const std::string& path) { return fs::path(path).parent_path().string(); }
+
+std::vector<Case> battery(const Files& f) {
+  const std::string scn = "corpus/examples/d-wildcard-listener.scn";
+  std::vector<Case> cases;
+  // every file a subcommand reads, given every kind of hostile file
+  for (const std::string& bad : {f.fifo, f.zero, f.dir, f.loop, f.huge}) {
+    for (const char* cmd : {"run", "model", "check", "rules --model-only"}) cases.push_back({std::string(cmd) + " " + bad, bad});
+    cases.push_back({"solve coexist " + bad, bad});
+    cases.push_back({"check --baseline " + bad + " " + scn, bad});
+    cases.push_back({"report --known-families " + bad + " " + parent(f.report_summary), bad});
+    cases.push_back({"explain " + bad + ":1", bad});
+  }
+  for (const char* cmd : {"run", "model", "check", "rules --model-only"}) cases.push_back({std::string(cmd) + " " + f.garbage, f.garbage});
+  cases.push_back({"solve coexist " + f.garbage, f.garbage});
+  cases.push_back({"report --known-families " + f.garbage + " " + parent(f.report_summary), f.garbage});
+  cases.push_back({"explain " + f.garbage + ":1", f.garbage});
+  // report on its own outputs, of the wrong shape or kind
+  for (const std::string& bad : {f.report_jsonl, f.report_summary, f.report_fuzz, f.report_array})
+    cases.push_back({"report --model-only " + parent(bad), bad, true});
+  cases.push_back({"report " + parent(f.report_fifo), f.report_fifo});
+  cases.push_back({"report " + f.plain_file, f.plain_file});
+  cases.push_back({"report /nonexistent-sockspec-dir", "/nonexistent-sockspec-dir"});
+  // bad flags, subcommand by subcommand
+  for (const char* cmd : {"run", "model", "check"}) {
+    const std::string c = cmd;
+    cases.push_back({c + " --time-limit-ms 0 " + scn, "--time-limit-ms"});
+    cases.push_back({c + " --time-limit-ms -5 " + scn, "--time-limit-ms"});
+    cases.push_back({c + " -j 0 " + scn, "--jobs"});
+    cases.push_back({c + " -j -3 " + scn, "--jobs"});
+    cases.push_back({c + " --settle-ms -1 " + scn, "--settle-ms"});
+    cases.push_back({c + " --delivery-ms -1 " + scn, "--delivery-ms"});
+    cases.push_back({c + " --loopback-delivery-ms -1 " + scn, "--loopback-delivery-ms"});
+    cases.push_back({c + " --no-such-flag " + scn, "--no-such-flag"});
+    cases.push_back({c + " /nonexistent-sockspec.scn", "/nonexistent-sockspec.scn"});
+  }
+  cases.push_back({"check --plant-fault no.such.rule " + scn, "no.such.rule"});
+  cases.push_back({"check --junit /nonexistent-sockspec-dir/j.xml " + scn, "/nonexistent-sockspec-dir/j.xml"});
+  cases.push_back({"check --junit " + f.dir + " " + scn, f.dir});
+  cases.push_back({"check --baseline /nonexistent-sockspec-baseline " + scn, "/nonexistent-sockspec-baseline"});
+  cases.push_back({"check --write-baseline /nonexistent-sockspec-dir/b.txt " + scn, "/nonexistent-sockspec-dir/b.txt"});
+  cases.push_back({"rules --no-such-flag", "--no-such-flag"});
+  cases.push_back({"rules --model-only /nonexistent-sockspec.scn", "/nonexistent-sockspec.scn"});
+  cases.push_back({"solve no-such-question", "no-such-question"});
+  cases.push_back({"solve diff --knob no-such-knob", "no-such-knob"});
+  cases.push_back({"solve coexist /nonexistent-sockspec.txt", "/nonexistent-sockspec.txt"});
+  cases.push_back({"fuzz --seconds -5", "--seconds"});
+  cases.push_back({"fuzz --seconds 0", "--seconds"});
+  cases.push_back({"fuzz -j 0", "--jobs"});
+  cases.push_back({"fuzz --runs 0", "--runs"});
+  cases.push_back({"fuzz --workdir " + f.plain_file, f.plain_file});
+  cases.push_back({"fuzz --corpus " + f.plain_file, f.plain_file});
+  cases.push_back({"fuzz --findings " + f.plain_file, f.plain_file});
+  cases.push_back({"fuzz --seeds /nonexistent-sockspec-seeds", "/nonexistent-sockspec-seeds"});
+  cases.push_back({"report", "dir"});
+  cases.push_back({"report --no-such-flag x", "--no-such-flag"});
+  cases.push_back({"explain /nonexistent-sockspec.scn:3", "/nonexistent-sockspec.scn"});
+  cases.push_back({"explain " + scn + ":not-a-number", "not-a-number"});
+  cases.push_back({"explain --plant-fault no.such.rule " + scn + ":13", "no.such.rule"});
+  cases.push_back({"table no-such-table", "no-such-table"});
+  cases.push_back({"table backlog --backlogs -1", "--backlogs"});
+  cases.push_back({"table backlog --backlogs 100000", "--backlogs"});
+  cases.push_back({"kernels no-such-command", "no-such-command"});
+  cases.push_back({"kernels diff host", "B"});
+  cases.push_back({"kernels diff host 6.1 -j 0", "--jobs"});
+  cases.push_back({"kernels diff host 6.1 --random -1", "--random"});
+  cases.push_back({"no-such-subcommand", "no-such-subcommand"});
+  return cases;
+}
+
+// What is wrong with one case's outcome, or "" when it is as required.
+std::string judge(const Case& c, const CommandResult& r) {
+  if (r.exit_code == 124 || r.exit_code == 137) return "timed out (a hang)";
+  if (r.exit_code > 128) return "killed by signal " + std::to_string(r.exit_code - 128);
+  const bool exit_ok = r.exit_code == 2 || (c.warning_is_enough && r.exit_code == 0 && r.err.find("warning") != std::string::npos);
+  if (!exit_ok) return "exit " + std::to_string(r.exit_code) + ", not 2";
+  if (r.err.find(c.names) == std::string::npos) return "the message does not name `" + c.names + "`";
+  return "";
+}
+
+TEST(HostileInput, EveryCaseIsAClearErrorNeverACrashOrAHang) {
+  const Files files = make_files();
+  const std::vector<Case> cases = battery(files);
+  int failed = 0;
+  for (const Case& c : cases) {
+    // 4 GiB of address space: /dev/zero read without a limit ends in bad_alloc, not in the machine's swap
+    const CommandResult r = run_command("ulimit -v 4194304; timeout -s KILL 20 " + binary() + " " + c.args);
+    const std::string why = judge(c, r);
+    if (why.empty()) continue;
+    ++failed;
+    ADD_FAILURE() << "sockspec " << c.args << ": " << why << "\n  stderr: " << r.err.substr(0, 300);
+  }
+  std::printf("hostile input: %d of %zu cases failed\n", failed, cases.size());
+  fs::remove_all(hostile_dir());
+}
+
+}  // namespace
+}  // namespace sockspec::testing
