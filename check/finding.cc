@@ -112,6 +112,15 @@ std::string finding_id(std::string_view signature) {
   return fmt::format("{:016x}", hash);
 }
 
+std::string finding_header_signature(std::string_view text) {
+  static constexpr std::string_view kKey = "# signature: ";
+  const auto at = text.find(kKey);
+  if (at == std::string_view::npos) return "";
+  const auto end = text.find('\n', at);
+  return std::string(text.substr(at + kKey.size(), end == std::string_view::npos ? std::string_view::npos
+                                                                                  : end - at - kKey.size()));
+}
+
 std::string finding_scenario_text(const Program& program, const Divergence& d) {
   std::string rules;
   for (const auto& r : d.rules) rules += (rules.empty() ? "" : " ") + r;

@@ -53,6 +53,9 @@ std::string finding_id(std::string_view signature);
 // The .scn text of a finding: the header comment, then the program.
 std::string finding_scenario_text(const Program& program, const Divergence& divergence);
 
+// The signature a finding's header names (`# signature: ...`), or "".
+std::string finding_header_signature(std::string_view text);
+
 // Throws std::system_error when the file cannot be written.
 void write_file_atomically(const std::filesystem::path& path, std::string_view content);
 

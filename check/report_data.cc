@@ -177,15 +177,6 @@ void read_json_files(ReportData& data) {
   }
 }
 
-// `# signature: bind | ... ` in a finding's header.
-std::string header_signature(const std::string& text) {
-  static constexpr std::string_view kKey = "# signature: ";
-  auto at = text.find(kKey);
-  if (at == std::string::npos) return "";
-  auto end = text.find('\n', at);
-  return text.substr(at + kKey.size(), end == std::string::npos ? std::string::npos : end - at - kKey.size());
-}
-
 void read_findings(ReportData& data) {
   fs::path findings = fs::is_directory(data.dir / "findings") ? data.dir / "findings" : data.dir;
   for (const fs::path& file : files_with_extension(findings, ".scn")) {
@@ -193,7 +184,7 @@ void read_findings(ReportData& data) {
     try {
       Program program = parse_scenario(text, fs::relative(file, data.dir).string());
       data.finding_programs.push_back(std::move(program));
-      data.finding_signatures.push_back(header_signature(text));
+      data.finding_signatures.push_back(finding_header_signature(text));
     } catch (const ParseError& e) {
       data.warnings.push_back(fmt::format("finding not readable: {}", e.what()));
     }

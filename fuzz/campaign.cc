@@ -18,7 +18,10 @@
 
 #include <fmt/format.h>
 
+#include "check/finding.h"
 #include "model/rules.h"
+#include "scenario/input_file.h"
+#include "scenario/parser.h"
 
 extern char** environ;
 
@@ -291,17 +294,16 @@ int merge(const fs::path& fuzzer, const CampaignPaths& p, const std::vector<fs::
   return status;
 }
 
-// The root-cause families of the findings this campaign wrote.
+// The root-cause families of the findings this campaign wrote (a file
+// that cannot be read or parsed any more is left out).
 std::vector<FindingFamily> families_of(const std::vector<std::string>& files, const KnownFamilies& known) {
   std::vector<FindingRecord> records;
   for (const auto& file : files) {
-    std::ifstream in(file);
-    FindingRecord r{file, "", 0};
-    for (std::string line; std::getline(in, line);) {
-      if (line.starts_with("# signature: ")) r.signature = line.substr(13);
-      else if (!line.empty() && line[0] != '#') ++r.lines;
+    try {
+      const std::string text = read_input_file(file);
+      records.push_back({file, finding_header_signature(text), parse_scenario(text, file).lines.size()});
+    } catch (const std::exception&) {
     }
-    records.push_back(std::move(r));
   }
   return group_findings(records, known);
 }
