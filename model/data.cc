@@ -337,7 +337,7 @@ Result udp_send(Ctx& ctx, SocketId id, std::string_view bytes, const Address* to
     // AF_UNSPEC is EINVAL (MSG_OOB is looked at first on IPv4)
     if (s.family == Family::Inet && (flags & kMsgOob)) { ctx.rule("oob.udp.send_eopnotsupp"); return Result::err(EOPNOTSUPP); }
     ctx.rule("data.udp.sendto_other_family");
-    return Result::err(s.family == Family::Inet && inet::sockaddr_len(*to) >= 16 ? EAFNOSUPPORT : EINVAL);
+    return Result::err(s.family == Family::Inet && inet::sockaddr_len(*to, s.family) >= 16 ? EAFNOSUPPORT : EINVAL);
   }
   const auto refused = s.family == Family::Inet ? udp4_send_checks(ctx, s, to, flags) : udp6_send_checks(ctx, s, to, flags);
   if (refused) return *refused;

@@ -62,7 +62,7 @@ Result bind_inet(Ctx& ctx, SocketId id, const Address& a) {
   const bool already = s.port_bound || (s.state != SockState::Unconn && s.state != SockState::Close);
   if (s.family == Family::Inet) {
     // inet_bind_sk / __inet_bind: family, address, privilege, then state
-    if (sockaddr_len(a) < 16) { ctx.rule("bind.family.short_einval"); return Result::err(EINVAL); }
+    if (sockaddr_len(a, s.family) < 16) { ctx.rule("bind.family.short_einval"); return Result::err(EINVAL); }
     if (a.kind == AddressKind::Unspec) {  // AF_UNSPEC with INADDR_ANY: bind 0.0.0.0:0
       ctx.rule("bind.family.unspec_as_any");
       return bind_inet(ctx, id, any(Family::Inet));
@@ -73,7 +73,7 @@ Result bind_inet(Ctx& ctx, SocketId id, const Address& a) {
     if (already) { ctx.rule("bind.state.already_bound_einval"); return Result::err(EINVAL); }
   } else {
     // __inet6_bind: length, family, multicast on TCP, privilege, state, then the address
-    if (sockaddr_len(a) < 24) {  // SIN6_LEN_RFC2133
+    if (sockaddr_len(a, s.family) < 24) {  // SIN6_LEN_RFC2133
       ctx.rule(a.kind == AddressKind::Inet4 ? "bind.family.v4_on_inet6_einval" : "bind.family.short_einval");
       return Result::err(EINVAL);
     }

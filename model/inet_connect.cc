@@ -145,7 +145,7 @@ SocketId make_child(Ctx& ctx, SocketId listener_id, const Address& dst, const Ad
 bool family_error(Ctx& ctx, const Socket& s, const Address& dst, Result* r) {
   const std::size_t need = s.family == Family::Inet ? 16 : 24;
   const AddressKind own = s.family == Family::Inet ? AddressKind::Inet4 : AddressKind::Inet6;
-  if (sockaddr_len(dst) < need) {
+  if (sockaddr_len(dst, s.family) < need) {
     ctx.rule(dst.kind == AddressKind::Inet4 ? "connect.family.v4_on_inet6_einval" : "connect.family.short_einval");
     *r = Result::err(EINVAL);
     return true;
@@ -355,7 +355,7 @@ Result connect_tcp(Ctx& ctx, SocketId id, const Address& dst_written, bool nowai
   if (!to) {
     // tcp_v6_connect sets sk_v6_daddr before it routes (after the family
     // and multicast checks); the route's failure leaves it there
-    const bool recorded = s.family == Family::Inet6 && dst.kind == AddressKind::Inet6 && sockaddr_len(dst) >= 24 &&
+    const bool recorded = s.family == Family::Inet6 && dst.kind == AddressKind::Inet6 && sockaddr_len(dst, s.family) >= 24 &&
                           dst.ip[0] != 0xff && failure.kind == Result::Kind::Errno;
     if (recorded) keep_failed_destination(ctx, s, dst);
     return failure;
