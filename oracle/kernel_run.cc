@@ -589,6 +589,10 @@ struct KernelRun::Impl {
   Result run(const op::Uid& o, const Line&, int) {
     // the raw syscall changes only this thread's credentials; glibc's
     // setresuid() would change every thread's (nptl's setxid broadcast)
+    // setuid rules (cap_capable on CAP_SETUID, else only the real or saved
+    // uid): from one unprivileged euid to another is refused, so go by way
+    // of root, which the real and saved uids (0) still allow
+    if (uid != 0) syscall(SYS_setresuid, -1, 0, -1);
     if (o.uid < 0 || o.uid >= UINT32_MAX || syscall(SYS_setresuid, -1, static_cast<uid_t>(o.uid), -1) != 0) {
       uid_failed = true;
       return Result::skip();
