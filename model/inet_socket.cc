@@ -21,9 +21,6 @@ namespace {
 // tcp_wmem's middle values (tcp_init_sock), others from net.core.rmem_default
 // / wmem_default (sock_init_data).
 constexpr int kTcpRcvbuf = 131072, kTcpSndbuf = 16384;
-// net.core.rmem_max / wmem_max are global, not per namespace: the model
-// follows the value of the machines it is checked on (4 MiB).
-constexpr int kRmemMax = 4194304, kWmemMax = 4194304;
 constexpr int kMinRcvbuf = 2304, kMinSndbuf = 4608;  // SOCK_MIN_RCVBUF / SOCK_MIN_SNDBUF on x86_64
 
 SocketId add_socket(Ctx& ctx, Family family, SockType type, int protocol) {
@@ -149,10 +146,10 @@ Result handle(Ctx& ctx, const op::SetSockOpt& o) {
       if (!v) return Result::err(EINVAL);
       ctx.rule("socket.option.buffer_doubled");
       if (o.opt == SockOpt::SoRcvbuf) {
-        s.opt.rcvbuf = buffer_size(*v, kRmemMax, kMinRcvbuf);
+        s.opt.rcvbuf = buffer_size(*v, ctx.profile.core_rmem_max, kMinRcvbuf);
         s.opt.rcvbuf_set = true;
       } else {
-        s.opt.sndbuf = buffer_size(*v, kWmemMax, kMinSndbuf);
+        s.opt.sndbuf = buffer_size(*v, ctx.profile.core_wmem_max, kMinSndbuf);
         s.opt.sndbuf_set = true;
       }
       return Result::ok();
@@ -220,7 +217,13 @@ Result handle(Ctx& ctx, const op::GetSockOpt& o) {
   ctx.rule("socket.option.get");
   if (is_bool_option(o.opt)) return Result::num(*bool_option(s, o.opt) ? 1 : 0);
   switch (o.opt) {
-    case SockOpt::SoLinger: return s.opt.linger ? Result::num(*s.opt.linger) : Result::word("off");
+    case SockOpt::SoLinger:
+      if (!s.opt.linger) return Result::word("off");
+      if (*s.opt.linger < 0) {
+        ctx.rule("socket.option.linger_unbounded");
+        return Result::num(linger_read_back_unbounded(ctx.profile.hz));
+      }
+      return Result::num(*s.opt.linger);
     case SockOpt::SoError: {
       const int e = std::exchange(s.so_error, 0);  // sock_error: read once
       return e ? Result::err(e) : Result::num(0);

@@ -32,6 +32,7 @@ constexpr Rule kRules[] = {
     {"socket.option.buffer_doubled", "socket"},
     {"socket.option.device_change_needs_net_raw", "socket"},
     {"socket.option.get", "socket"},
+    {"socket.option.linger_unbounded", "socket"},
     {"socket.option.ip_level_on_unix", "socket"},
     {"socket.option.port_range_inverted", "socket"},
     {"socket.option.read_only", "socket"},
