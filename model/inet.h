@@ -17,7 +17,8 @@ namespace sockspec::inet {
 // ---------------------------------------------------------------- addresses
 
 bool is_inet(const Socket& s);                 // AF_INET or AF_INET6
-bool is_tcp(const Socket& s);                  // an inet stream socket
+bool is_tcp(const Socket& s);                  // an inet stream socket (MPTCP included: its subflows are TCP)
+bool is_mptcp(const Socket& s);                // IPPROTO_MPTCP (model/mptcp.cc)
 PortSpace port_space(const Socket& s);
 bool is_any(const Address& a);                 // 0.0.0.0 or [::]
 bool is_v4mapped(const Address& a);            // ::ffff:a.b.c.d

@@ -147,6 +147,7 @@ Result handle(Ctx& ctx, const op::Bind& o) {
   const Socket& s = ctx.world.sock(id);
   if (unknown_scope(ctx.world, o.addr.base)) { ctx.rule("socket.address.unknown_scope_enodev"); return Result::err(ENODEV); }
   if (s.family == Family::Unix) return unix_bind(ctx, id, o.addr.base);
+  if (is_mptcp(s)) ctx.rule("mptcp.bind.first_subflow");  // mptcp_bind: inet_bind_sk on the subflow
   return bind_inet(ctx, id, o.addr.base);
 }
 
@@ -160,6 +161,8 @@ Result handle(Ctx& ctx, const op::Listen& o) {
   Socket& s = ctx.world.sock(id);
   if (s.family == Family::Unix) return unix_listen(ctx, id, o.backlog);
   if (!is_tcp(s)) { ctx.rule("listen.type.dgram_eopnotsupp"); return Result::err(EOPNOTSUPP); }
+  if (is_mptcp(s) && s.took_connect_role)
+    return ctx.unsupported("listen on an MPTCP socket that connected is not modelled");
   if (s.state != SockState::Unconn && s.state != SockState::Listen && s.state != SockState::Close) {
     ctx.rule("listen.state.connected_einval");
     return Result::err(EINVAL);

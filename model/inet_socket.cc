@@ -113,8 +113,12 @@ Result handle(Ctx& ctx, const op::Socket& o) {
     add_socket(ctx, o.family, o.type, IPPROTO_UDPLITE);
     return Result::ok();
   }
-  if ((o.type == SockType::Stream && proto == 262) || (o.type == SockType::Dgram && proto == IPPROTO_ICMP))
-    return ctx.unsupported("MPTCP and ping sockets are outside the model");
+  if (o.type == SockType::Stream && proto == IPPROTO_MPTCP) {  // mptcp_protosw / mptcp_v6_protosw
+    if (auto refused = mptcp_create_refused(ctx)) return *refused;
+    add_socket(ctx, o.family, o.type, IPPROTO_MPTCP);
+    return Result::ok();
+  }
+  if (o.type == SockType::Dgram && proto == IPPROTO_ICMP) return ctx.unsupported("ping sockets are outside the model");
   ctx.rule("socket.create.wrong_protocol");
   return Result::err(EPROTONOSUPPORT);
 }
@@ -131,6 +135,7 @@ Result handle(Ctx& ctx, const op::SetSockOpt& o) {
     ctx.rule("socket.option.v6only_on_inet");  // ip_setsockopt: not SOL_IP
     return Result::err(ENOPROTOOPT);
   }
+  if (auto refused = mptcp_setsockopt_refused(ctx, s, o.opt)) return *refused;
   switch (o.opt) {
     case SockOpt::SoError: case SockOpt::SoAcceptconn: case SockOpt::SoType:
       ctx.rule("socket.option.read_only");
@@ -300,6 +305,7 @@ Result handle(Ctx& ctx, const op::Shutdown& o) {
   }
   if (s.state == SockState::Listen) {
     if (!rd) { ctx.rule("socket.shutdown.listener_wr_noop"); return Result::ok(); }
+    if (is_mptcp(s)) return ctx.unsupported("an MPTCP listener shut for reading (mptcp_disconnect) is not modelled");
     // inet_shutdown calls tcp_disconnect, whose inet_csk_listen_stop resets
     // the queued connections
     ctx.rule("socket.shutdown.listener_stops");
@@ -328,7 +334,10 @@ Result handle(Ctx& ctx, const op::Shutdown& o) {
     return Result::err(ENOTCONN);
   }
   ctx.rule("socket.shutdown.ok");
-  if (is_tcp(s) && wr) tcp_fin_sent(ctx, id);
+  if (is_tcp(s) && wr) {
+    mptcp_winding_down(ctx, id);
+    tcp_fin_sent(ctx, id);
+  }
   return Result::ok();
 }
 
@@ -413,6 +422,7 @@ Result handle(Ctx& ctx, const op::Close& o) {
   if (s.family == Family::Unix) {
     unix_release(ctx, id);
   } else {
+    mptcp_winding_down(ctx, id);
     data_on_close(ctx, id);
     if (s.state == SockState::Listen) {
       ctx.rule("socket.close.listener_resets_queue");
