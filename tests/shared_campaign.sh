@@ -23,7 +23,8 @@
 #      `resumed_from`), merges it and removes it, with its minimize logs;
 #   7. what the dead campaign had set aside (pending/) and found
 #      (findings/) is kept: every pending divergence becomes a finding of
-#      the same id, and no finding on disk is lost.
+#      the same id (or the minimizer says it no longer diverges), and no
+#      finding on disk is lost.
 set -u
 SOCKSPEC=$(realpath "${1:?usage: shared_campaign.sh SOCKSPEC FUZZER SEEDS_DIR [SECONDS]}")
 FUZZER=$(realpath "${2:?usage: shared_campaign.sh SOCKSPEC FUZZER SEEDS_DIR [SECONDS]}")
@@ -110,8 +111,9 @@ else
   LEFT=$(ls -d "$WORK"/shared/campaign.* "$WORK"/shared/minimize.* 2> /dev/null)
   [ -z "$LEFT" ] || fail "after a kill, campaign directories or logs left behind: $LEFT"
   [ -z "$(ls -A "$WORK/shared/pending" 2> /dev/null)" ] || fail "after a kill, left pending: $(ls "$WORK/shared/pending")"
-  for id in $PENDING $FOUND_BEFORE; do
-    [ -s "$WORK/shared/findings/$id" ] || fail "the killed campaign's $id is not among the findings"
+  for id in $PENDING $FOUND_BEFORE; do  # kept, or said to be gone (a divergence may not come back)
+    [ -s "$WORK/shared/findings/$id" ] || grep -q "no longer diverges, dropped: .*/$id\$" "$WORK/progress.after" ||
+      fail "the killed campaign's $id is neither among the findings nor said to be dropped"
   done
   echo "a killed campaign: $(echo "$PENDING" | wc -w) pending, $(echo "$FOUND_BEFORE" | wc -w) findings files kept, $DEAD_DIR taken over"
 fi
