@@ -84,6 +84,11 @@ void add_fuzz_command(CLI::App& app) {
   cmd->add_option("--findings", o.findings, "where findings are written (default WORKDIR/findings)")
       ->check(directory_or_absent());
   cmd->add_option("--fuzzer", o.fuzzer, "the fuzzer binary (default: next to sockspec, or build-fuzz/)");
+  cmd->add_option("--sample-seconds", o.sample_seconds,
+                  "how often the fuzzer processes' RSS, open fds and network namespaces are sampled into the "
+                  "campaign log (first, last and max in the summary)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 24 * 3600));
   cmd->add_flag("--model-only", o.model_only, "fuzz the model alone (model_fuzzer, ASan+UBSan), no kernel");
   cmd->add_flag("--json", flags.json, "print the summary as one JSON object");
   cmd->add_option("--known-families", flags.known_families,

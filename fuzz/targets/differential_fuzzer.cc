@@ -165,7 +165,16 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
   // single-threaded process.
   fs::path start = fs::current_path();
   if (auto why = enter_sandbox()) {
-    fmt::print(stderr, "sockspec-fuzz: the kernel oracle cannot run here: {}\n", *why);
+    // Exits at once, before any input: on a runner without namespaces (a
+    // GitHub Actions job's unprivileged container, as ClusterFuzzLite runs
+    // fuzzers) every input would fail the same way.
+    fmt::print(stderr,
+               "sockspec-fuzz: the kernel oracle cannot run here: {}\n"
+               "sockspec-fuzz: differential_fuzzer needs to create user, mount and network namespaces "
+               "(root with CAP_SYS_ADMIN, or unprivileged user namespaces, and no seccomp filter blocking "
+               "unshare): run it in a privileged container (docker run --privileged), or fuzz here with "
+               "model_fuzzer and parser_fuzzer, which need no kernel\n",
+               *why);
     std::exit(3);
   }
   // The sandbox moved us into its /tmp; libFuzzer's own paths (argv[0] for
