@@ -45,11 +45,17 @@ constexpr VariantProbe kProbes[] = {
      EINVAL},
 };
 
-bool probe_shows(const VariantProbe& probe) {
-  const Program program = parse_scenario(probe.scenario, "<kernel probe>");
+// The last line's result of a probe scenario run in a fresh namespace.
+Result probe_result(const char* scenario) {
+  const Program program = parse_scenario(scenario, "<kernel probe>");
   KernelRun run(OracleConfig{});
   Result last;
   for (const Line& line : program.lines) last = run.execute(line);
+  return last;
+}
+
+bool probe_shows(const VariantProbe& probe) {
+  const Result last = probe_result(probe.scenario);
   return last.kind == Result::Kind::Errno && last.integer == probe.refusing_errno;
 }
 
@@ -58,11 +64,7 @@ bool probe_shows(const VariantProbe& probe) {
 // (int)(LONG_MAX / HZ) (socket.option.linger_unbounded). A figure no HZ
 // gives leaves the default, so the model's answer diverges there.
 int measure_hz() {
-  const Program program = parse_scenario("s = socket inet stream\nsetsockopt s SO_LINGER -1\ngetsockopt s SO_LINGER\n",
-                                         "<kernel probe>");
-  KernelRun run(OracleConfig{});
-  Result last;
-  for (const Line& line : program.lines) last = run.execute(line);
+  const Result last = probe_result("s = socket inet stream\nsetsockopt s SO_LINGER -1\ngetsockopt s SO_LINGER\n");
   for (int hz : config_hz_choices())
     if (last.kind == Result::Kind::Integer && last.integer == linger_read_back_unbounded(hz)) return hz;
   return kDefaultHz;
