@@ -3,7 +3,7 @@
 // Contract: check_limits returns nullopt when the program stays within
 // every limit, else the first line that crosses one, with a message naming
 // the limit, the amount that line reaches and the flag that lifts it (every
-// limit is a flag of run, model, check, explain and kernels diff:
+// limit is a flag of run, model, check, explain, kernels diff and fuzz:
 // tools/limit_options.h). Everything is counted from the text alone (a
 // socket-creating line counts whether or not it will succeed), so a hostile
 // or generated scenario is refused before it reaches the kernel.

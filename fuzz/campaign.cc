@@ -21,6 +21,7 @@
 #include <fmt/format.h>
 
 #include "check/finding.h"
+#include "fuzz/limit_environment.h"
 #include "fuzz/resource_sampler.h"
 #include "model/rules.h"
 #include "scenario/input_file.h"
@@ -396,9 +397,10 @@ CampaignResult run_campaign(const CampaignOptions& o, const std::function<void(s
   const std::size_t corpus_before = count_files(p.corpus);
   const std::set<fs::path> findings_before = scenario_files(p.findings, ".scn");
   const std::vector<fs::path> leftovers = take_leftovers(p.work, p.campaign, locks);
-  const std::vector<std::string> campaign_env = {"SOCKSPEC_FUZZ_CAMPAIGN_PID=" + std::to_string(::getpid()),
-                                                 "SOCKSPEC_FUZZ_FINDINGS=" + p.findings.string(),
-                                                 "SOCKSPEC_FUZZ_STATS=" + p.stats.string(), "TMPDIR=" + p.tmp.string()};
+  std::vector<std::string> campaign_env = {"SOCKSPEC_FUZZ_CAMPAIGN_PID=" + std::to_string(::getpid()),
+                                           "SOCKSPEC_FUZZ_FINDINGS=" + p.findings.string(),
+                                           "SOCKSPEC_FUZZ_STATS=" + p.stats.string(), "TMPDIR=" + p.tmp.string()};
+  for (std::string& limit : limit_environment(o.limits)) campaign_env.push_back(std::move(limit));  // --max-*
   auto env = environment_with(campaign_env);
   // the fuzzing processes only fuzz; what they set aside is minimized below
   if (!o.abort_on_finding) env.push_back("SOCKSPEC_FUZZ_PENDING=" + p.pending.string());

@@ -40,6 +40,7 @@
 #include <vector>
 
 #include "check/finding_families.h"
+#include "check/limits.h"
 
 namespace sockspec::fuzz {
 
@@ -56,6 +57,7 @@ struct CampaignOptions {
   int sample_seconds = 30;  // how often the fuzzer processes' RSS, fds and namespaces are sampled
   bool abort_on_finding = false;  // SOCKSPEC_FUZZ_ABORT=1: libFuzzer's crash flow takes over
   KnownFamilies known_families;   // --known-families
+  ScenarioLimits limits;          // --max-*, handed to the fuzzer processes (fuzz/limit_environment.h)
   std::vector<std::string> libfuzzer_args;
 };
 

@@ -10,6 +10,7 @@
 #include "fuzz/campaign.h"
 #include "tools/commands.h"
 #include "tools/flag_checks.h"
+#include "tools/limit_options.h"
 
 namespace sockspec::cli {
 
@@ -94,6 +95,8 @@ void add_fuzz_command(CLI::App& app) {
   cmd->add_option("--known-families", flags.known_families,
                   "a known-families list (divergences/families.txt): new findings of those families do not fail "
                   "the campaign");
+  // handed to the fuzzer processes (fuzz/limit_environment.h): an input over a limit stays out of the corpus
+  add_limit_options(cmd, o.limits);
   cmd->add_option("libfuzzer", o.libfuzzer_args, "extra libFuzzer flags, after --");
   cmd->callback([] { fuzz_campaign(flags); });
 }

@@ -18,6 +18,7 @@
 //   SOCKSPEC_FUZZ_STATS     a directory for this process's covered rules (rules.<pid>), optional
 //   SOCKSPEC_FUZZ_ABORT=1   abort on a new finding
 //   SOCKSPEC_FUZZ_SETTLE_MS / SOCKSPEC_FUZZ_DELIVERY_MS  the oracle's waits (default 20 / 5)
+//   SOCKSPEC_FUZZ_MAX_LINES ... SOCKSPEC_FUZZ_MAX_SLEEP_MS  `sockspec fuzz --max-*` (fuzz/limit_environment.h)
 #include <cerrno>
 #include <signal.h>
 #include <unistd.h>
@@ -33,8 +34,10 @@
 
 #include "check/driver.h"
 #include "check/finding.h"
+#include "check/limits.h"
 #include "check/minimize.h"
 #include "fuzz/input.h"
+#include "fuzz/limit_environment.h"
 #include "oracle/oracle.h"
 #include "scenario/parser.h"
 #include "scenario/printer.h"
@@ -47,6 +50,7 @@ using Clock = std::chrono::steady_clock;
 
 struct Campaign {
   DriverConfig driver;
+  ScenarioLimits limits;  // the campaign's --max-*
   fs::path findings;
   fs::path pending;  // empty: minimize each divergence at once
   fs::path stats;    // empty: no stats file
@@ -139,6 +143,11 @@ int minimize_pending(Campaign& c, const fs::path& pending, const std::string& sh
     if (k++ % shares != index) continue;
     try {
       Program program = parse_scenario_file(file.string());
+      if (auto over = check_limits(program, c.limits)) {  // names the `sockspec fuzz` flag that lifts it
+        fmt::print(stderr, "sockspec-fuzz: {}:{}: {}, dropped\n", file.string(), over->line_no, over->message);
+        fs::remove(file);
+        continue;
+      }
       ScenarioVerdict verdict = run_scenario(program, Mode::Lockstep, c.driver);
       auto divergence = find_divergence(program, verdict);
       if (!divergence) fmt::print(stderr, "sockspec-fuzz: no longer diverges, dropped: {}\n", file.string());
@@ -161,6 +170,7 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
   campaign.driver.oracle.settle_ms = env_int("SOCKSPEC_FUZZ_SETTLE_MS", 20);
   campaign.driver.oracle.delivery_ms = env_int("SOCKSPEC_FUZZ_DELIVERY_MS", 5);
   campaign.driver.time_limit_ms = 2000;
+  campaign.limits = sockspec::fuzz::limits_from_environment();
   // Before libFuzzer starts any thread: the sandbox's unshare needs a
   // single-threaded process.
   fs::path start = fs::current_path();
@@ -208,8 +218,9 @@ void exit_if_campaign_gone() {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   exit_if_campaign_gone();
   auto program = sockspec::fuzz::parse_input(data, size);
-  if (!program) return -1;  // not a scenario: keep it out of the corpus
   Campaign& c = *g_campaign;
+  // not a scenario, or over the campaign's limits: keep it out of the corpus
+  if (!program || check_limits(*program, c.limits)) return -1;
   ScenarioVerdict verdict = run_scenario(*program, Mode::Lockstep, c.driver);
   for (const LineVerdict& line : verdict.lines)
     for (auto rule : line.rules) c.rules.emplace(rule);

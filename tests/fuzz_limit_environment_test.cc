@@ -1,0 +1,57 @@
+// The campaign's --max-* limits reach the fuzzer processes through their
+// environment (fuzz/limit_environment.h).
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <string>
+
+#include "fuzz/limit_environment.h"
+
+namespace sockspec::fuzz {
+namespace {
+
+void set_environment(const std::vector<std::string>& env) {
+  for (const std::string& entry : env) {
+    const auto eq = entry.find('=');
+    ::setenv(entry.substr(0, eq).c_str(), entry.substr(eq + 1).c_str(), 1);
+  }
+}
+
+TEST(FuzzLimitEnvironment, EveryLimitGoesThroughTheEnvironmentAndBack) {
+  ScenarioLimits limits;
+  limits.max_lines = 7;
+  limits.max_sockets = 3;
+  limits.max_namespaces = 2;
+  limits.max_links = 1;
+  limits.max_bytes_sent = 5'000'000'000;  // over 32 bits
+  limits.max_sleep_ms = 9;
+  const auto env = limit_environment(limits);
+  ASSERT_EQ(env.size(), 6u);
+  EXPECT_EQ(env[4], "SOCKSPEC_FUZZ_MAX_BYTES_SENT=5000000000");
+  set_environment(env);
+  const ScenarioLimits back = limits_from_environment();
+  EXPECT_EQ(back.max_lines, 7);
+  EXPECT_EQ(back.max_sockets, 3);
+  EXPECT_EQ(back.max_namespaces, 2);
+  EXPECT_EQ(back.max_links, 1);
+  EXPECT_EQ(back.max_bytes_sent, 5'000'000'000);
+  EXPECT_EQ(back.max_sleep_ms, 9);
+}
+
+TEST(FuzzLimitEnvironment, AMissingOrMalformedEntryReadsAsTheDefault) {
+  set_environment(limit_environment(ScenarioLimits{}));
+  ::setenv("SOCKSPEC_FUZZ_MAX_LINES", "12x", 1);
+  ::setenv("SOCKSPEC_FUZZ_MAX_SOCKETS", "0", 1);
+  ::setenv("SOCKSPEC_FUZZ_MAX_NAMESPACES", "-4", 1);
+  ::unsetenv("SOCKSPEC_FUZZ_MAX_LINKS");
+  ::setenv("SOCKSPEC_FUZZ_MAX_SLEEP_MS", "99999999999999999999999", 1);
+  const ScenarioLimits read = limits_from_environment(), fallback;
+  EXPECT_EQ(read.max_lines, fallback.max_lines);
+  EXPECT_EQ(read.max_sockets, fallback.max_sockets);
+  EXPECT_EQ(read.max_namespaces, fallback.max_namespaces);
+  EXPECT_EQ(read.max_links, fallback.max_links);
+  EXPECT_EQ(read.max_sleep_ms, fallback.max_sleep_ms);
+}
+
+}  // namespace
+}  // namespace sockspec::fuzz
