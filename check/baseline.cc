@@ -2,11 +2,13 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <sstream>
 #include <stdexcept>
 
 #include "check/finding.h"
 #include "scenario/input_file.h"
+#include "scenario/message_text.h"
 #include "scenario/printer.h"
 
 namespace sockspec {
@@ -29,11 +31,18 @@ std::set<std::string> read_baseline(const std::filesystem::path& path) {
     throw std::runtime_error(fmt::format("cannot read the baseline {}: {}", path.string(), e.problem()));
   }
   std::set<std::string> signatures;
+  int line_no = 0;
   for (std::string line; std::getline(in, line);) {
+    ++line_no;
     const auto first = line.find_first_not_of(" \t");
     if (first == std::string::npos || line[first] == '#') continue;
     const auto last = line.find_last_not_of(" \t\r");
-    signatures.insert(line.substr(first, last - first + 1));
+    std::string signature = line.substr(first, last - first + 1);
+    // a damaged or foreign file (JSON, a cut line) would match nothing and accept nothing, silently
+    if (std::count(signature.begin(), signature.end(), '|') < 3)  // poll events hold more
+      throw std::runtime_error(fmt::format("{}:{}: not a divergence signature (OPERATION | RULES | KERNEL | MODEL): {}",
+                                           path.string(), line_no, escape_raw_bytes(signature.substr(0, 60))));
+    signatures.insert(std::move(signature));
   }
   return signatures;
 }

@@ -3,7 +3,9 @@
 // Contract: a baseline is a set of divergence signatures (check/finding.h:
 // operation kind | rules | kernel result class | model result class), one a
 // line, each under a comment naming where it was seen. Blank lines and `#`
-// comments are ignored. `check --write-baseline FILE` writes every signature
+// comments are ignored; any other line without the three ` | ` of a
+// signature makes the file unreadable (a damaged or foreign file would
+// otherwise accept nothing, silently). `check --write-baseline FILE` writes every signature
 // of a run; `check --baseline FILE` then fails only on a divergence whose
 // signature is not in FILE (failed expectations and stopped scenarios still
 // fail: they are not divergences). A signature that never occurs in a run is

@@ -54,22 +54,67 @@ const json& array_or_empty(const json& j, const char* key) {
   return it != j.end() && it->is_array() ? *it : empty;
 }
 
-// The first of a check record's lists that is something else, or "".
-std::string field_not_a_list_of_objects(const json& record) {
-  for (const char* key : {"steps", "divergences", "expect_failures"}) {
-    auto it = record.find(key);
-    if (it == record.end()) continue;
-    if (!it->is_array() || !std::all_of(it->begin(), it->end(), [](const json& e) { return e.is_object(); }))
-      return key;
-  }
+// What check/check_outputs.cc writes in a check.jsonl record: each field's
+// JSON type, and the fields of the objects in its lists.
+using FieldTypes = std::initializer_list<std::pair<const char*, json::value_t>>;
+constexpr auto kString = json::value_t::string, kArray = json::value_t::array, kBool = json::value_t::boolean,
+               kNumber = json::value_t::number_integer,  // an integer (a double out of range would not convert)
+    kReal = json::value_t::number_float;                 // any number
+const FieldTypes kRecordFields = {{"file", kString},         {"status", kString},    {"kernel", kString},
+                                  {"lines", kNumber},        {"agree", kBool},       {"steps", kArray},
+                                  {"divergences", kArray},   {"expect_failures", kArray},
+                                  {"unsupported", kArray},   {"skipped", kArray},    {"error", kString}};
+const FieldTypes kStepFields = {{"line", kNumber}, {"op", kString}, {"expect", kString}, {"kernel", kString},
+                                {"model", kString}, {"note", kString}, {"rules", kArray}, {"diverged", kBool},
+                                {"expectation_failed", kBool}, {"unsupported", kBool}, {"skipped", kBool}};
+const FieldTypes kDivergenceFields = {{"line", kNumber},      {"op", kString},        {"kernel", kString},
+                                      {"model", kString},     {"rules", kArray},      {"signature", kString},
+                                      {"known", kBool}};
+// check-summary.json (check/check_outputs.cc) and a fuzz summary (fuzz/campaign.cc)
+const FieldTypes kCheckSummaryFields = {
+    {"mode", kString},       {"scenarios", kNumber}, {"failed", kNumber},          {"partial", kNumber},
+    {"divergences", kNumber}, {"known_divergences", kNumber}, {"seconds", kReal}, {"kernel", kString},
+    {"kernel_described", kString}, {"interrupted", kString}, {"scenarios_not_run", kNumber},
+    {"stopped_at", kString}};
+const FieldTypes kFuzzSummaryFields = {
+    {"fuzzer", kString},        {"seconds", kReal},          {"jobs", kNumber},          {"execs", kNumber},
+    {"exec_per_s", kNumber},    {"seeds", kNumber},          {"corpus_dir", kString},    {"corpus_before", kNumber},
+    {"corpus_after", kNumber},  {"rules_covered", kNumber},  {"rules_total", kNumber},   {"findings_dir", kString},
+    {"findings_total", kNumber}, {"new_findings", kArray},   {"new_families", kNumber},
+    {"new_families_unknown", kNumber}, {"fuzzer_exit", kNumber}, {"merge_exit", kNumber},
+    {"resumed_from", kArray},   {"resources", json::value_t::object}};
+const FieldTypes kFailureFields = {{"line", kNumber}, {"expected", kString}, {"kernel", kString}};
+// a row of `sockspec solve classes --json`
+const FieldTypes kSolverFields = {{"class", kString}, {"rules", kString}, {"predicted", kString},
+                                  {"kernel", kString}, {"model", kString}, {"confirmed", kBool}};
+
+bool has_type(const json& value, json::value_t type) {
+  return type == kNumber ? value.is_number_integer() : type == kReal ? value.is_number() : value.type() == type;
+}
+
+// The first field of `object` (named `prefix`.field) of another type than
+// `fields` says, or "".
+std::string mistyped(const json& object, const FieldTypes& fields, const std::string& prefix) {
+  for (const auto& [key, type] : fields)
+    if (auto it = object.find(key); it != object.end() && !has_type(*it, type)) return prefix + key;
   return "";
 }
 
-// The first field of a summary whose type is not the one the report reads,
-// or "" when every field present is readable.
-std::string mistyped_field(const json& summary, std::initializer_list<const char*> numbers) {
-  for (const char* key : numbers)
-    if (auto it = summary.find(key); it != summary.end() && !it->is_number()) return key;
+// The first field of a check record, or of an object in one of its lists,
+// whose type is not the one check/check_outputs.cc writes, or "".
+std::string mistyped_record_field(const json& record) {
+  if (auto key = mistyped(record, kRecordFields, ""); !key.empty()) return key;
+  for (const auto& [list, fields] : {std::pair{"steps", &kStepFields}, {"divergences", &kDivergenceFields},
+                                     {"expect_failures", &kFailureFields}}) {
+    const json& items = array_or_empty(record, list);
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      const std::string at = fmt::format("{}[{}]", list, i);
+      if (!items[i].is_object()) return at;
+      if (auto key = mistyped(items[i], *fields, at + "."); !key.empty()) return key;
+      const json& rules = array_or_empty(items[i], "rules");  // rule names
+      if (!std::all_of(rules.begin(), rules.end(), [](const json& r) { return r.is_string(); })) return at + ".rules";
+    }
+  }
   return "";
 }
 
@@ -141,8 +186,9 @@ void read_check_output(ReportData& data, const fs::path& jsonl) {
       data.warnings.push_back(fmt::format("{}:{}: not a JSON object, skipped", jsonl.string(), line_no));
       continue;
     }
-    if (auto key = field_not_a_list_of_objects(v); !key.empty()) {
-      data.warnings.push_back(fmt::format("{}:{}: `{}` is not a list of objects, skipped", jsonl.string(), line_no, key));
+    if (auto key = mistyped_record_field(v); !key.empty()) {
+      data.warnings.push_back(
+          fmt::format("{}:{}: `{}` is not of the type `check --out` writes, skipped", jsonl.string(), line_no, key));
       continue;
     }
     add_checked_scenario(data, v);
@@ -150,14 +196,25 @@ void read_check_output(ReportData& data, const fs::path& jsonl) {
 }
 
 // A summary the report can read, or a warning naming the field that is not.
-bool readable_summary(ReportData& data, const fs::path& file, const json& j,
-                      std::initializer_list<const char*> numbers) {
+bool readable_summary(ReportData& data, const fs::path& file, const json& j, const FieldTypes& fields) {
   std::string why = !j.is_object() ? "not a JSON object" : "";
   if (why.empty())
-    if (auto key = mistyped_field(j, numbers); !key.empty()) why = fmt::format("`{}` is not a number", key);
+    if (auto key = mistyped(j, fields, ""); !key.empty()) why = fmt::format("`{}` is not of the type sockspec writes", key);
   if (why.empty()) return true;
   data.warnings.push_back(fmt::format("{}: {}, skipped", file.string(), why));
   return false;
+}
+
+void read_solver_table(ReportData& data, const fs::path& file, const json& table) {
+  for (std::size_t i = 0; i < table.size(); ++i)
+    if (auto key = table[i].is_object() ? mistyped(table[i], kSolverFields, "") : "a row"; !key.empty()) {
+      data.warnings.push_back(fmt::format("{}: row {}: `{}` is not of the type `solve classes --json` writes, skipped",
+                                          file.string(), i + 1, key));
+      return;
+    }
+  for (const auto& w : table)
+    data.solver.push_back({string_or_empty(w, "class"), string_or_empty(w, "rules"), string_or_empty(w, "predicted"),
+                           string_or_empty(w, "kernel"), string_or_empty(w, "model"), flag(w, "confirmed")});
 }
 
 void read_json_files(ReportData& data) {
@@ -166,17 +223,16 @@ void read_json_files(ReportData& data) {
     if (j.is_discarded()) {
       data.warnings.push_back(fmt::format("{}: not JSON, skipped", file.string()));
     } else if (file.filename() == "check-summary.json") {
-      if (readable_summary(data, file, j, {"seconds", "divergences"})) data.check_summary = j;
+      if (readable_summary(data, file, j, kCheckSummaryFields)) data.check_summary = j;
     } else if (j.is_object() && j.contains("execs")) {
-      if (readable_summary(data, file, j,
-                           {"seconds", "jobs", "execs", "exec_per_s", "corpus_before", "corpus_after",
-                            "rules_covered", "rules_total"}))
+      if (readable_summary(data, file, j, kFuzzSummaryFields))
         data.fuzz_summary = j;
     } else if (j.is_array() && !j.empty() && j[0].is_object() && j[0].contains("class")) {
-      for (const auto& w : j)
-        data.solver.push_back({string_or_empty(w, "class"), string_or_empty(w, "rules"),
-                               string_or_empty(w, "predicted"), string_or_empty(w, "kernel"),
-                               string_or_empty(w, "model"), flag(w, "confirmed")});
+      read_solver_table(data, file, j);
+    } else {
+      data.warnings.push_back(
+          fmt::format("{}: neither a fuzz summary (`fuzz --json`) nor a solver table (`solve classes --json`), skipped",
+                      file.string()));
     }
   }
 }
@@ -198,7 +254,8 @@ void read_findings(ReportData& data) {
 }  // namespace
 
 std::vector<CampaignPoint> parse_campaign_log(std::string_view log) {
-  static const std::regex status(R"(^#(\d+):? +cov: (\d+).* corp: (\d+).* time: (\d+)s)");
+  // at most 15 digits a number: a longer one (a damaged log) would not fit a long, and the line is skipped
+  static const std::regex status(R"(^#(\d{1,15}):? +cov: (\d{1,15}).* corp: (\d{1,15}).* time: (\d{1,15})s)");
   std::vector<CampaignPoint> points;
   CampaignPoint now;
   std::istringstream in{std::string(log)};

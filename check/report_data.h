@@ -15,12 +15,16 @@
 //   check/kernels_diff.h): shown as a section of its own;
 // - DIR/*.json: a fuzz summary (`sockspec fuzz --json`, has "execs") or a
 //   solver table (`sockspec solve classes --json`, an array of objects with
-//   "class"), recognised by their content.
+//   "class"), recognised by their content; any other JSON file is a warning.
 // It only reads (everything into memory), so the caller may then enter the
 // oracle's sandbox, whose private /tmp hides the files. run_findings then
 // runs every finding (in lockstep, or on the model alone) to show each line
-// with both results. Bad input (a malformed JSON line, a finding that does
-// not parse) becomes a warning in the report, never a crash.
+// with both results. Bad input becomes a warning naming the file (and the
+// line of check.jsonl) and is skipped, never a crash: a line that is not a
+// JSON object, a record or a summary with a field of another type than the
+// tool writes (an integer where it writes one: a double out of range would
+// not convert), a finding that does not parse. A file that cannot be read
+// at all (not a regular file, over the input limit) is an error.
 #pragma once
 
 #include <filesystem>

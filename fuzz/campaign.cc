@@ -266,6 +266,8 @@ CampaignPaths prepare(const CampaignOptions& o, std::vector<HeldLock>& locks) {
   fs::create_directories(p.campaign);
   locks.emplace_back(p.campaign / "lock", true);  // before the corpus: see take_leftovers
   for (const auto& d : {p.corpus, p.findings, p.working, p.stats, p.tmp, p.artifacts}) fs::create_directories(d);
+  if (fs::exists(p.log) && !fs::is_regular_file(p.log))  // the log would be lost without a word
+    throw CampaignError(fmt::format("{} is not a regular file (the campaign's log goes there)", p.log.string()));
   return p;
 }
 

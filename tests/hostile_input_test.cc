@@ -1,7 +1,13 @@
 // A battery of hostile input for every subcommand: files that are not
 // regular files (a FIFO, /dev/zero behind a symlink, a directory, a symlink
-// loop), a file over the 16 MiB limit, binary garbage, JSON of the wrong
-// shape where `report` reads the tool's own outputs, and bad flags. Every
+// loop), a file over the 16 MiB limit, binary garbage, bad flags, and
+// damaged copies of every file the tool writes and reads back: check.jsonl,
+// check-summary.json, a fuzz summary, a solver table, findings, a campaign
+// log, kernels-diff.md (`report`), baselines (`check --baseline`),
+// known-families lists (`report`, `fuzz --known-families`) and the work
+// directory a killed campaign leaves (`fuzz`): each value of each JSON file
+// in turn of another type, the whole of another shape, cut in half, over
+// 16 MiB. Every
 // case is generated at test time under the build directory and run under a
 // timeout and a memory limit; each must end in exit 2 (or, for `report`'s
 // inputs, a warning) with a message naming the file or the flag, never a
@@ -9,7 +15,9 @@
 //
 // SOCKSPEC_HOSTILE_BINARY=PATH runs the battery against another build (to
 // count how many cases an older sockspec failed).
+#include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -92,6 +100,182 @@ struct Case {
 
 std::string parent(const std::string& path) { return fs::path(path).parent_path().string(); }
 
+// ------------------------------------------------------------ the tool's own files, damaged
+
+// The files sockspec writes and reads back, as it writes them (the fields
+// of check/check_outputs.cc, check/report.cc, fuzz/campaign.cc and
+// `solve classes --json`).
+const nlohmann::json& check_record() {
+  static const nlohmann::json r = nlohmann::json::parse(R"({"file":"x.scn","status":"fail","lines":2,
+    "steps":[{"line":1,"op":"bind o 0.0.0.0:8080","expect":"ok","kernel":"ok","model":"EINVAL",
+              "rules":["bind.ok"],"diverged":true}],
+    "divergences":[{"line":1,"op":"bind o 0.0.0.0:8080","kernel":"ok","model":"EINVAL","rules":["bind.ok"],
+                    "signature":"bind | bind.ok | ok | EINVAL","known":false}],
+    "expect_failures":[{"line":2,"expected":"ok","kernel":"EINVAL"}],"unsupported":[],"skipped":[]})");
+  return r;
+}
+const nlohmann::json& check_summary() {
+  static const nlohmann::json s = nlohmann::json::parse(
+      R"({"mode":"lockstep","scenarios":1,"failed":1,"partial":0,"divergences":1,"known_divergences":0,
+          "seconds":0.5,"kernel":"host","kernel_described":"Linux 6.1"})");
+  return s;
+}
+const nlohmann::json& fuzz_summary() {
+  static const nlohmann::json s = nlohmann::json::parse(
+      R"({"fuzzer":"f","seconds":1.5,"jobs":1,"execs":10,"exec_per_s":10,"seeds":1,"corpus_dir":"c",
+          "corpus_before":0,"corpus_after":1,"rules_covered":3,"rules_total":279,"findings_dir":"d",
+          "findings_total":0,"new_findings":[],"fuzzer_exit":0,"merge_exit":0})");
+  return s;
+}
+const nlohmann::json& solver_table() {
+  static const nlohmann::json t = nlohmann::json::parse(
+      R"([{"class":"c","rules":"r","predicted":"ok","kernel":"ok","model":"ok","confirmed":true}])");
+  return t;
+}
+
+// A value of another JSON type than `v`.
+nlohmann::json other_type(const nlohmann::json& v) {
+  if (v.is_string()) return 7;
+  if (v.is_number_integer()) return v.is_number_unsigned() && v.get<std::uint64_t>() < 100 ? nlohmann::json(1e300) : nlohmann::json("seven");
+  if (v.is_number()) return "half";
+  if (v.is_boolean()) return "yes";
+  if (v.is_array()) return nlohmann::json::object({{"a", 1}});
+  if (v.is_object()) return nlohmann::json::array({1});
+  return nlohmann::json::object();
+}
+
+// `j` with each of its values in turn (any depth) of another type: one copy a value.
+std::vector<nlohmann::json> mistyped_copies(const nlohmann::json& j) {
+  std::vector<nlohmann::json> copies;
+  const nlohmann::json flat = j.flatten();
+  for (const auto& [pointer, value] : flat.items()) {
+    nlohmann::json copy = j;
+    copy[nlohmann::json::json_pointer(pointer)] = other_type(value);
+    copies.push_back(std::move(copy));
+  }
+  // the containers themselves, one level down
+  if (j.is_object())
+    for (const auto& [key, value] : j.items())
+      if (value.is_structured() && !value.empty()) {
+        nlohmann::json copy = j;
+        copy[key] = other_type(value);
+        copies.push_back(std::move(copy));
+      }
+  return copies;
+}
+
+// The damaged versions of one JSON file: (label, text).
+std::vector<std::pair<std::string, std::string>> damaged_json(const nlohmann::json& good, bool lines) {
+  const std::string prefix = lines ? check_record().dump() + "\n" : "";
+  std::vector<std::pair<std::string, std::string>> out;
+  int i = 0;
+  for (const auto& copy : mistyped_copies(good)) out.emplace_back(fmt::format("type{}", i++), prefix + copy.dump());
+  out.emplace_back("shape", prefix + (good.is_array() ? good[0].dump() : nlohmann::json::array({good}).dump()));
+  const std::string text = good.dump();
+  out.emplace_back("cut", prefix + text.substr(0, text.size() / 2));
+  out.emplace_back("huge", prefix + text + std::string(17u << 20, ' '));
+  return out;
+}
+
+// One report directory: a good check.jsonl (unless that is the damaged
+// file) and `file` holding `text`.
+std::string report_dir_with(const std::string& dir, const std::string& file, const std::string& text) {
+  const fs::path d = hostile_dir() / dir;
+  fs::create_directories((d / file).parent_path());
+  if (file != "check.jsonl") write(d / "check.jsonl", check_record().dump() + "\n");
+  write(d / file, text);
+  return (d / file).string();
+}
+
+// report over every damaged version of every file it reads
+void add_report_cases(std::vector<Case>& cases) {
+  const std::pair<const char*, std::pair<const nlohmann::json*, bool>> json_files[] = {
+      {"check.jsonl", {&check_record(), true}},
+      {"check-summary.json", {&check_summary(), false}},
+      {"fuzz-summary.json", {&fuzz_summary(), false}},
+      {"classes.json", {&solver_table(), false}}};
+  int n = 0;
+  for (const auto& [name, good] : json_files)
+    for (const auto& [label, text] : damaged_json(*good.first, good.second)) {
+      const std::string file = report_dir_with(fmt::format("own-{}-{}", n++, label), name, text);
+      cases.push_back({"report --model-only " + parent(file), file, true});
+    }
+  const std::string finding = "# signature: send | data.send | 11 | EPIPE\ns = socket inet dgram\nsend s \"hello world\" -> 11\n";
+  const std::pair<const char*, std::string> findings[] = {
+      {"cut", finding.substr(0, finding.find("hello") + 3)},  // inside the string
+      {"garbage", "\x01\xff\xfe = socket\n"},
+      {"huge", finding + std::string(17u << 20, '#')}};
+  for (const auto& [label, text] : findings) {
+    const std::string file = report_dir_with(std::string("own-finding-") + label, "findings/f.scn", text);
+    cases.push_back({"report --model-only " + fs::path(file).parent_path().parent_path().string(), "f.scn", true});
+  }
+  for (const char* name : {"last-campaign.log", "kernels-diff.md"}) {
+    const std::string huge = report_dir_with(std::string("own-huge-") + name, name, std::string(17u << 20, '#'));
+    cases.push_back({"report --model-only " + parent(huge), huge});
+    const fs::path dir = hostile_dir() / (std::string("own-dir-") + name);
+    fs::create_directories(dir / name);
+    write(dir / "check.jsonl", check_record().dump() + "\n");
+    cases.push_back({"report --model-only " + dir.string(), (dir / name).string()});
+  }
+}
+
+// check --baseline and --known-families (report, fuzz) over damaged copies
+void add_list_cases(std::vector<Case>& cases, const std::string& scn) {
+  const std::string baseline = "# sockspec baseline\nbind | bind.ok | ok | EINVAL\npoll | data.poll.tcp | none | out|err|hup\n";
+  const std::string families = "family: bind | bind.ok | ok | EINVAL\nreason: the model is behind\n";
+  const std::string huge(17u << 20, '#');
+  for (const auto& [label, text] : std::vector<std::pair<std::string, std::string>>{
+           {"json", check_summary().dump() + "\n"},
+           {"cut", baseline.substr(0, baseline.find(" | ok"))},
+           {"garbage", "\x01\xff\xfe\n"},
+           {"huge", "bind | a | b | c\n" + huge}}) {
+    const std::string file = (hostile_dir() / ("baseline-" + label)).string();
+    write(file, text);
+    cases.push_back({"check --baseline " + file + " " + scn, file});
+  }
+  for (const auto& [label, text] : std::vector<std::pair<std::string, std::string>>{
+           {"json", check_summary().dump() + "\n"},
+           {"cut", families.substr(0, families.find("reason"))},
+           {"garbage", "\x01\xff\xfe\n"},
+           {"huge", families + huge}}) {
+    const std::string file = (hostile_dir() / ("families-" + label)).string();
+    write(file, text);
+    cases.push_back({"report --model-only --known-families " + file + " " + parent(report_dir_with("families-report", "check-summary.json", check_summary().dump())), file});
+    cases.push_back({"fuzz --known-families " + file, file});
+  }
+}
+
+// fuzz over work directories a killed or damaged campaign could leave
+// (the fuzzer is /bin/true: only what sockspec itself reads matters here)
+void add_resume_cases(std::vector<Case>& cases) {
+  const fs::path seeds = hostile_dir() / "no-seeds";
+  fs::create_directories(seeds);
+  auto workdir = [&](const std::string& name) {
+    const fs::path w = hostile_dir() / ("resume-" + name);
+    fs::create_directories(w);
+    return w;
+  };
+  std::vector<std::pair<fs::path, std::string>> damaged;  // (workdir, the path the message must name)
+  fs::path w = workdir("findings-file");
+  write(w / "findings", "x");
+  damaged.emplace_back(w, (w / "findings").string());
+  w = workdir("artifacts-file");
+  write(w / "artifacts", "x");
+  damaged.emplace_back(w, (w / "artifacts").string());
+  w = workdir("corpus-loop");
+  fs::create_symlink("corpus", w / "corpus");
+  damaged.emplace_back(w, (w / "corpus").string());
+  w = workdir("leftover-lock-dir");
+  fs::create_directories(w / "campaign.elsewhere.1" / "lock");
+  fs::create_directories(w / "campaign.elsewhere.1" / "corpus");
+  damaged.emplace_back(w, (w / "campaign.elsewhere.1" / "lock").string());
+  w = workdir("log-dir");
+  fs::create_directories(w / "last-campaign.log");
+  damaged.emplace_back(w, (w / "last-campaign.log").string());
+  for (const auto& [dir, names] : damaged)
+    cases.push_back({"fuzz --fuzzer /bin/true --seconds 1 -j 1 --seeds " + seeds.string() + " --workdir " + dir.string(), names});
+}
+
 std::vector<Case> battery(const Files& f) {
   const std::string scn = "corpus/examples/d-wildcard-listener.scn";
   std::vector<Case> cases;
@@ -157,6 +341,9 @@ std::vector<Case> battery(const Files& f) {
   cases.push_back({"kernels diff host 6.1 -j 0", "--jobs"});
   cases.push_back({"kernels diff host 6.1 --random -1", "--random"});
   cases.push_back({"no-such-subcommand", "no-such-subcommand"});
+  add_report_cases(cases);
+  add_list_cases(cases, scn);
+  add_resume_cases(cases);
   return cases;
 }
 

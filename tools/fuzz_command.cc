@@ -5,6 +5,7 @@
 
 #include <cstdlib>
 #include <limits>
+#include <system_error>
 #include <thread>
 
 #include "fuzz/campaign.h"
@@ -37,6 +38,10 @@ void fuzz_campaign(FuzzFlags f) {
     r = fuzz::run_campaign(f.campaign, [](std::string_view line) { fmt::print(stderr, "{}\n", line); });
   } catch (const fuzz::CampaignError& e) {
     fmt::print(stderr, "sockspec fuzz: {}\n", e.what());
+    exit_code() = kBadInput;
+    return;
+  } catch (const std::system_error& e) {  // a work directory, corpus or leftover the campaign cannot use
+    fmt::print(stderr, "sockspec fuzz: cannot use the work directory {}: {}\n", f.campaign.workdir, e.what());
     exit_code() = kBadInput;
     return;
   }
