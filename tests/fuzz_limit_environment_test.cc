@@ -3,9 +3,12 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <string>
 
 #include "fuzz/limit_environment.h"
+#include "tests/command_runner.h"
 
 namespace sockspec::fuzz {
 namespace {
@@ -51,6 +54,29 @@ TEST(FuzzLimitEnvironment, AMissingOrMalformedEntryReadsAsTheDefault) {
   EXPECT_EQ(read.max_namespaces, fallback.max_namespaces);
   EXPECT_EQ(read.max_links, fallback.max_links);
   EXPECT_EQ(read.max_sleep_ms, fallback.max_sleep_ms);
+}
+
+// `sockspec fuzz --max-*` reaches the fuzzer: a stand-in fuzzer prints its
+// environment, which the campaign copies into its log.
+TEST(FuzzLimitEnvironment, TheCampaignHandsItsLimitsToTheFuzzerProcesses) {
+  namespace fs = std::filesystem;
+  for (const std::string& entry : limit_environment(ScenarioLimits{}))  // what the tests above set
+    ::unsetenv(entry.substr(0, entry.find('=')).c_str());
+  const fs::path dir = fs::path(SOCKSPEC_BINARY).parent_path() / "fuzz-limit-environment";
+  fs::remove_all(dir);
+  fs::create_directories(dir / "seeds");
+  const fs::path fuzzer = dir / "print-environment";
+  std::ofstream(fuzzer) << "#!/bin/sh\nenv\n";
+  fs::permissions(fuzzer, fs::perms::owner_all);
+  const auto r = sockspec::testing::run_command(
+      sockspec::testing::sockspec_binary() + " fuzz --fuzzer " + fuzzer.string() + " --seconds 1 -j 1 --seeds " +
+      (dir / "seeds").string() + " --workdir " + (dir / "work").string() + " --max-sockets 7 --max-sleep-ms 33");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string log = sockspec::testing::read_text(dir / "work" / "last-campaign.log");
+  EXPECT_NE(log.find("SOCKSPEC_FUZZ_MAX_SOCKETS=7\n"), std::string::npos) << log;
+  EXPECT_NE(log.find("SOCKSPEC_FUZZ_MAX_SLEEP_MS=33\n"), std::string::npos) << log;
+  EXPECT_NE(log.find("SOCKSPEC_FUZZ_MAX_LINES=5000\n"), std::string::npos) << log;  // the default
+  fs::remove_all(dir);
 }
 
 }  // namespace
