@@ -18,7 +18,8 @@
 // Two modes (docs/fuzzing.md): by default structure-aware (LLVMFuzzerCustomMutator
 // below: a JSON input is parsed and one of its values replaced by one of
 // another type or size, a key or element dropped or added, or the text cut
-// short; other files have lines duplicated, dropped or swapped); with
+// short; other files have lines duplicated, dropped, swapped or cut, or a
+// number made longer than any integer type holds); with
 // SOCKSPEC_READER_FUZZ_MODE=bytes, libFuzzer's byte mutations alone.
 #include <stdlib.h>
 #include <unistd.h>
@@ -215,7 +216,7 @@ std::string mutated_content(const File& file, const std::string& content, std::m
   }
   if (lines.empty()) return "";
   const std::size_t at = rng() % lines.size();
-  switch (rng() % 6) {
+  switch (rng() % 7) {
     case 0:
       if (file.json_lines) {
         std::string text = mutated_json_text(lines[at], rng);
@@ -227,6 +228,11 @@ std::string mutated_content(const File& file, const std::string& content, std::m
     case 2: lines.erase(lines.begin() + static_cast<long>(at)); break;
     case 3: std::swap(lines[at], lines[rng() % lines.size()]); break;
     case 4: lines[at].resize(rng() % (lines[at].size() + 1)); break;  // cut short
+    case 5: {  // a number of the line too long for any integer type
+      const auto digit = lines[at].find_first_of("0123456789", rng() % (lines[at].size() + 1));
+      if (digit != std::string::npos) lines[at].insert(digit, std::string(1 + rng() % 30, '9'));
+      break;
+    }
     default: return content.substr(0, rng() % (content.size() + 1));  // the file cut short
   }
   return joined(lines);
