@@ -37,6 +37,9 @@ exec </dev/null >/dev/ttyS1 2>&1
 mount -t tmpfs tmpfs /mnt && cp -a /tmp/. /mnt/ && mount --move /mnt /tmp
 chmod 1777 /tmp
 for m in /sockspec-guest/modules/*.ko; do [ -e "$m" ] && insmod "$m"; done
+# system(3) runs /bin/sh (libFuzzer's -fork and -merge do); /bin may be a
+# carried symlink to usr/bin
+[ -e /bin/sh ] || { b=$(readlink -f /bin); mkdir -p "$b" && ln -s /sockspec-guest/bin/busybox "$b/sh"; }
 stty -F /dev/ttyS0 raw -echo
 mkfifo /sockspec-guest/stderr
 cat /sockspec-guest/stderr >/dev/ttyS1 &
