@@ -15,8 +15,6 @@ using Z = Z3Domain;
 constexpr std::size_t kRuleCount = kBindConflictRules.size();
 constexpr std::size_t kDisjointAddresses = bind_rule_index(BindRule::DisjointAddresses);  // the rule the legacy switch changes
 
-std::string_view proto_word(bool tcp) { return tcp ? "tcp" : "udp"; }
-
 // The relation as kernels before bhash2 read it (Knob::LegacyAny4CoversIp6):
 // identical to today's but for address overlap, where 0.0.0.0 on one side
 // also covered an inet6 socket on a plain IPv6 address on the other.
@@ -74,16 +72,16 @@ struct PairSpace {
 };
 
 z3::expr is_family(const SymSocket& s, Family f) { return f == Family::Inet6 ? s.inet6 : !s.inet6; }
-z3::expr is_tcp(const SymSocket& s, bool tcp) { return tcp ? s.tcp : !s.tcp; }
+z3::expr is_proto(const SymSocket& s, Proto p) { return s.proto == s.proto.ctx().int_val(static_cast<std::int64_t>(p)); }
 
 std::string class_name(const ClassKey& k) {
-  return fmt::format("{}-{}-{}-vs-{}-{}-{}", proto_word(k.holder_tcp), role_name(k.role), vocab::family(k.holder_family).word,
-                     proto_word(k.newcomer_tcp), vocab::family(k.newcomer_family).word, short_rule(k.rule));
+  return fmt::format("{}-{}-{}-vs-{}-{}-{}", proto_word(k.holder_proto), role_name(k.role), vocab::family(k.holder_family).word,
+                     proto_word(k.newcomer_proto), vocab::family(k.newcomer_family).word, short_rule(k.rule));
 }
 
 std::string class_title(const ClassKey& k) {
-  return fmt::format("A {} {} {}, B {} {} binds", proto_word(k.holder_tcp), vocab::family(k.holder_family).word,
-                     role_name(k.role), proto_word(k.newcomer_tcp), vocab::family(k.newcomer_family).word);
+  return fmt::format("A {} {} {}, B {} {} binds", proto_word(k.holder_proto), vocab::family(k.holder_family).word,
+                     role_name(k.role), proto_word(k.newcomer_proto), vocab::family(k.newcomer_family).word);
 }
 
 Witness class_witness(const ClassResult& r) {
@@ -135,15 +133,15 @@ std::vector<ClassResult> enumerate_classes() {
   z3::solver s(c);
   s.add(p.well_formed_pair());
   std::vector<ClassResult> out;
-  for (bool holder_tcp : {true, false})
-    for (bool newcomer_tcp : {true, false})
+  for (Proto holder_proto : kProtos)
+    for (Proto newcomer_proto : kProtos)
       for (Role role : {Role::Bound, Role::Listening, Role::Connected, Role::TimeWait})
         for (Family hf : {Family::Inet, Family::Inet6})
           for (Family nf : {Family::Inet, Family::Inet6})
             for (std::size_t rule = 0; rule < kRuleCount; ++rule) {
-              const ClassKey key{holder_tcp, newcomer_tcp, role, hf, nf, rule};
+              const ClassKey key{holder_proto, newcomer_proto, role, hf, nf, rule};
               s.push();
-              s.add(is_tcp(p.holder, holder_tcp) && is_tcp(p.newcomer, newcomer_tcp) &&
+              s.add(is_proto(p.holder, holder_proto) && is_proto(p.newcomer, newcomer_proto) &&
                     p.holder.role == c.int_val(static_cast<std::int64_t>(role)) && is_family(p.holder, hf) &&
                     is_family(p.newcomer, nf) && p.path(rule));
               if (auto m = solve_simply(s, prefs)) {
@@ -166,7 +164,8 @@ std::vector<AsymmetricResult> enumerate_asymmetric() {
   SymSocket a = p.holder, b = p.newcomer;
   const auto ka = p.knobs;
   z3::solver s(c);
-  s.add(well_formed(a, ka) && well_formed(b, ka));
+  // each binds as a newcomer too, so each names its address in bind()
+  s.add(well_formed(a, ka) && well_formed(b, ka) && !a.wild_connect && !b.wild_connect);
   const BindEnv<Z> bind_env{c.bool_val(true), c.bool_val(false)};
   std::vector<z3::expr> prefs{!ka.bindv6only};
   for (const auto& x : {a, b})

@@ -52,8 +52,8 @@ TEST(SolverClasses, EveryRuleButOtherDeviceHasAClassAndEveryWitnessParses) {
     EXPECT_EQ(c.witness.decisive[0].rule, kBindConflictRules[c.key.rule].name);
     EXPECT_EQ(c.predicted, kBindConflictRules[c.key.rule].outcome);
     // the witness's sockets fit the class key
-    EXPECT_EQ(c.holder.tcp, c.key.holder_tcp);
-    EXPECT_EQ(c.newcomer.tcp, c.key.newcomer_tcp);
+    EXPECT_EQ(c.holder.proto, c.key.holder_proto);
+    EXPECT_EQ(c.newcomer.proto, c.key.newcomer_proto);
     EXPECT_EQ(c.holder.role, c.key.role);
     EXPECT_EQ(c.holder.family, c.key.holder_family);
     EXPECT_EQ(c.newcomer.family, c.key.newcomer_family);
@@ -68,7 +68,8 @@ TEST(SolverClasses, EveryRuleButOtherDeviceHasAClassAndEveryWitnessParses) {
   }
   // UDP has no listen and no TIME_WAIT; TCP's SO_REUSEADDR rule needs a holder not listening
   for (const auto& c : classes) {
-    if (!c.key.holder_tcp) EXPECT_TRUE(c.key.role == Role::Bound || c.key.role == Role::Connected);
+    if (c.key.holder_proto == Proto::Udp) EXPECT_TRUE(c.key.role == Role::Bound || c.key.role == Role::Connected);
+    if (c.key.holder_proto == Proto::Mptcp) EXPECT_NE(c.key.role, Role::TimeWait);
     if (short_rule(c.key.rule) == "tcp_reuseaddr") EXPECT_NE(c.key.role, Role::Listening);
   }
 }
@@ -193,12 +194,12 @@ TEST(SolverCoexist, BadInputNamesTheLine) {
     return std::string("no error");
   };
   EXPECT_EQ(error_of("tcp listen [::]:443 v6only=2\n"), "f:1: v6only must be 0, 1 or ?, not `2`");
-  EXPECT_EQ(error_of("\nudp listen 0.0.0.0:53\n"), "f:2: only tcp sockets listen");
+  EXPECT_EQ(error_of("\nudp listen 0.0.0.0:53\n"), "f:2: only tcp and mptcp sockets listen");
   EXPECT_EQ(error_of("tcp bind 0.0.0.0:0\n"), "f:1: `0.0.0.0:0`: the port must not be 0");
   EXPECT_EQ(error_of("tcp bind 0.0.0.0:80 v6only=1\n"), "f:1: v6only is an option of inet6 sockets");
   EXPECT_EQ(error_of("# nothing\n"), "f:1: no sockets: expected lines like `tcp listen [::]:443 v6only=?`");
   EXPECT_NE(error_of("tcp bind nonsense\n").find("f:1: `nonsense` is not an address"), std::string::npos);
-  EXPECT_EQ(error_of("sctp bind 0.0.0.0:80\n"), "f:1: expected tcp, udp or sysctl, not `sctp`");
+  EXPECT_EQ(error_of("sctp bind 0.0.0.0:80\n"), "f:1: expected tcp, udp, mptcp or sysctl, not `sctp`");
 }
 
 }  // namespace
