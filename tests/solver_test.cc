@@ -83,6 +83,42 @@ TEST(SolverClasses, EveryPredictionHoldsOnTheKernelInLockstep) {
   for (const auto& c : enumerate_classes()) expect_confirmed(c.witness, Mode::Lockstep);
 }
 
+// MPTCP binds in TCP's table (mptcp.bind.first_subflow): the search finds
+// an MPTCP socket keeping a TCP one off its address, the kernel confirms it,
+// and against UDP an MPTCP holder only ever meets other_protocol.
+TEST(SolverClasses, AnMptcpHolderKeepsTcpOffItsAddressOnTheKernel) {
+  const auto classes = enumerate_classes();
+  const auto mptcp_tcp = std::find_if(classes.begin(), classes.end(), [](const ClassResult& c) {
+    return c.key.holder_proto == Proto::Mptcp && c.key.newcomer_proto == Proto::Tcp && c.key.role == Role::Listening &&
+           short_rule(c.key.rule) == "same_address";
+  });
+  ASSERT_NE(mptcp_tcp, classes.end());
+  EXPECT_EQ(mptcp_tcp->predicted, BindOutcome::Conflict);
+  EXPECT_NE(mptcp_tcp->witness.scenario.find("stream mptcp"), std::string::npos) << mptcp_tcp->witness.scenario;
+  for (const auto& c : classes)
+    if ((c.key.holder_proto == Proto::Mptcp) != (c.key.newcomer_proto == Proto::Mptcp) &&
+        (c.key.holder_proto == Proto::Udp || c.key.newcomer_proto == Proto::Udp))
+      EXPECT_EQ(short_rule(c.key.rule), "other_protocol") << c.witness.name;
+  if (!kernel_available()) GTEST_SKIP() << "no namespace permission here";
+  EXPECT_TRUE(confirm_witness(mptcp_tcp->witness).confirmed()) << mptcp_tcp->witness.scenario;
+}
+
+// A holder that bound [::] and connected to ::1 is dual-stack on ::1: the
+// search finds 0.0.0.0 refused by it, and the witness binds the wildcard.
+TEST(SolverClasses, AnInet6HolderConnectedFromTheWildcardKeepsAny4Off) {
+  const auto classes = enumerate_classes();
+  const auto it = std::find_if(classes.begin(), classes.end(), [](const ClassResult& c) {
+    return short_rule(c.key.rule) == "any4_covers_connected_v6" && c.key.holder_proto == Proto::Tcp &&
+           c.key.newcomer_proto == Proto::Tcp && c.key.role == Role::Connected;
+  });
+  ASSERT_NE(it, classes.end());
+  EXPECT_TRUE(it->holder.wild_connect);
+  EXPECT_EQ(it->newcomer.addr, AddrClass::Any4);
+  EXPECT_NE(it->witness.scenario.find("bind a [::]:40000 -> ok"), std::string::npos) << it->witness.scenario;
+  if (!kernel_available()) GTEST_SKIP() << "no namespace permission here";
+  EXPECT_TRUE(confirm_witness(it->witness).confirmed()) << it->witness.scenario;
+}
+
 // `solve`'s confirmation must be able to fail: a witness whose decisive line
 // predicts the wrong result is not confirmed, and one that does not parse
 // says why instead of crashing.
@@ -182,6 +218,18 @@ TEST(SolverCoexist, SoReuseportLetsTwoListenersShareWhenTheUidIsOpen) {
   ASSERT_TRUE(a.sat);
   EXPECT_TRUE(a.sockets[0].reuseport && a.sockets[1].reuseport);
   EXPECT_EQ(a.sockets[0].uid, a.sockets[1].uid);
+}
+
+TEST(SolverCoexist, AnMptcpListenerAndATcpListenerShareAPortOnlyWithReuseport) {
+  const auto answer = solve_coexist(parse_coexist(
+      "mptcp listen 127.0.0.1:8080 reuseport=?\n"
+      "tcp listen 127.0.0.1:8080 reuseport=?\n"));
+  ASSERT_TRUE(answer.sat);
+  EXPECT_TRUE(answer.sockets[0].reuseport && answer.sockets[1].reuseport);
+  EXPECT_NE(answer.witness.scenario.find("s1 = socket inet stream mptcp"), std::string::npos) << answer.witness.scenario;
+  EXPECT_FALSE(solve_coexist(parse_coexist("mptcp listen 127.0.0.1:8080\ntcp listen 127.0.0.1:8080\n")).sat);
+  if (!kernel_available()) GTEST_SKIP() << "no namespace permission here";
+  expect_confirmed(answer.witness, Mode::Lockstep);
 }
 
 TEST(SolverCoexist, BadInputNamesTheLine) {
