@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "model/bind_conflict.h"
+#include "model/kernel_variations.h"
 #include "scenario/vocabulary.h"
 
 namespace sockspec::solver {
@@ -33,6 +34,21 @@ typename D::Bool legacy_path(std::size_t i, const BindView<D>& h, const BindView
   auto path = legacy_guard<D>(i, h, n, env);
   for (std::size_t j = 0; j < i; ++j) path = D::and_(path, D::not_(legacy_guard<D>(j, h, n, env)));
   return path;
+}
+
+// The searches answer for the reference kernel. Where the relation's
+// variation (bind.conflict.mapped_any_misses_mapped) gives the pair `m`
+// found another outcome, the witness says so in an `@COND -> EXPECT`.
+std::optional<KernelPrediction> on_variant_kernels(const z3::model& m, const BindView<Z>& h, const BindView<Z>& n,
+                                                   const z3::expr& explicit_port, BindOutcome reference) {
+  const BindEnv<Z> hole{explicit_port, explicit_port.ctx().bool_val(true)};
+  for (std::size_t i = 0; i < kRuleCount; ++i) {
+    if (!m.eval(bind_conflict_guard<Z>(i, h, n, hole), true).is_true()) continue;
+    if (kBindConflictRules[i].outcome == reference) return std::nullopt;
+    return KernelPrediction{variation_rule(Variation::MappedAnyMissesMapped).when,
+                            expect_word(kBindConflictRules[i].outcome)};
+  }
+  return std::nullopt;
 }
 
 // `# ` lines naming the guards that were false before the deciding one.
@@ -84,7 +100,7 @@ std::string class_title(const ClassKey& k) {
                      role_name(k.role), proto_word(k.newcomer_proto), vocab::family(k.newcomer_family).word);
 }
 
-Witness class_witness(const ClassResult& r) {
+Witness class_witness(const ClassResult& r, std::optional<KernelPrediction> elsewhere) {
   ScenarioWriter w;
   w.comment("sockspec solve classes: a witness of one decision path of the bind-conflict relation\n"
             "(model/bind_conflict.h), found by Z3. Regenerate with `sockspec solve classes --write corpus/solver/classes`.");
@@ -97,7 +113,8 @@ Witness class_witness(const ClassResult& r) {
   if (!r.explicit_port) w.single_port_range(r.newcomer.port);
   w.create_and_bind("a", r.holder);
   w.enter_role("a", r.holder, "");
-  w.bind_predicted("b", r.newcomer, r.explicit_port, expect_word(r.predicted), kBindConflictRules[r.key.rule].name);
+  w.bind_predicted("b", r.newcomer, r.explicit_port, expect_word(r.predicted), kBindConflictRules[r.key.rule].name,
+                   elsewhere);
   return {class_name(r.key), class_title(r.key), w.text(), w.decisive()};
 }
 
@@ -147,7 +164,8 @@ std::vector<ClassResult> enumerate_classes() {
               if (auto m = solve_simply(s, prefs)) {
                 ClassResult r{key, read(*m, p.holder), read(*m, p.newcomer), read(*m, p.knobs),
                               m->eval(p.explicit_port, true).is_true(), kBindConflictRules[rule].outcome, {}};
-                r.witness = class_witness(r);
+                r.witness = class_witness(r, on_variant_kernels(*m, view(p.holder, p.knobs), view(p.newcomer, p.knobs),
+                                                                p.explicit_port, r.predicted));
                 out.push_back(std::move(r));
               }
               s.pop();
@@ -194,12 +212,15 @@ std::vector<AsymmetricResult> enumerate_asymmetric() {
         w.section("a_then_b", r.knobs, extra);
         w.create_and_bind("a1", r.a);
         w.enter_role("a1", r.a, "1");
-        w.bind_predicted("b1", r.b, true, expect_word(kBindConflictRules[ab].outcome), kBindConflictRules[ab].name);
+        const z3::expr explicit_port = c.bool_val(true);
+        w.bind_predicted("b1", r.b, true, expect_word(kBindConflictRules[ab].outcome), kBindConflictRules[ab].name,
+                         on_variant_kernels(*m, view(a, ka), view(b, ka), explicit_port, kBindConflictRules[ab].outcome));
         w.blank();
         w.section("b_then_a", r.knobs, extra);
         w.create_and_bind("b2", r.b);
         w.enter_role("b2", r.b, "2");
-        w.bind_predicted("a2", r.a, true, expect_word(kBindConflictRules[ba].outcome), kBindConflictRules[ba].name);
+        w.bind_predicted("a2", r.a, true, expect_word(kBindConflictRules[ba].outcome), kBindConflictRules[ba].name,
+                         on_variant_kernels(*m, view(b, ka), view(a, ka), explicit_port, kBindConflictRules[ba].outcome));
         r.witness = {name, title, w.text(), w.decisive()};
         out.push_back(std::move(r));
       }
@@ -255,8 +276,11 @@ std::vector<DiffResult> enumerate_diff(Knob knob) {
           w.create_and_bind(a, r.holder);
           w.enter_role(a, r.holder, tag);
           const std::size_t rule = knob_on ? j : i;
+          const SymKnobs& k = knob_on && sysctl ? on : off;
           w.bind_predicted(b, r.newcomer, explicit_port, expect_word(kBindConflictRules[rule].outcome),
-                           kBindConflictRules[rule].name);
+                           kBindConflictRules[rule].name,
+                           on_variant_kernels(*m, view(p.holder, k), view(p.newcomer, k), p.explicit_port,
+                                              kBindConflictRules[rule].outcome));
         };
         if (sysctl) {
           section("bindv6only_0", false, "0");

@@ -152,11 +152,14 @@ void ScenarioWriter::enter_role(std::string_view name, const SocketChoice& s, st
 }
 
 void ScenarioWriter::bind_predicted(std::string_view name, const SocketChoice& s, bool explicit_port,
-                                    std::string_view expect, std::string_view rule) {
+                                    std::string_view expect, std::string_view rule,
+                                    std::optional<KernelPrediction> elsewhere) {
   create(name, s);
   Address a = s.address();
   if (!explicit_port) a.port = 0;
-  add(make_line(name, op::Bind{term(a)}, expecting(predicted_result(expect))));
+  Line bind = make_line(name, op::Bind{term(a)}, expecting(predicted_result(expect)));
+  if (elsewhere) bind.on_kernels.push_back({elsewhere->when, expecting(predicted_result(elsewhere->expect))});
+  add(bind);
   decisive_.push_back({line_no_, rule});
 }
 

@@ -9,6 +9,7 @@
 
 #include "check/driver.h"
 #include "check/witness_confirmation.h"
+#include "model/kernel_variations.h"
 #include "oracle/oracle.h"
 #include "scenario/parser.h"
 #include "solver/coexist.h"
@@ -101,6 +102,31 @@ TEST(SolverClasses, AnMptcpHolderKeepsTcpOffItsAddressOnTheKernel) {
       EXPECT_EQ(short_rule(c.key.rule), "other_protocol") << c.witness.name;
   if (!kernel_available()) GTEST_SKIP() << "no namespace permission here";
   EXPECT_TRUE(confirm_witness(mptcp_tcp->witness).confirmed()) << mptcp_tcp->witness.scenario;
+}
+
+// The searches answer for the reference kernel; a witness whose pair the
+// 6.1.y variation of the relation decides otherwise says so in an `@COND`
+// clause, and the model answering for such a kernel holds it.
+TEST(SolverClasses, AWitnessTheVariationChangesCarriesItsKernelClause) {
+  const KernelCondition hole = variation_rule(Variation::MappedAnyMissesMapped).when;
+  int with_clause = 0;
+  for (const auto& c : enumerate_classes()) {
+    const Program program = parse_scenario(c.witness.scenario, c.witness.name);
+    for (const Line& line : program.lines) {
+      if (line.line_no != c.witness.decisive[0].line_no || line.on_kernels.empty()) continue;
+      ++with_clause;
+      ASSERT_EQ(line.on_kernels.size(), 1u);
+      EXPECT_EQ(line.on_kernels[0].when, hole) << c.witness.name;
+      EXPECT_EQ(c.predicted, BindOutcome::Conflict) << c.witness.name;
+      DriverConfig on_hole;
+      on_hole.profile = profile_where(hole);
+      EXPECT_TRUE(run_scenario(program, Mode::Model, on_hole).passed()) << c.witness.scenario;
+      DriverConfig reference;
+      reference.profile = reference_kernel_profile();
+      EXPECT_TRUE(run_scenario(program, Mode::Model, reference).passed()) << c.witness.scenario;
+    }
+  }
+  EXPECT_GT(with_clause, 0);
 }
 
 // A holder that bound [::] and connected to ::1 is dual-stack on ::1: the
