@@ -30,7 +30,8 @@ namespace sockspec {
 
 // Protocol classes: each has its own port space (tcp_hashinfo, udp_table,
 // udplite_table). UDP-Lite binds exactly like UDP (udp_lib_get_port), in
-// its own table; the solver searches TCP and UDP only.
+// its own table; the solver searches TCP, UDP and MPTCP (MPTCP in Tcp:
+// solver/bind_space.h, mptcp.bind.first_subflow).
 enum class PortSpace : std::int64_t { Tcp = 0, Udp = 1, UdpLite = 2 };
 
 // How a socket's bound address reads to the conflict check.
