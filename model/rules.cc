@@ -180,6 +180,7 @@ constexpr Rule kRules[] = {
     {"oob.udp.send_eopnotsupp", "oob"},
     {"oob.udp.sockatmark_enotty", "oob"},
     {"oob.udp.v6_path_ignores_oob", "oob"},
+    {"oob.unix.close_passes_consumed_head", "oob"},
     {"oob.unix.consumed_head_ends_read", "oob"},
     {"oob.unix.dgram_eopnotsupp", "oob"},
     {"oob.unix.last_byte_own_skb", "oob"},
