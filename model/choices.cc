@@ -147,6 +147,20 @@ SocketId reuseport_listener(Ctx& ctx, const std::vector<SocketId>& group) {
   return group.front();
 }
 
+bool syn_retransmitted(Ctx& ctx, SocketId id, bool due_passed) {
+  const Socket& s = ctx.world.sock(id);
+  if (!ctx.observed || s.ns != ctx.world.current_ns || !s.local || !s.peer) {
+    ctx.rule("time.syn.retransmit_canonical");
+    return due_passed;
+  }
+  ctx.rule("time.syn.retransmit_adopt_kernel");
+  for (const SsRow& row : ctx.observed->rows)
+    if (row.proto == "tcp" && row.state == "SYN-SENT" && row.local && row.peer &&
+        row.local->port == s.local->port && row.peer->port == s.peer->port)
+      return false;
+  return true;
+}
+
 std::uint32_t udp_recvq(Ctx& ctx, SocketId id, const SsRow& row) {
   ctx.rule("data.udp.recvq_memory");
   std::uint64_t payload = 0, limit = 0;

@@ -312,6 +312,14 @@ Result handle(Ctx& ctx, const op::Shutdown& o) {
     tcp_stop_listening(ctx, id);
     return Result::ok();
   }
+  if (s.state == SockState::SynSent && !is_mptcp(s)) {
+    // inet_shutdown: TCP_SYN_SENT is disconnected whatever `how` asks
+    // (tcp_disconnect: ECONNRESET, the port released, sk_shutdown cleared)
+    // and the socket is SS_UNCONNECTED again: a new connect starts over
+    ctx.rule("socket.shutdown.connecting_disconnects");
+    tcp_disconnect(ctx, id);
+    return Result::ok();
+  }
   if (s.refused_connecting) {
     // inet_shutdown: SS_CONNECTING over TCP_CLOSE becomes SS_DISCONNECTING
     ctx.rule("socket.shutdown.refused_disconnecting");

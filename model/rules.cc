@@ -21,7 +21,12 @@ constexpr Rule kRules[] = {
     {"mptcp.accept.fallback_child_is_tcp", "mptcp"},
     {"mptcp.ss.subflow_rows", "mptcp"},
     {"mptcp.close.data_fin_unsettled", "mptcp"},
+    // ---- time (spec/time.md)
+    {"time.syn.retransmitted", "time"},
+    {"time.syn.retransmit_adopt_kernel", "time"},
+    {"time.syn.retransmit_canonical", "time"},
     // ---- socket lifecycle (spec/socket.md)
+    {"socket.shutdown.connecting_disconnects", "socket"},
     {"socket.name.not_open_ebadf", "socket"},
     {"socket.close.fin_wait", "socket"},
     {"socket.close.self_connected_time_wait", "socket"},

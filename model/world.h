@@ -123,6 +123,11 @@ struct Socket {
   std::optional<std::uint32_t> stale_sendq = 0;
   std::uint64_t stale_sendq_limit = 0;
   bool shut_rd = false, shut_wr = false;
+  // TCP: a SYN a full accept queue dropped (connect.listener.queue_full_pending):
+  // World::clock_ms when it was first sent, and the retransmits since
+  // (model/time.cc); meaningful while the socket is SYN_SENT
+  std::int64_t syn_sent_at_ms = 0;
+  int syn_retransmits = 0;
   bool owned = false;               // setown: SIGURG goes to the runner
   // MPTCP: the peer closed or shut down its MPTCP connection; what this
   // socket sees of it waits on the kernel's schedule (model/mptcp.cc)
@@ -180,6 +185,7 @@ struct World {
   std::map<std::string, int, std::less<>> name_uses;   // sockets that bore each name so far
   UnixNames unix_paths;                  // path names live in the scenario's private /tmp
   std::int64_t sigurg_pending = 0;       // SIGURG received since the last `sigurg`
+  std::int64_t clock_ms = 0;             // the time the scenario's `sleep` lines let pass (model/time.cc)
 
   Namespace& ns() { return namespaces[static_cast<std::size_t>(current_ns)]; }
   // The namespace a socket was created in, whatever the current one: the

@@ -1,5 +1,5 @@
 // The world a scenario runs in: namespaces, sysctls, links, addresses, the
-// effective uid, sleep, and the `ss` socket table. Rules: spec/namespaces.md
+// effective uid and the `ss` socket table (sleep: model/time.cc). Rules: spec/namespaces.md
 // (and spec/socket.md for `ss`).
 #include <netinet/in.h>
 
@@ -17,12 +17,6 @@ namespace sockspec {
 using namespace inet;
 
 namespace {
-
-// How long a sleep must be for the model to count a delayed ACK as arrived:
-// tcp_send_delayed_ack arms the timer for at least TCP_DELACK_MIN (HZ/25 =
-// 40 ms) and tcp_delack_timer then sends the ACK; 10 ms of margin
-// (rule namespaces.sleep.delayed_ack_arrives).
-constexpr std::int64_t kDelayedAckSettledMs = 50;
 
 int find_namespace(const World& w, std::string_view name) {
   for (std::size_t i = 0; i < w.namespaces.size(); ++i)
@@ -227,18 +221,6 @@ Result handle(Ctx& ctx, const op::AddrAdd& o) {
 Result handle(Ctx& ctx, const op::Uid& o) {
   ctx.rule("namespaces.uid.new_sockets");
   ctx.world.uid = o.uid;
-  return Result::ok();
-}
-
-// Time passes: delayed ACKs (at least TCP_DELACK_MIN, 40 ms) arrive, so a
-// FIN-WAIT-1 socket's FIN is acknowledged; TIME_WAIT lasts 60 s, far beyond
-// the 2 s a sleep may take.
-Result handle(Ctx& ctx, const op::Sleep& o) {
-  if (o.ms < 0 || o.ms > 2000) return Result::err(EINVAL);
-  ctx.rule("namespaces.sleep.delayed_ack_arrives");
-  if (o.ms >= kDelayedAckSettledMs)
-    for (Socket& s : ctx.world.sockets)
-      if (s.state == SockState::FinWait1) s.state = SockState::FinWait2;
   return Result::ok();
 }
 
