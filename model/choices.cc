@@ -147,16 +147,17 @@ SocketId reuseport_listener(Ctx& ctx, const std::vector<SocketId>& group) {
   return group.front();
 }
 
-bool syn_retransmitted(Ctx& ctx, SocketId id, bool due_passed) {
+bool timer_fired(Ctx& ctx, SocketId id, bool due_passed, std::string_view state_until) {
   const Socket& s = ctx.world.sock(id);
-  if (!ctx.observed || s.ns != ctx.world.current_ns || !s.local || !s.peer) {
-    ctx.rule("time.syn.retransmit_canonical");
+  const auto& peer = s.peer ? s.peer : s.stale_peer;
+  if (!ctx.observed || s.ns != ctx.world.current_ns || !s.local || !peer) {
+    ctx.rule("time.timer.canonical");
     return due_passed;
   }
-  ctx.rule("time.syn.retransmit_adopt_kernel");
+  ctx.rule("time.timer.adopt_kernel");
   for (const SsRow& row : ctx.observed->rows)
-    if (row.proto == "tcp" && row.state == "SYN-SENT" && row.local && row.peer &&
-        row.local->port == s.local->port && row.peer->port == s.peer->port)
+    if (row.proto == "tcp" && row.state == state_until && row.local && row.peer &&
+        row.local->port == s.local->port && row.peer->port == peer->port)
       return false;
   return true;
 }

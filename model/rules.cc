@@ -23,8 +23,9 @@ constexpr Rule kRules[] = {
     {"mptcp.close.data_fin_unsettled", "mptcp"},
     // ---- time (spec/time.md)
     {"time.syn.retransmitted", "time"},
-    {"time.syn.retransmit_adopt_kernel", "time"},
-    {"time.syn.retransmit_canonical", "time"},
+    {"time.fin_wait2.orphan_expires", "time"},
+    {"time.timer.adopt_kernel", "time"},
+    {"time.timer.canonical", "time"},
     // ---- socket lifecycle (spec/socket.md)
     {"socket.shutdown.connecting_disconnects", "socket"},
     {"socket.name.not_open_ebadf", "socket"},

@@ -161,6 +161,10 @@ Result handle(Ctx& ctx, const op::Sysctl& o) {
     else if (o.key == "net.ipv4.ip_nonlocal_bind") sys.ip_nonlocal_bind = on;
     else if (o.key == "net.ipv6.ip_nonlocal_bind") sys.ip6_nonlocal_bind = on;
     else sys.tcp_stdurg = on;
+  } else if (o.key == "net.ipv4.tcp_fin_timeout") {
+    // proc_dointvec_jiffies: seconds, kept in jiffies
+    if (!one(0, INT32_MAX / 1000)) return ctx.unsupported("a negative or huge tcp_fin_timeout");
+    sys.tcp_fin_timeout_s = v[0];
   } else if (o.key == "net.mptcp.enabled") {
     // proc_dou8vec_minmax over [0, 1] (mptcp_sysctl_table)
     if (!one(0, 1)) { ctx.rule("namespaces.sysctl.invalid_einval"); return Result::err(EINVAL); }

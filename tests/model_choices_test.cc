@@ -197,7 +197,7 @@ TEST(Choices, AutotunedBufferIsAdoptedBetweenTheInitialSizeAndTheSysctlMaximum) 
   EXPECT_EQ(sndbuf(50 << 20), Result::num(16384));       // above tcp_wmem[2]
 }
 
-// time.syn.retransmit_adopt_kernel: a full queue dropped p's SYN at clock 0,
+// time.timer.adopt_kernel: a full queue dropped p's SYN at clock 0,
 // then an accept made room. A sleep that ends near the retransmit's due
 // time (1 s) takes the kernel's table: p still SYN-SENT means not yet;
 // outside the window [500, 1225) ms the clock alone decides.

@@ -228,6 +228,30 @@ TEST(ModelTime, RetransmittedSynMeetsTheListenerAsItIsThen) {
   EXPECT_TRUE(run(full, "sleep 1000\n").rules.contains("time.syn.retransmitted"));
 }
 
+// An orphan's FIN-WAIT-2 ends after tcp_fin_timeout (at least 700 ms) and
+// frees its port; a socket only shut down for writing keeps it.
+TEST(ModelTime, OrphanFinWait2EndsAfterTcpFinTimeout) {
+  const std::string pair =
+      "l = socket inet stream\nbind l 127.0.0.1:7000\nlisten l 5\nc = socket inet stream\n"
+      "bind c 127.0.0.1:7100\nconnect c 127.0.0.1:7000\na = accept l\nclose c\nsleep 200\n"
+      "n = socket inet stream\n";
+  Model fast;
+  run(fast, "sysctl net.ipv4.tcp_fin_timeout 1\n" + pair);
+  EXPECT_EQ(printed(run(fast, "bind n 127.0.0.1:7100\n")), "EADDRINUSE");
+  EXPECT_FALSE(run(fast, "sleep 300\n").rules.contains("time.fin_wait2.orphan_expires"));  // 500 ms < 1 s - 500
+  EXPECT_TRUE(run(fast, "sleep 900\n").rules.contains("time.fin_wait2.orphan_expires"));   // 1.4 s >= 1.225 s
+  EXPECT_EQ(printed(run(fast, "bind n 127.0.0.1:7100\n")), "ok");
+
+  Model floor;  // tcp_fin_time: no less than 3.5 RTOs
+  run(floor, "sysctl net.ipv4.tcp_fin_timeout 0\n" + pair);
+  EXPECT_FALSE(run(floor, "sleep 100\n").rules.contains("time.fin_wait2.orphan_expires"));
+  EXPECT_TRUE(run(floor, "sleep 800\n").rules.contains("time.fin_wait2.orphan_expires"));
+
+  Model by_default;  // 60 s: beyond any scenario
+  run(by_default, pair + "sleep 2000\nsleep 2000\n");
+  EXPECT_EQ(printed(run(by_default, "bind n 127.0.0.1:7100\n")), "EADDRINUSE");
+}
+
 TEST(ModelTime, ShutdownOfAConnectingSocketDisconnectsIt) {
   Model m;
   run(m, kDroppedSyn);
