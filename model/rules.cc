@@ -22,7 +22,13 @@ constexpr Rule kRules[] = {
     {"mptcp.accept.fallback_child_is_tcp", "mptcp"},
     {"mptcp.ss.subflow_rows", "mptcp"},
     {"mptcp.close.data_fin_unsettled", "mptcp"},
+    // ---- time (spec/time.md)
+    {"time.syn.retransmitted", "time"},
+    {"time.fin_wait2.orphan_expires", "time"},
+    {"time.timer.adopt_kernel", "time"},
+    {"time.timer.canonical", "time"},
     // ---- socket lifecycle (spec/socket.md)
+    {"socket.shutdown.connecting_disconnects", "socket"},
     {"socket.name.not_open_ebadf", "socket"},
     {"socket.close.fin_wait", "socket"},
     {"socket.close.self_connected_time_wait", "socket"},
@@ -182,6 +188,7 @@ constexpr Rule kRules[] = {
     {"oob.udp.send_eopnotsupp", "oob"},
     {"oob.udp.sockatmark_enotty", "oob"},
     {"oob.udp.v6_path_ignores_oob", "oob"},
+    {"oob.unix.close_passes_consumed_head", "oob"},
     {"oob.unix.consumed_head_ends_read", "oob"},
     {"oob.unix.dgram_eopnotsupp", "oob"},
     {"oob.unix.last_byte_own_skb", "oob"},

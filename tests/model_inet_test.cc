@@ -225,6 +225,69 @@ TEST(BindConflict, EveryRuleIsOneRowAndItsGuardIsItsOwn) {
   EXPECT_FALSE(bind_conflict_guard<ConcreteDomain>(bind_rule_index(BindRule::OtherProtocol), h, n, {true}));
 }
 
+// A SYN a full queue dropped is sent again after TCP_TIMEOUT_INIT and meets
+// what listens then (spec/time.md); a shutdown before that disconnects.
+const char* kDroppedSyn =
+    "l = socket inet stream\nbind l 127.0.0.1:7000\nlisten l 0\nk = socket inet stream\n"
+    "connect k 127.0.0.1:7000\np = socket inet stream\nconnect p 127.0.0.1:7000 -> pending\n";
+
+TEST(ModelTime, RetransmittedSynMeetsTheListenerAsItIsThen) {
+  Model freed;
+  run(freed, std::string(kDroppedSyn) + "a = accept l\n");
+  EXPECT_EQ(printed(run(freed, "connect p 127.0.0.1:7000\n")), "pending");  // no time has passed
+  const Step fired = run(freed, "sleep 1300\n");
+  EXPECT_TRUE(fired.rules.contains("time.syn.retransmitted"));
+  EXPECT_TRUE(fired.rules.contains("connect.listener.queued"));
+  EXPECT_EQ(printed(run(freed, "connect p 127.0.0.1:7000\n")), "ok");
+  EXPECT_EQ(printed(run(freed, "b = accept l\n")), "ok");
+
+  Model closed;
+  run(closed, std::string(kDroppedSyn) + "close l\nsleep 1300\n");
+  EXPECT_EQ(printed(run(closed, "getsockopt p SO_ERROR\n")), "ECONNREFUSED");
+  EXPECT_EQ(printed(run(closed, "connect p 127.0.0.1:7000\n")), "ECONNABORTED");
+
+  Model full;  // dropped again: the next retransmit is due 3 s after the first SYN
+  run(full, std::string(kDroppedSyn) + "sleep 1300\nsleep 1300\n");
+  EXPECT_EQ(printed(run(full, "connect p 127.0.0.1:7000 nowait\n")), "EALREADY");
+  EXPECT_TRUE(run(full, "sleep 1000\n").rules.contains("time.syn.retransmitted"));
+}
+
+// An orphan's FIN-WAIT-2 ends after tcp_fin_timeout (at least 700 ms) and
+// frees its port; a socket only shut down for writing keeps it.
+TEST(ModelTime, OrphanFinWait2EndsAfterTcpFinTimeout) {
+  const std::string pair =
+      "l = socket inet stream\nbind l 127.0.0.1:7000\nlisten l 5\nc = socket inet stream\n"
+      "bind c 127.0.0.1:7100\nconnect c 127.0.0.1:7000\na = accept l\nclose c\nsleep 200\n"
+      "n = socket inet stream\n";
+  Model fast;
+  run(fast, "sysctl net.ipv4.tcp_fin_timeout 1\n" + pair);
+  EXPECT_EQ(printed(run(fast, "bind n 127.0.0.1:7100\n")), "EADDRINUSE");
+  EXPECT_FALSE(run(fast, "sleep 300\n").rules.contains("time.fin_wait2.orphan_expires"));  // 500 ms < 1 s - 500
+  EXPECT_TRUE(run(fast, "sleep 900\n").rules.contains("time.fin_wait2.orphan_expires"));   // 1.4 s >= 1.225 s
+  EXPECT_EQ(printed(run(fast, "bind n 127.0.0.1:7100\n")), "ok");
+
+  Model floor;  // tcp_fin_time: no less than 3.5 RTOs
+  run(floor, "sysctl net.ipv4.tcp_fin_timeout 0\n" + pair);
+  EXPECT_FALSE(run(floor, "sleep 100\n").rules.contains("time.fin_wait2.orphan_expires"));
+  EXPECT_TRUE(run(floor, "sleep 800\n").rules.contains("time.fin_wait2.orphan_expires"));
+
+  Model by_default;  // 60 s: beyond any scenario
+  run(by_default, pair + "sleep 2000\nsleep 2000\n");
+  EXPECT_EQ(printed(run(by_default, "bind n 127.0.0.1:7100\n")), "EADDRINUSE");
+}
+
+TEST(ModelTime, ShutdownOfAConnectingSocketDisconnectsIt) {
+  Model m;
+  run(m, kDroppedSyn);
+  const Step shut = run(m, "shutdown p rd\n");
+  EXPECT_EQ(printed(shut), "ok");
+  EXPECT_TRUE(shut.rules.contains("socket.shutdown.connecting_disconnects"));
+  EXPECT_EQ(printed(run(m, "getsockopt p SO_ERROR\n")), "ECONNRESET");
+  EXPECT_EQ(printed(run(m, "getsockname p\n")), "0.0.0.0:32770");
+  EXPECT_FALSE(run(m, "sleep 1300\n").rules.contains("time.syn.retransmitted"));  // nothing left to resend
+  EXPECT_EQ(printed(run(m, "connect p 127.0.0.1:7000 nowait\n")), "EINPROGRESS");  // a new SYN, dropped
+}
+
 }  // namespace
 }  // namespace sockspec
 
