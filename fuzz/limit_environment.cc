@@ -3,7 +3,9 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
 #include <charconv>
+#include <string_view>
 #include <cstdlib>
 #include <cstring>
 
@@ -29,6 +31,17 @@ std::vector<std::string> limit_environment(const ScenarioLimits& limits) {
   std::vector<std::string> env;
   each_limit(limits, [&](const char* name, auto value) { env.push_back(fmt::format("{}={}", name, value)); });
   return env;
+}
+
+std::vector<std::string> limit_flags(const ScenarioLimits& limits) {
+  std::vector<std::string> flags;
+  each_limit(limits, [&](std::string_view name, auto value) {
+    std::string flag = "--" + std::string(name.substr(std::string_view("SOCKSPEC_FUZZ_").size()));
+    for (char& c : flag) c = c == '_' ? '-' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    flags.push_back(std::move(flag));
+    flags.push_back(fmt::format("{}", value));
+  });
+  return flags;
 }
 
 ScenarioLimits limits_from_environment() {

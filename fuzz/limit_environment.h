@@ -21,4 +21,8 @@ std::vector<std::string> limit_environment(const ScenarioLimits& limits);
 
 ScenarioLimits limits_from_environment();
 
+// The same limits as `sockspec fuzz` flags (`--max-lines`, `5000`, ...), for
+// the campaign a guest runs (fuzz/guest_campaign.h).
+std::vector<std::string> limit_flags(const ScenarioLimits& limits);
+
 }  // namespace sockspec::fuzz

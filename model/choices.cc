@@ -147,6 +147,21 @@ SocketId reuseport_listener(Ctx& ctx, const std::vector<SocketId>& group) {
   return group.front();
 }
 
+bool timer_fired(Ctx& ctx, SocketId id, bool due_passed, std::string_view state_until) {
+  const Socket& s = ctx.world.sock(id);
+  const auto& peer = s.peer ? s.peer : s.stale_peer;
+  if (!ctx.observed || s.ns != ctx.world.current_ns || !s.local || !peer) {
+    ctx.rule("time.timer.canonical");
+    return due_passed;
+  }
+  ctx.rule("time.timer.adopt_kernel");
+  for (const SsRow& row : ctx.observed->rows)
+    if (row.proto == "tcp" && row.state == state_until && row.local && row.peer &&
+        row.local->port == s.local->port && row.peer->port == peer->port)
+      return false;
+  return true;
+}
+
 std::uint32_t udp_recvq(Ctx& ctx, SocketId id, const SsRow& row) {
   ctx.rule("data.udp.recvq_memory");
   std::uint64_t payload = 0, limit = 0;

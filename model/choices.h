@@ -49,6 +49,15 @@ std::string autobind_name(Ctx& ctx, const std::function<bool(const std::string&)
 // the first member.
 SocketId reuseport_listener(Ctx& ctx, const std::vector<SocketId>& group);
 
+// time.timer.adopt_kernel: whether a timer of socket `id` has fired (a
+// dropped SYN's retransmit, an orphan's FIN-WAIT-2) when the clock is too
+// near its due time to tell (model/time.cc). Allowed: both. Adopted: fired
+// unless the kernel's table, observed after a `sleep`, still shows the
+// socket in `state_until` (its local and peer ports). Canonical
+// (time.timer.canonical, alone or for a socket of another namespace):
+// fired once the clock reached the due time (`due_passed`).
+bool timer_fired(Ctx& ctx, SocketId id, bool due_passed, std::string_view state_until);
+
 // data.udp.recvq_memory: a UDP socket's Recv-Q, the truesize of its queued
 // skbs (udp_rqueue_get). Allowed: 0 with nothing queued, else a figure in
 // [payload, sum of skb_memory_limit]. Canonical: the payload.

@@ -132,6 +132,12 @@ void tcp_disconnect(Ctx& ctx, SocketId id);
 // inet_csk_listen_stop resets the queued connections first.
 void tcp_stop_listening(Ctx& ctx, SocketId id);
 
+// tcp_retransmit_timer on a SYN_SENT socket whose SYN a full accept queue
+// dropped: the SYN goes again and meets what listens at the destination now
+// (a listener with room completes the handshake, a full one drops it again,
+// none answers RST: ECONNREFUSED). model/time.cc decides when.
+void syn_retransmit(Ctx& ctx, SocketId id);
+
 // Drops the socket's hold on its port (and its address unless locked).
 void release_port(Socket& s);
 

@@ -327,6 +327,10 @@ Result connect_tcp_to_listener(Ctx& ctx, SocketId id, const std::vector<SocketId
   if (l.accept_queue.size() > static_cast<std::size_t>(l.backlog)) {
     ctx.rule("connect.listener.queue_full_pending");
     Socket& s = ctx.world.sock(id);
+    if (s.state != SockState::SynSent) {  // a new connect; a retransmit keeps its schedule
+      s.syn_sent_at_ms = ctx.world.clock_ms;
+      s.syn_retransmits = 0;
+    }
     s.state = SockState::SynSent;
     s.listener = lid;
     return nowait ? Result::err(EINPROGRESS) : Result::pending();
@@ -486,6 +490,28 @@ Result disconnect(Ctx& ctx, SocketId id) {
 }
 
 }  // namespace
+
+namespace inet {
+
+void syn_retransmit(Ctx& ctx, SocketId id) {
+  Socket& s = ctx.world.sock(id);
+  ++s.syn_retransmits;
+  // the SYN goes to the namespace of the listener that dropped it; the
+  // listener entry stays in the world after it closed
+  const int ns = ctx.world.sock(s.listener).ns;
+  const Address src = *s.local, dst = *s.peer;
+  const auto group = listeners_for(ctx.world, ns, dst);
+  // the socket is SS_CONNECTING, as after a non-blocking connect: a RST
+  // leaves the error for the next connect or SO_ERROR, a handshake leaves
+  // the success for the next connect (connected(), nowait)
+  if (group.empty()) {
+    connect_tcp_refused(ctx, id, true);
+    return;
+  }
+  connect_tcp_to_listener(ctx, id, group, src, dst, true);
+}
+
+}  // namespace inet
 
 Result handle(Ctx& ctx, const op::Connect& o) {
   const SocketId id = ctx.target();

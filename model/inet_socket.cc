@@ -219,6 +219,7 @@ Result handle(Ctx& ctx, const op::GetSockOpt& o) {
     ctx.rule("socket.option.v6only_on_inet");  // do_ip_getsockopt: not SOL_IP
     return Result::err(EOPNOTSUPP);
   }
+  if (auto refused = mptcp_getsockopt_refused(ctx, s, o.opt)) return *refused;
   ctx.rule("socket.option.get");
   if (is_bool_option(o.opt)) return Result::num(*bool_option(s, o.opt) ? 1 : 0);
   switch (o.opt) {
@@ -312,6 +313,14 @@ Result handle(Ctx& ctx, const op::Shutdown& o) {
     tcp_stop_listening(ctx, id);
     return Result::ok();
   }
+  if (s.state == SockState::SynSent && !is_mptcp(s)) {
+    // inet_shutdown: TCP_SYN_SENT is disconnected whatever `how` asks
+    // (tcp_disconnect: ECONNRESET, the port released, sk_shutdown cleared)
+    // and the socket is SS_UNCONNECTED again: a new connect starts over
+    ctx.rule("socket.shutdown.connecting_disconnects");
+    tcp_disconnect(ctx, id);
+    return Result::ok();
+  }
   if (s.refused_connecting) {
     // inet_shutdown: SS_CONNECTING over TCP_CLOSE becomes SS_DISCONNECTING
     ctx.rule("socket.shutdown.refused_disconnecting");
@@ -382,12 +391,14 @@ void tcp_close_states(Ctx& ctx, SocketId id) {
       // an orphan in FIN-WAIT-1 until the peer's delayed ACK, then FIN-WAIT-2
       ctx.rule("socket.close.fin_wait");
       s.state = SockState::FinWait1;
+      s.orphaned_at_ms = ctx.world.clock_ms;
       if (p->state == SockState::Established) p->state = SockState::CloseWait;
       return;
     case SockState::FinWait1: case SockState::FinWait2:
       if (reset_sent) break;
       ctx.rule("socket.close.fin_wait");
-      return;  // stays until the peer closes
+      s.orphaned_at_ms = ctx.world.clock_ms;
+      return;  // stays until the peer closes, or tcp_fin_timeout (model/time.cc)
     case SockState::CloseWait:
       // our FIN carries the ACK of theirs: the peer goes straight to TIME-WAIT
       ctx.rule("socket.close.last_ack");

@@ -503,7 +503,12 @@ void unix_release(Ctx& ctx, SocketId id) {
       // learns ECONNRESET when data it sent was never read
       ctx.rule("unix.close.peer_shutdown");
       p.data.rcv_shutdown = p.data.snd_shutdown = true;
-      if (!s.data.segments.empty() || !s.data.datagrams.empty()) {
+      // a consumed urgent skb at the head (what recv(MSG_OOB) leaves) is
+      // not unread data: unix_release_sock peeks past it
+      const auto& q = s.data.segments;
+      const bool husk_at_head = !q.empty() && q.front().unread() == 0;
+      if (husk_at_head) ctx.rule("oob.unix.close_passes_consumed_head");
+      if (q.size() > (husk_at_head ? 1u : 0u) || !s.data.datagrams.empty()) {
         ctx.rule("unix.close.unread_data_econnreset");
         p.so_error = ECONNRESET;
       }

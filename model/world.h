@@ -123,6 +123,13 @@ struct Socket {
   std::optional<std::uint32_t> stale_sendq = 0;
   std::uint64_t stale_sendq_limit = 0;
   bool shut_rd = false, shut_wr = false;
+  // TCP: a SYN a full accept queue dropped (connect.listener.queue_full_pending):
+  // World::clock_ms when it was first sent, and the retransmits since
+  // (model/time.cc); meaningful while the socket is SYN_SENT
+  std::int64_t syn_sent_at_ms = 0;
+  int syn_retransmits = 0;
+  std::int64_t orphaned_at_ms = 0;  // TCP: World::clock_ms when close left it in FIN-WAIT
+                                    // (time.fin_wait2.orphan_expires)
   bool owned = false;               // setown: SIGURG goes to the runner
   // MPTCP: the peer closed or shut down its MPTCP connection; what this
   // socket sees of it waits on the kernel's schedule (model/mptcp.cc)
@@ -138,6 +145,7 @@ struct Sysctls {
   bool ip_nonlocal_bind = false;                    // net.ipv4.ip_nonlocal_bind
   bool ip6_nonlocal_bind = false;                   // net.ipv6.ip_nonlocal_bind
   bool tcp_stdurg = false;                          // net.ipv4.tcp_stdurg
+  std::int64_t tcp_fin_timeout_s = 60;              // net.ipv4.tcp_fin_timeout (model/time.cc)
   int unprivileged_port_start = 1024;               // net.ipv4.ip_unprivileged_port_start
   bool mptcp_enabled = true;                        // net.mptcp.enabled
   std::map<std::string, std::string, std::less<>> other;  // keys the model does not interpret
@@ -180,6 +188,7 @@ struct World {
   std::map<std::string, int, std::less<>> name_uses;   // sockets that bore each name so far
   UnixNames unix_paths;                  // path names live in the scenario's private /tmp
   std::int64_t sigurg_pending = 0;       // SIGURG received since the last `sigurg`
+  std::int64_t clock_ms = 0;             // the time the scenario's `sleep` lines let pass (model/time.cc)
 
   Namespace& ns() { return namespaces[static_cast<std::size_t>(current_ns)]; }
   // The namespace a socket was created in, whatever the current one: the

@@ -1,5 +1,5 @@
 // The world a scenario runs in: namespaces, sysctls, links, addresses, the
-// effective uid, sleep, and the `ss` socket table. Rules: spec/namespaces.md
+// effective uid and the `ss` socket table (sleep: model/time.cc). Rules: spec/namespaces.md
 // (and spec/socket.md for `ss`).
 #include <netinet/in.h>
 
@@ -17,12 +17,6 @@ namespace sockspec {
 using namespace inet;
 
 namespace {
-
-// How long a sleep must be for the model to count a delayed ACK as arrived:
-// tcp_send_delayed_ack arms the timer for at least TCP_DELACK_MIN (HZ/25 =
-// 40 ms) and tcp_delack_timer then sends the ACK; 10 ms of margin
-// (rule namespaces.sleep.delayed_ack_arrives).
-constexpr std::int64_t kDelayedAckSettledMs = 50;
 
 int find_namespace(const World& w, std::string_view name) {
   for (std::size_t i = 0; i < w.namespaces.size(); ++i)
@@ -167,6 +161,10 @@ Result handle(Ctx& ctx, const op::Sysctl& o) {
     else if (o.key == "net.ipv4.ip_nonlocal_bind") sys.ip_nonlocal_bind = on;
     else if (o.key == "net.ipv6.ip_nonlocal_bind") sys.ip6_nonlocal_bind = on;
     else sys.tcp_stdurg = on;
+  } else if (o.key == "net.ipv4.tcp_fin_timeout") {
+    // proc_dointvec_jiffies: seconds, kept in jiffies
+    if (!one(0, INT32_MAX / 1000)) return ctx.unsupported("a negative or huge tcp_fin_timeout");
+    sys.tcp_fin_timeout_s = v[0];
   } else if (o.key == "net.mptcp.enabled") {
     // proc_dou8vec_minmax over [0, 1] (mptcp_sysctl_table)
     if (!one(0, 1)) { ctx.rule("namespaces.sysctl.invalid_einval"); return Result::err(EINVAL); }
@@ -227,18 +225,6 @@ Result handle(Ctx& ctx, const op::AddrAdd& o) {
 Result handle(Ctx& ctx, const op::Uid& o) {
   ctx.rule("namespaces.uid.new_sockets");
   ctx.world.uid = o.uid;
-  return Result::ok();
-}
-
-// Time passes: delayed ACKs (at least TCP_DELACK_MIN, 40 ms) arrive, so a
-// FIN-WAIT-1 socket's FIN is acknowledged; TIME_WAIT lasts 60 s, far beyond
-// the 2 s a sleep may take.
-Result handle(Ctx& ctx, const op::Sleep& o) {
-  if (o.ms < 0 || o.ms > 2000) return Result::err(EINVAL);
-  ctx.rule("namespaces.sleep.delayed_ack_arrives");
-  if (o.ms >= kDelayedAckSettledMs)
-    for (Socket& s : ctx.world.sockets)
-      if (s.state == SockState::FinWait1) s.state = SockState::FinWait2;
   return Result::ok();
 }
 

@@ -177,7 +177,15 @@ int base_netns_fd() { return g_base_netns_fd; }
 
 std::optional<std::string> prepare_thread() {
   thread_local bool prepared = false;
-  if (prepared) return std::nullopt;
+  if (prepared) {
+    // The mount namespace is made once, but the working directory is set
+    // again for every scenario: whatever ran on this thread since may have
+    // moved it (the differential fuzzer returns to its start directory
+    // after the sandbox's kernel probe ran here), and a relative unix path
+    // must land in this thread's /tmp, never in a directory of the host.
+    if (chdir("/tmp") != 0) return failure("chdir(/tmp)");
+    return std::nullopt;
+  }
   // CLONE_NEWNS implies CLONE_FS: this thread gets its own root, working
   // directory and mount table, which works in a multi-threaded process.
   if (unshare(CLONE_NEWNS) != 0) return failure("unshare(CLONE_NEWNS) for a worker thread");

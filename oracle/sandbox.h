@@ -4,8 +4,9 @@
 // Contract: after enter_sandbox() succeeded, base_netns_fd() is an open fd
 // of the sandbox's base network namespace (kept clean: no scenario runs in
 // it), and prepare_thread() gives the calling thread, once, its own mount
-// namespace with a private empty /tmp and its working directory there, so
-// scenarios running on different threads never share a path socket.
+// namespace with a private empty /tmp, and on every call its working
+// directory there, so scenarios running on different threads never share a
+// path socket and a relative path never reaches the host's directories.
 #pragma once
 
 #include <optional>

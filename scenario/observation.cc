@@ -34,7 +34,8 @@ ObservationScope observation_scope(const Line& line) {
       [&](const auto& op) {
         using Op = std::decay_t<decltype(op)>;
         if constexpr (std::is_same_v<Op, op::Connect>) scope.accept_queues = true;
-        if constexpr (std::is_same_v<Op, op::Ss>) scope.queues = true;
+        // a sleep: which dropped SYNs the retransmit timer sent again (rows)
+        if constexpr (std::is_same_v<Op, op::Ss> || std::is_same_v<Op, op::Sleep>) scope.queues = true;
         if constexpr (std::is_same_v<Op, op::GetSockOpt>)
           scope.buffers = op.opt == SockOpt::SoSndbuf || op.opt == SockOpt::SoRcvbuf;
       },

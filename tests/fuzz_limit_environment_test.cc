@@ -41,6 +41,18 @@ TEST(FuzzLimitEnvironment, EveryLimitGoesThroughTheEnvironmentAndBack) {
   EXPECT_EQ(back.max_sleep_ms, 9);
 }
 
+TEST(FuzzLimitEnvironment, TheLimitsAsFlagsForAGuestsCampaign) {
+  ScenarioLimits limits;
+  limits.max_bytes_sent = 77;
+  const std::vector<std::string> flags = limit_flags(limits);
+  ASSERT_EQ(flags.size(), 12u);
+  EXPECT_EQ(flags[0], "--max-lines");
+  EXPECT_EQ(flags[1], "5000");
+  EXPECT_EQ(flags[8], "--max-bytes-sent");
+  EXPECT_EQ(flags[9], "77");
+  EXPECT_EQ(flags[10], "--max-sleep-ms");
+}
+
 TEST(FuzzLimitEnvironment, AMissingOrMalformedEntryReadsAsTheDefault) {
   set_environment(limit_environment(ScenarioLimits{}));
   ::setenv("SOCKSPEC_FUZZ_MAX_LINES", "12x", 1);
@@ -62,6 +74,7 @@ TEST(FuzzLimitEnvironment, TheCampaignHandsItsLimitsToTheFuzzerProcesses) {
   namespace fs = std::filesystem;
   for (const std::string& entry : limit_environment(ScenarioLimits{}))  // what the tests above set
     ::unsetenv(entry.substr(0, entry.find('=')).c_str());
+  ::setenv("SOCKSPEC_FUZZ_MAX_SOCKETS", "99", 1);  // inherited: the flag must win over it
   const fs::path dir = fs::path(SOCKSPEC_BINARY).parent_path() / "fuzz-limit-environment";
   fs::remove_all(dir);
   fs::create_directories(dir / "seeds");
@@ -74,6 +87,7 @@ TEST(FuzzLimitEnvironment, TheCampaignHandsItsLimitsToTheFuzzerProcesses) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const std::string log = sockspec::testing::read_text(dir / "work" / "last-campaign.log");
   EXPECT_NE(log.find("SOCKSPEC_FUZZ_MAX_SOCKETS=7\n"), std::string::npos) << log;
+  EXPECT_EQ(log.find("SOCKSPEC_FUZZ_MAX_SOCKETS=99"), std::string::npos) << log;
   EXPECT_NE(log.find("SOCKSPEC_FUZZ_MAX_SLEEP_MS=33\n"), std::string::npos) << log;
   EXPECT_NE(log.find("SOCKSPEC_FUZZ_MAX_LINES=5000\n"), std::string::npos) << log;  // the default
   fs::remove_all(dir);

@@ -197,5 +197,37 @@ TEST(Choices, AutotunedBufferIsAdoptedBetweenTheInitialSizeAndTheSysctlMaximum) 
   EXPECT_EQ(sndbuf(50 << 20), Result::num(16384));       // above tcp_wmem[2]
 }
 
+// time.timer.adopt_kernel: a full queue dropped p's SYN at clock 0,
+// then an accept made room. A sleep that ends near the retransmit's due
+// time (1 s) takes the kernel's table: p still SYN-SENT means not yet;
+// outside the window [500, 1225) ms the clock alone decides.
+std::string after_syn_sleep(std::int64_t sleep_ms, const std::optional<std::vector<SsRow>>& rows) {
+  Program p = parse_scenario(
+      "l = socket inet stream\nbind l 127.0.0.1:7000\nlisten l 0\nk = socket inet stream\n"
+      "connect k 127.0.0.1:7000\np = socket inet stream\nconnect p 127.0.0.1:7000\na = accept l\n"
+      "sleep " + std::to_string(sleep_ms) + "\nconnect p 127.0.0.1:7000 nowait\n");
+  Model m;
+  Step last;
+  for (const Line& line : p.lines) {
+    Observation o;
+    if (rows) o.rows = *rows;
+    const bool at_sleep = std::holds_alternative<op::Sleep>(line.op);
+    last = m.step(line, at_sleep && rows ? &o : nullptr);
+  }
+  return print_result(last.result);
+}
+
+TEST(Choices, SynRetransmitNearItsDueTimeIsTheKernels) {
+  SsRow syn_sent{.proto = "tcp", .state = "SYN-SENT", .local = loopback(32770), .peer = loopback(7000)};
+  const std::vector<SsRow> still_sent = {syn_sent}, gone = {};
+  EXPECT_EQ(after_syn_sleep(900, still_sent), "EALREADY");  // not yet: still connecting
+  EXPECT_EQ(after_syn_sleep(900, gone), "ok");              // fired: the handshake completed
+  EXPECT_EQ(after_syn_sleep(900, std::nullopt), "EALREADY");   // alone: 900 < 1000
+  EXPECT_EQ(after_syn_sleep(1100, std::nullopt), "ok");        // alone: due passed
+  // outside the window the kernel's table is not asked
+  EXPECT_EQ(after_syn_sleep(400, gone), "EALREADY");
+  EXPECT_EQ(after_syn_sleep(1300, still_sent), "ok");
+}
+
 }  // namespace
 }  // namespace sockspec

@@ -71,6 +71,30 @@ TEST(ModelInet, DualStackWildcardCoversIpv4UnlessV6only) {
   EXPECT_TRUE(s.rules.contains("bind.conflict.disjoint_addresses"));
 }
 
+// connect gives a [::]-bound socket the route's source but leaves it
+// dual-stack; one that bound ::1 itself is IPv6-only and keeps 0.0.0.0 off
+// nothing (bind.conflict.any4_covers_connected_v6).
+TEST(ModelInet, AnInet6SocketConnectedFromTheWildcardKeepsAny4Off) {
+  const std::string connected =
+      "l = socket inet6 stream\nbind l [::]:9000\nlisten l 5\n"
+      "a = socket inet6 stream\nbind a [::]:8080\nconnect a [::1]:9000\n";
+  Step s = run(connected + "w = socket inet stream\nbind w 0.0.0.0:8080\n");
+  EXPECT_EQ(printed(s), "EADDRINUSE");
+  EXPECT_TRUE(s.rules.contains("bind.conflict.any4_covers_connected_v6"));
+  s = run(connected + "w = socket inet stream\nbind w 127.0.0.1:8080\n");
+  EXPECT_EQ(printed(s), "ok");
+  s = run(connected + "w = socket inet6 stream\nbind w [::ffff:0.0.0.0]:8080\n");
+  EXPECT_EQ(printed(s), "ok");
+  s = run("a = socket inet6 stream\nsetsockopt a IPV6_V6ONLY 0\nbind a [::1]:8080\n"
+          "w = socket inet stream\nbind w 0.0.0.0:8080\n");
+  EXPECT_EQ(printed(s), "ok");
+  s = run("l = socket inet6 stream\nbind l [::]:9000\nlisten l 5\n"
+          "a = socket inet6 stream\nsetsockopt a IPV6_V6ONLY 1\nbind a [::]:8080\nconnect a [::1]:9000\n"
+          "w = socket inet stream\nbind w 0.0.0.0:8080\n");
+  EXPECT_EQ(printed(s), "ok");
+  EXPECT_TRUE(s.rules.contains("bind.conflict.disjoint_addresses"));
+}
+
 TEST(ModelInet, ReuseportNeedsTheSameOwner) {
   const std::string both =
       "a = socket inet stream\nsetsockopt a SO_REUSEPORT 1\nbind a 127.0.0.1:8080\nlisten a 5\n";
@@ -199,6 +223,69 @@ TEST(BindConflict, EveryRuleIsOneRowAndItsGuardIsItsOwn) {
   n.port = 1;
   EXPECT_TRUE(bind_conflict_guard<ConcreteDomain>(bind_rule_index(BindRule::OtherPort), h, n, {true}));
   EXPECT_FALSE(bind_conflict_guard<ConcreteDomain>(bind_rule_index(BindRule::OtherProtocol), h, n, {true}));
+}
+
+// A SYN a full queue dropped is sent again after TCP_TIMEOUT_INIT and meets
+// what listens then (spec/time.md); a shutdown before that disconnects.
+const char* kDroppedSyn =
+    "l = socket inet stream\nbind l 127.0.0.1:7000\nlisten l 0\nk = socket inet stream\n"
+    "connect k 127.0.0.1:7000\np = socket inet stream\nconnect p 127.0.0.1:7000 -> pending\n";
+
+TEST(ModelTime, RetransmittedSynMeetsTheListenerAsItIsThen) {
+  Model freed;
+  run(freed, std::string(kDroppedSyn) + "a = accept l\n");
+  EXPECT_EQ(printed(run(freed, "connect p 127.0.0.1:7000\n")), "pending");  // no time has passed
+  const Step fired = run(freed, "sleep 1300\n");
+  EXPECT_TRUE(fired.rules.contains("time.syn.retransmitted"));
+  EXPECT_TRUE(fired.rules.contains("connect.listener.queued"));
+  EXPECT_EQ(printed(run(freed, "connect p 127.0.0.1:7000\n")), "ok");
+  EXPECT_EQ(printed(run(freed, "b = accept l\n")), "ok");
+
+  Model closed;
+  run(closed, std::string(kDroppedSyn) + "close l\nsleep 1300\n");
+  EXPECT_EQ(printed(run(closed, "getsockopt p SO_ERROR\n")), "ECONNREFUSED");
+  EXPECT_EQ(printed(run(closed, "connect p 127.0.0.1:7000\n")), "ECONNABORTED");
+
+  Model full;  // dropped again: the next retransmit is due 3 s after the first SYN
+  run(full, std::string(kDroppedSyn) + "sleep 1300\nsleep 1300\n");
+  EXPECT_EQ(printed(run(full, "connect p 127.0.0.1:7000 nowait\n")), "EALREADY");
+  EXPECT_TRUE(run(full, "sleep 1000\n").rules.contains("time.syn.retransmitted"));
+}
+
+// An orphan's FIN-WAIT-2 ends after tcp_fin_timeout (at least 700 ms) and
+// frees its port; a socket only shut down for writing keeps it.
+TEST(ModelTime, OrphanFinWait2EndsAfterTcpFinTimeout) {
+  const std::string pair =
+      "l = socket inet stream\nbind l 127.0.0.1:7000\nlisten l 5\nc = socket inet stream\n"
+      "bind c 127.0.0.1:7100\nconnect c 127.0.0.1:7000\na = accept l\nclose c\nsleep 200\n"
+      "n = socket inet stream\n";
+  Model fast;
+  run(fast, "sysctl net.ipv4.tcp_fin_timeout 1\n" + pair);
+  EXPECT_EQ(printed(run(fast, "bind n 127.0.0.1:7100\n")), "EADDRINUSE");
+  EXPECT_FALSE(run(fast, "sleep 300\n").rules.contains("time.fin_wait2.orphan_expires"));  // 500 ms < 1 s - 500
+  EXPECT_TRUE(run(fast, "sleep 900\n").rules.contains("time.fin_wait2.orphan_expires"));   // 1.4 s >= 1.225 s
+  EXPECT_EQ(printed(run(fast, "bind n 127.0.0.1:7100\n")), "ok");
+
+  Model floor;  // tcp_fin_time: no less than 3.5 RTOs
+  run(floor, "sysctl net.ipv4.tcp_fin_timeout 0\n" + pair);
+  EXPECT_FALSE(run(floor, "sleep 100\n").rules.contains("time.fin_wait2.orphan_expires"));
+  EXPECT_TRUE(run(floor, "sleep 800\n").rules.contains("time.fin_wait2.orphan_expires"));
+
+  Model by_default;  // 60 s: beyond any scenario
+  run(by_default, pair + "sleep 2000\nsleep 2000\n");
+  EXPECT_EQ(printed(run(by_default, "bind n 127.0.0.1:7100\n")), "EADDRINUSE");
+}
+
+TEST(ModelTime, ShutdownOfAConnectingSocketDisconnectsIt) {
+  Model m;
+  run(m, kDroppedSyn);
+  const Step shut = run(m, "shutdown p rd\n");
+  EXPECT_EQ(printed(shut), "ok");
+  EXPECT_TRUE(shut.rules.contains("socket.shutdown.connecting_disconnects"));
+  EXPECT_EQ(printed(run(m, "getsockopt p SO_ERROR\n")), "ECONNRESET");
+  EXPECT_EQ(printed(run(m, "getsockname p\n")), "0.0.0.0:32770");
+  EXPECT_FALSE(run(m, "sleep 1300\n").rules.contains("time.syn.retransmitted"));  // nothing left to resend
+  EXPECT_EQ(printed(run(m, "connect p 127.0.0.1:7000 nowait\n")), "EINPROGRESS");  // a new SYN, dropped
 }
 
 }  // namespace

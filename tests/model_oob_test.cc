@@ -163,5 +163,24 @@ TEST(ModelOob, UnixListenerSockatmarkBefore610) {
   EXPECT_EQ(answers(reference_kernel_profile(), text).results[5], "1");
 }
 
+// A husk at the head of the closing socket's queue is not unread data; an
+// skb behind it is (spec/oob.md oob.unix.close_passes_consumed_head), on
+// every profile: 6.1 and 6.18 agree.
+TEST(ModelOob, UnixCloseAfterUrgentByteReadLeavesPeerAtEof) {
+  const std::string text =
+      "a, b = socketpair unix stream\nsend a \"x\" MSG_OOB\nrecv b 1 MSG_OOB\nclose b\nrecv a 8\n"  // 4
+      "c, d = socketpair unix stream\nsend c \"x\" MSG_OOB\nrecv d 1 MSG_OOB\nsend c \"y\"\nclose d\n"
+      "recv c 8\nrecv c 8\n";  // 10 11
+  for (const KernelProfile& profile : {*parse_kernel_profile("6.1"), reference_kernel_profile()}) {
+    const Answers got = answers(profile, text);
+    EXPECT_EQ(got.results[4], "\"\"");
+    EXPECT_TRUE(got.steps[3].rules.contains("oob.unix.close_passes_consumed_head"));
+    EXPECT_FALSE(got.steps[3].rules.contains("unix.close.unread_data_econnreset"));
+    EXPECT_EQ(got.results[10], "ECONNRESET");
+    EXPECT_TRUE(got.steps[9].rules.contains("unix.close.unread_data_econnreset"));
+    EXPECT_EQ(got.results[11], "\"\"");
+  }
+}
+
 }  // namespace
 }  // namespace sockspec

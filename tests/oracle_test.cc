@@ -93,6 +93,21 @@ TEST(Sandbox, EachRunSeesAnEmptyTmp) {
   EXPECT_TRUE(std::filesystem::is_empty("/tmp"));
 }
 
+// The fuzz target returns to its start directory after the sandbox's kernel
+// probe has prepared the main thread; a relative unix path of the next
+// scenario must still land in the thread's /tmp (a campaign once left socket
+// files in its start directory, and findings that depended on them).
+TEST(Sandbox, RelativePathsLandInTmpWhereverTheThreadWandered) {
+  EXPECT_TRUE(run_text("u = socket unix stream\n").empty());  // this thread has its /tmp now
+  std::filesystem::create_directory("/tmp/elsewhere");
+  std::filesystem::current_path("/tmp/elsewhere");
+  EXPECT_TRUE(
+      run_text("r = socket unix dgram\nbind r unix:rel -> ok\nw = socket unix dgram\nsendto w \"x\" unix:/tmp/rel -> 1\n")
+          .empty());
+  EXPECT_EQ(std::filesystem::current_path(), std::filesystem::path("/tmp"));
+  EXPECT_FALSE(std::filesystem::exists("/tmp/elsewhere"));
+}
+
 // ------------------------------------------------------------ scenarios
 
 class ScenarioFile : public testing::TestWithParam<std::string> {};
