@@ -25,8 +25,10 @@
 namespace sockspec::choice {
 
 // bind.ephemeral.adopt_kernel: the port of bind(port 0), listen or UDP
-// autobind. Allowed: a port of the namespace's ip_local_port_range that no
-// bind conflict forbids (inet_csk_find_open_port, udp_lib_get_port).
+// autobind. Allowed: a port of the namespace's ip_local_port_range, not in
+// ip_local_reserved_ports, that no bind conflict forbids; for TCP with
+// ip_autobind_reuse and no such port, one the relaxed pass allows
+// (inet_csk_find_open_port, udp_lib_get_port).
 // Canonical: bind.ephemeral.canonical. nullopt when no port is allowed;
 // then *forbidden holds an observed port the set refused.
 std::optional<std::uint16_t> bind_port(Ctx& ctx, SocketId s, const Address& local,

@@ -114,7 +114,7 @@ Result bind_inet(Ctx& ctx, SocketId id, const Address& a) {
     local.port = *port;
   } else {
     RuleTrace rules;
-    const bool conflict = find_bind_conflict(ctx.world, id, local, true, &rules) != kNoSocket;
+    const bool conflict = find_bind_conflict(ctx.world, id, local, PortAsk::Explicit, &rules) != kNoSocket;
     for (std::string_view r : rules) ctx.rule(r);
     if (conflict) {
       forget_address(ctx, s);
@@ -194,7 +194,7 @@ Result handle(Ctx& ctx, const op::Listen& o) {
     hold(s, local, true);
   } else {
     RuleTrace rules;
-    if (find_bind_conflict(ctx.world, id, *s.local, true, &rules) != kNoSocket) {
+    if (find_bind_conflict(ctx.world, id, *s.local, PortAsk::Explicit, &rules) != kNoSocket) {
       s.state = before;
       ctx.rule("listen.port.recheck_conflict");
       for (std::string_view r : rules) ctx.rule(r);

@@ -316,6 +316,28 @@ Result connect_tcp_refused(Ctx& ctx, SocketId id, bool nowait) {
   return Result::err(ECONNREFUSED);
 }
 
+// tcp_conn_request without syncookies: a SYN is dropped when
+// max_syn_backlog - (requests queued) < max_syn_backlog >> 2. Over loopback
+// no request is queued when a SYN arrives (the handshake completes inside
+// connect), so only a limit of -2 or less drops it. The kernel then spares
+// a peer its tcp_metrics prove (an RTT saved when a connection to it
+// closed): the model does not follow those, and reports such a namespace
+// unsupported.
+std::optional<Result> syn_queue_limit_drops(Ctx& ctx, SocketId id, SocketId listener, bool nowait) {
+  const Socket& l = ctx.world.sock(listener);
+  const Sysctls& sys = ctx.world.ns_of(l).sysctl;
+  const std::int64_t max = sys.tcp_max_syn_backlog;
+  if (sys.tcp_syncookies != 0 || !(max < (max >> 2))) return std::nullopt;
+  for (const Socket& x : ctx.world.sockets)
+    if (x.ns == l.ns && x.was_established && (!x.open || x.state != SockState::Established))
+      return ctx.unsupported("a SYN queue limit below -1 with syncookies off, after a connection closed (tcp_metrics)");
+  ctx.rule("connect.listener.syn_queue_limit_drops");
+  Socket& s = ctx.world.sock(id);
+  s.state = SockState::SynSent;
+  s.listener = listener;
+  return nowait ? Result::err(EINPROGRESS) : Result::pending();
+}
+
 // The SYN reaches a listener of the group (choice::reuseport_listener picks
 // within SO_REUSEPORT sharers): a full accept queue drops it
 // (sk_acceptq_is_full) and the client keeps retrying; otherwise the
@@ -331,6 +353,7 @@ Result connect_tcp_to_listener(Ctx& ctx, SocketId id, const std::vector<SocketId
     s.listener = lid;
     return nowait ? Result::err(EINPROGRESS) : Result::pending();
   }
+  if (auto dropped = syn_queue_limit_drops(ctx, id, lid, nowait)) return *dropped;
   ctx.rule("connect.listener.queued");
   const bool listener_shut_wr = l.data.snd_shutdown, listener_shut_rd = l.data.rcv_shutdown;
   const SocketId child = make_child(ctx, lid, dst, as_family(src, ctx.world.sock(id).family), id);

@@ -130,7 +130,11 @@ struct Socket {
   StreamData data;                  // bytes in flight, urgent data (model/stream.h)
 };
 
-// Per-namespace sysctls the model follows (net.* keys).
+// A closed range of ports, as net.ipv4.ip_local_reserved_ports holds one.
+struct ReservedPorts { int lo = 1, hi = 0; };  // empty by default
+
+// Per-namespace sysctls the model follows (net.* keys; model/sysctl.cc says
+// which keys it interprets and with which bounds).
 struct Sysctls {
   std::uint16_t port_lo = 32768, port_hi = 60999;  // net.ipv4.ip_local_port_range
   int somaxconn = 4096;                             // net.core.somaxconn
@@ -140,7 +144,15 @@ struct Sysctls {
   bool tcp_stdurg = false;                          // net.ipv4.tcp_stdurg
   int unprivileged_port_start = 1024;               // net.ipv4.ip_unprivileged_port_start
   bool mptcp_enabled = true;                        // net.mptcp.enabled
-  std::map<std::string, std::string, std::less<>> other;  // keys the model does not interpret
+  bool ip_autobind_reuse = false;                   // net.ipv4.ip_autobind_reuse
+  ReservedPorts reserved_ports;                     // net.ipv4.ip_local_reserved_ports
+  int tcp_syncookies = 1;                           // net.ipv4.tcp_syncookies
+  // net.ipv4.tcp_max_syn_backlog; the default (tcp_set_hashinfo: at least
+  // 128) never drops a SYN on loopback
+  std::int64_t tcp_max_syn_backlog = 128;
+  std::map<std::string, std::string, std::less<>> values;  // every key written, as written (tcp_rmem, ...)
+
+  bool reserved(int port) const { return port >= reserved_ports.lo && port <= reserved_ports.hi; }
 };
 
 struct Interface {

@@ -63,7 +63,7 @@ struct PairSpace {
            newcomer.role == newcomer.role.ctx().int_val(static_cast<std::int64_t>(Role::Bound));
   }
   z3::expr path(std::size_t rule) const {
-    return bind_conflict_path<Z>(rule, view(holder, knobs), view(newcomer, knobs), BindEnv<Z>{explicit_port, explicit_port.ctx().bool_val(false)});
+    return bind_conflict_path<Z>(rule, view(holder, knobs), view(newcomer, knobs), BindEnv<Z>{explicit_port, explicit_port.ctx().bool_val(false), explicit_port.ctx().bool_val(false)});
   }
   std::vector<z3::expr> preferences() const {
     std::vector<z3::expr> p{explicit_port, !knobs.bindv6only};
@@ -167,7 +167,7 @@ std::vector<AsymmetricResult> enumerate_asymmetric() {
   const auto ka = p.knobs;
   z3::solver s(c);
   s.add(well_formed(a, ka) && well_formed(b, ka));
-  const BindEnv<Z> bind_env{c.bool_val(true), c.bool_val(false)};
+  const BindEnv<Z> bind_env{c.bool_val(true), c.bool_val(false), c.bool_val(false)};
   std::vector<z3::expr> prefs{!ka.bindv6only};
   for (const auto& x : {a, b})
     for (auto& e : simplicity_preferences(x)) prefs.push_back(e);
@@ -222,7 +222,7 @@ std::vector<DiffResult> enumerate_diff(Knob knob) {
   const auto role_bound = p.newcomer.role == c.int_val(static_cast<std::int64_t>(Role::Bound));
   s.add(well_formed(p.holder, k_off) && well_formed(p.newcomer, k_off) && well_formed(p.holder, k_on) &&
         well_formed(p.newcomer, k_on) && role_bound);
-  const BindEnv<Z> env{p.explicit_port, c.bool_val(false)};
+  const BindEnv<Z> env{p.explicit_port, c.bool_val(false), c.bool_val(false)};
   auto path_off = [&](std::size_t i) {
     return bind_conflict_path<Z>(i, view(p.holder, k_off), view(p.newcomer, k_off), env);
   };
