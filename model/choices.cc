@@ -170,6 +170,32 @@ SocketId reuseport_listener(Ctx& ctx, const std::vector<SocketId>& group) {
   return group.front();
 }
 
+bool syn_limit_spares(Ctx& ctx, SocketId listener) {
+  ctx.rule("connect.listener.syn_queue_limit_drops");
+  const ObservedSocket* seen = observed_socket(ctx, listener);
+  return seen && seen->accept_queue && *seen->accept_queue == ctx.world.sock(listener).accept_queue.size() + 1;
+}
+
+SocketId udp_receiver(Ctx& ctx, const std::vector<SocketId>& allowed, SocketId canonical) {
+  if (allowed.size() <= 1) return canonical;
+  ctx.rule("data.udp.lookup.adopt_kernel");
+  SocketId grew = kNoSocket;
+  for (SocketId id : allowed) {
+    const ObservedSocket* seen = observed_socket(ctx, id);
+    const Socket& s = ctx.world.sock(id);
+    const auto before = s.data.datagrams.empty() ? std::optional<std::uint32_t>(0) : s.udp_seen_rmem;
+    if (!seen || !seen->rmem || !before || *seen->rmem <= *before) continue;
+    if (grew != kNoSocket) return canonical;  // two grew: which took this one is unknown
+    grew = id;
+  }
+  return grew == kNoSocket ? canonical : grew;
+}
+
+void remember_udp_receive_memory(Ctx& ctx, SocketId id) {
+  const ObservedSocket* seen = observed_socket(ctx, id);
+  ctx.world.sock(id).udp_seen_rmem = seen ? seen->rmem : std::nullopt;
+}
+
 std::uint32_t udp_recvq(Ctx& ctx, SocketId id, const SsRow& row) {
   ctx.rule("data.udp.recvq_memory");
   std::uint64_t payload = 0, limit = 0;

@@ -51,6 +51,26 @@ std::string autobind_name(Ctx& ctx, const std::function<bool(const std::string&)
 // the first member.
 SocketId reuseport_listener(Ctx& ctx, const std::vector<SocketId>& group);
 
+// connect.listener.syn_queue_limit_drops: whether a SYN that
+// tcp_max_syn_backlog (cookies off) would drop is spared because the peer is
+// proven (tcp_peer_is_proven: an RTT tcp_metrics saved when a connection to
+// it closed, in this scenario or, in a reused namespace, an earlier one).
+// Allowed: dropped or queued. Adopted: queued when the listener's accept
+// queue grew by this connection. Canonical: dropped (a fresh namespace).
+bool syn_limit_spares(Ctx& ctx, SocketId listener);
+
+// data.udp.lookup.adopt_kernel: which socket of the allowed set a UDP
+// datagram reached (model/udp_lookup.h: a SO_REUSEPORT group, or sockets a
+// CPU point may lift). Allowed: `allowed`. Adopted: the one member whose
+// receive memory (sk_rmem_alloc, observed after the send) grew past what it
+// was when its queue was last known (0 for an empty queue). Canonical:
+// `canonical`, also when no member or several grew.
+SocketId udp_receiver(Ctx& ctx, const std::vector<SocketId>& allowed, SocketId canonical);
+
+// Keeps the receive memory the kernel showed for UDP socket `id` after this
+// line (or forgets it), for udp_receiver's next comparison.
+void remember_udp_receive_memory(Ctx& ctx, SocketId id);
+
 // data.udp.recvq_memory: a UDP socket's Recv-Q, the truesize of its queued
 // skbs (udp_rqueue_get). Allowed: 0 with nothing queued, else a figure in
 // [payload, sum of skb_memory_limit]. Canonical: the payload.

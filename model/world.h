@@ -127,6 +127,18 @@ struct Socket {
   // MPTCP: the peer closed or shut down its MPTCP connection; what this
   // socket sees of it waits on the kernel's schedule (model/mptcp.cc)
   bool mptcp_unsettled = false;
+  // UDP: where the socket sits in its hash2 slot's list (udp_lib_get_port
+  // adds at the head, an AF_INET6 SO_REUSEPORT socket at the tail;
+  // udp_lib_rehash, when connect or disconnect moves the address, at the
+  // head): a larger udp_hashed_at is nearer the head, among the heads
+  std::uint64_t udp_hashed_at = 0;
+  bool udp_hashed_at_tail = false;
+  // UDP: a datagram reached it while connected, so sk_incoming_cpu is set and
+  // compute_score may add one for a datagram handled on that CPU
+  bool udp_incoming_cpu = false;
+  // UDP: the receive memory (sk_rmem_alloc) the oracle last saw while the
+  // model's queue was what it is now; nullopt once unknown
+  std::optional<std::uint32_t> udp_seen_rmem;
   StreamData data;                  // bytes in flight, urgent data (model/stream.h)
 };
 
@@ -192,6 +204,7 @@ struct World {
   std::map<std::string, int, std::less<>> name_uses;   // sockets that bore each name so far
   UnixNames unix_paths;                  // path names live in the scenario's private /tmp
   std::int64_t sigurg_pending = 0;       // SIGURG received since the last `sigurg`
+  std::uint64_t udp_hash_clock = 0;      // stamps Socket::udp_hashed_at
 
   Namespace& ns() { return namespaces[static_cast<std::size_t>(current_ns)]; }
   // The namespace a socket was created in, whatever the current one: the

@@ -35,6 +35,9 @@ ObservationScope observation_scope(const Line& line) {
         using Op = std::decay_t<decltype(op)>;
         if constexpr (std::is_same_v<Op, op::Connect>) scope.accept_queues = true;
         if constexpr (std::is_same_v<Op, op::Ss>) scope.queues = true;
+        if constexpr (std::is_same_v<Op, op::Send> || std::is_same_v<Op, op::SendTo> ||
+                      std::is_same_v<Op, op::Recv> || std::is_same_v<Op, op::RecvFrom>)
+          scope.receive_memory = true;
         if constexpr (std::is_same_v<Op, op::GetSockOpt>)
           scope.buffers = op.opt == SockOpt::SoSndbuf || op.opt == SockOpt::SoRcvbuf;
       },

@@ -176,12 +176,23 @@ TEST(ModelSysctl, SynQueueLimitDropsOnlyWithoutCookiesAndBelowMinusOne) {
             "ok");
 }
 
-TEST(ModelSysctl, SynQueueLimitAfterAClosedConnectionIsUnsupported) {
-  const std::string text =
-      "sysctl net.ipv4.tcp_syncookies 0\nl = socket inet stream\nbind l 127.0.0.1:80\nlisten l 5\n"
-      "a = socket inet stream\nconnect a 127.0.0.1:80\nclose a\nsysctl net.ipv4.tcp_max_syn_backlog -4\n"
-      "c = socket inet stream\nconnect c 127.0.0.1:80\n";
-  EXPECT_TRUE(run(text).unsupported);
+TEST(ModelSysctl, SynQueueLimitSparesAPeerWhoseListenerQueueGrew) {
+  const Program p = parse_scenario(
+      "sysctl net.ipv4.tcp_syncookies 0\nsysctl net.ipv4.tcp_max_syn_backlog -4\nl = socket inet stream\n"
+      "bind l 127.0.0.1:80\nlisten l 5\nc = socket inet stream\nconnect c 127.0.0.1:80\n");
+  auto last = [&](std::optional<std::uint32_t> queue) {
+    Model m;
+    Step step;
+    for (std::size_t i = 0; i + 1 < p.lines.size(); ++i) m.step(p.lines[i]);
+    Observation o;
+    ObservedSocket& l = o.sockets.emplace_back();
+    l.name = "l";
+    l.accept_queue = queue;
+    return printed(m.step(p.lines.back(), &o));
+  };
+  EXPECT_EQ(last(1), "ok");         // the kernel queued it: tcp_metrics proved the peer
+  EXPECT_EQ(last(0), "pending");    // dropped
+  EXPECT_EQ(last(std::nullopt), "pending");
 }
 
 TEST(ModelSysctl, KeysOutsideTheTableAreUnsupported) {
