@@ -304,6 +304,7 @@ constexpr Rule kRules[] = {
     {"data.udp.lookup.score", "data"},
     {"data.udp.lookup.reuseport_group", "data"},
     {"data.udp.lookup.incoming_cpu_point", "data"},
+    {"data.udp.lookup.cpu_point_any_socket", "data"},
     {"data.udp.lookup.adopt_kernel", "data"},
     {"data.udp.send_unconnected_edestaddrreq", "data"},
     {"data.udp.sendto_port_zero_einval", "data"},

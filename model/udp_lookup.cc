@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "model/inet.h"
+#include "model/kernel_variations.h"
 
 namespace sockspec {
 
@@ -178,15 +179,18 @@ UdpReceivers udp_receivers(const World& w, const UdpDatagram& d) {
   out.canonical = canonical.sockets.front();
   out.allowed = canonical.sockets;
   if (canonical.reuseport) out.rules.add("data.udp.lookup.reuseport_group");
-  // a socket that received while connected may gain a point on that CPU:
-  // each such socket alone with its point is one more outcome
+  // a socket that received while connected may gain a point on that CPU
+  // (on 6.1 any socket may): each such socket alone with its point is one
+  // more outcome
+  const bool any_socket = variation_holds(Variation::UdpCpuPointAnySocket, w.profile);
   for (SocketId id : *slot) {
-    if (!w.sock(id).udp_incoming_cpu) continue;
+    if (!w.sock(id).udp_incoming_cpu && !any_socket) continue;
     const Pick with_point = lookup_slot(w, *slot, d, v4, id);
     for (SocketId s : with_point.sockets)
       if (std::find(out.allowed.begin(), out.allowed.end(), s) == out.allowed.end()) {
         out.allowed.push_back(s);
-        out.rules.add("data.udp.lookup.incoming_cpu_point");
+        out.rules.add(any_socket && !w.sock(id).udp_incoming_cpu ? "data.udp.lookup.cpu_point_any_socket"
+                                                                   : "data.udp.lookup.incoming_cpu_point");
       }
   }
   return out;
