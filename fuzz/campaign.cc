@@ -80,11 +80,24 @@ std::size_t count_files(const fs::path& dir) { return scenario_files(dir, nullpt
 std::set<std::string> covered_rules(const fs::path& stats) {
   std::set<std::string> rules;
   for (const auto& file : scenario_files(stats, nullptr)) {
+    if (!file.filename().string().starts_with("rules.")) continue;
     std::ifstream in(file);
     for (std::string rule; std::getline(in, rule);)
       if (!rule.empty()) rules.insert(rule);
   }
   return rules;
+}
+
+// The kernel profile the fuzzing processes' model answered for, as the
+// oracle measured it (kernel.<pid>); empty when no input ran.
+std::string campaign_kernel(const fs::path& stats) {
+  for (const auto& file : scenario_files(stats, nullptr)) {
+    if (!file.filename().string().starts_with("kernel.")) continue;
+    std::ifstream in(file);
+    std::string kernel;
+    if (std::getline(in, kernel) && !kernel.empty()) return kernel;
+  }
+  return "";
 }
 
 // Runs the fuzzer with `args`, its output into `log`; calls `on_line` for
@@ -315,7 +328,7 @@ int fuzz(const std::vector<std::string>& args, const std::vector<std::string>& e
     next += std::chrono::seconds(sample_seconds);
     ResourceSample s = sample_processes(fuzzer);
     s.seconds = std::chrono::duration<double>(Clock::now() - start).count();
-    log << sample_line(s) << '\n';
+    log << sample_line(s) << std::endl;  // a long campaign's log is read while it runs
     samples.push_back(s);
   };
   auto status_line = [&] {
@@ -362,12 +375,21 @@ int merge(const fs::path& fuzzer, const CampaignPaths& p, const std::vector<fs::
   return status;
 }
 
-// The root-cause families of the findings this campaign wrote (a file
-// that cannot be read or parsed any more is left out).
+}  // namespace
+
+fs::path fuzzer_binary(const CampaignOptions& o) {
+  if (auto fuzzer = find_fuzzer(o)) return *fuzzer;
+  throw CampaignError(fmt::format(
+      "no fuzzer binary ({}) next to sockspec or in build-fuzz/.\n"
+      "Build it with clang-16:  cmake --preset fuzz && cmake --build --preset fuzz\n"
+      "or name one with --fuzzer PATH.",
+      o.fuzzer.empty() ? (o.model_only ? "model_fuzzer" : "differential_fuzzer") : o.fuzzer));
+}
+
 std::vector<FindingFamily> families_of(const std::vector<std::string>& files, const KnownFamilies& known) {
   std::vector<FindingRecord> records;
   for (const auto& file : files) {
-    try {
+    try {  // a file that cannot be read or parsed any more is left out
       const std::string text = read_input_file(file);
       records.push_back({file, finding_header_signature(text), parse_scenario(text, file).lines.size()});
     } catch (const std::exception&) {
@@ -376,29 +398,22 @@ std::vector<FindingFamily> families_of(const std::vector<std::string>& files, co
   return group_findings(records, known);
 }
 
-}  // namespace
-
 bool CampaignResult::clean() const {
   return fuzzer_exit == 0 && count_families(families).fresh == 0;
 }
 
 CampaignResult run_campaign(const CampaignOptions& o, const std::function<void(std::string_view)>& report) {
-  const auto fuzzer = find_fuzzer(o);
-  if (!fuzzer)
-    throw CampaignError(fmt::format(
-        "no fuzzer binary ({}) next to sockspec or in build-fuzz/.\n"
-        "Build it with clang-16:  cmake --preset fuzz && cmake --build --preset fuzz\n"
-        "or name one with --fuzzer PATH.",
-        o.fuzzer.empty() ? (o.model_only ? "model_fuzzer" : "differential_fuzzer") : o.fuzzer));
+  const fs::path fuzzer = fuzzer_binary(o);
   std::vector<HeldLock> locks;  // this campaign's, and those of the leftovers it took over
   const CampaignPaths p = prepare(o, locks);
   const std::size_t seeded = seed(o, p);
   const std::size_t corpus_before = count_files(p.corpus);
   const std::set<fs::path> findings_before = scenario_files(p.findings, ".scn");
   const std::vector<fs::path> leftovers = take_leftovers(p.work, p.campaign, locks);
-  const std::vector<std::string> campaign_env = {"SOCKSPEC_FUZZ_CAMPAIGN_PID=" + std::to_string(::getpid()),
+  std::vector<std::string> campaign_env = {"SOCKSPEC_FUZZ_CAMPAIGN_PID=" + std::to_string(::getpid()),
                                                  "SOCKSPEC_FUZZ_FINDINGS=" + p.findings.string(),
                                                  "SOCKSPEC_FUZZ_STATS=" + p.stats.string(), "TMPDIR=" + p.tmp.string()};
+  if (!o.planted_fault.empty()) campaign_env.push_back("SOCKSPEC_FUZZ_PLANT_FAULT=" + o.planted_fault);
   auto env = environment_with(campaign_env);
   // the fuzzing processes only fuzz; what they set aside is minimized below
   if (!o.abort_on_finding) env.push_back("SOCKSPEC_FUZZ_PENDING=" + p.pending.string());
@@ -409,11 +424,11 @@ CampaignResult run_campaign(const CampaignOptions& o, const std::function<void(s
   CampaignResult r;
   r.log = p.log;
   std::vector<ResourceSample> samples;
-  r.fuzzer_exit = fuzz(fuzzing_args(o, *fuzzer, p, leftovers), env, p, findings_before.size(), o.sample_seconds, log,
+  r.fuzzer_exit = fuzz(fuzzing_args(o, fuzzer, p, leftovers), env, p, findings_before.size(), o.sample_seconds, log,
                        progress, samples, report);
   const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
-  const int merge_status = merge(*fuzzer, p, leftovers, env, log);
-  minimize_pending(*fuzzer, p.pending, p.campaign, o.jobs, campaign_env, log, report);
+  const int merge_status = merge(fuzzer, p, leftovers, env, log);
+  minimize_pending(fuzzer, p.pending, p.campaign, o.jobs, campaign_env, log, report);
 
   const std::set<std::string> rules = covered_rules(p.stats);
   const std::set<fs::path> findings_after = scenario_files(p.findings, ".scn");
@@ -424,9 +439,10 @@ CampaignResult run_campaign(const CampaignOptions& o, const std::function<void(s
   std::vector<std::string> resumed_from;  // the killed campaigns' directories taken over
   for (const auto& dir : leftovers) resumed_from.push_back(dir.string());
   fs::remove_all(p.working);  // first, as for the leftovers (merge)
+  const std::string kernel = campaign_kernel(p.stats);
   fs::remove_all(p.campaign);
   r.summary = {
-      {"fuzzer", fuzzer->string()},       {"seconds", elapsed},
+      {"fuzzer", fuzzer.string()},       {"seconds", elapsed},
       {"jobs", o.jobs},                   {"execs", progress.execs},
       {"exec_per_s", progress.exec_per_s}, {"seeds", seeded},
       {"corpus_dir", p.corpus.string()},  {"corpus_before", corpus_before},
@@ -436,14 +452,17 @@ CampaignResult run_campaign(const CampaignOptions& o, const std::function<void(s
       {"new_families", families.families}, {"new_families_unknown", families.fresh},
       {"fuzzer_exit", r.fuzzer_exit},     {"merge_exit", merge_status},
       {"resumed_from", resumed_from},     {"resources", samples_summary(samples, o.sample_seconds)},
+      {"kernel", kernel},
   };
   return r;
 }
 
 std::string campaign_text(const CampaignResult& r) {
   const nlohmann::json& s = r.summary;
-  std::string out = fmt::format("fuzz: {:.0f}s on {} jobs: {} execs ({} exec/s), corpus {} -> {} in {}\n",
-                                s["seconds"].get<double>(), s["jobs"].get<int>(), s["execs"].get<long>(),
+  const std::string kernel = s.value("kernel", "");
+  std::string out = fmt::format("fuzz: {:.0f}s on {} jobs{}: {} execs ({} exec/s), corpus {} -> {} in {}\n",
+                                s["seconds"].get<double>(), s["jobs"].get<int>(),
+                                kernel.empty() ? "" : " on " + kernel, s["execs"].get<long>(),
                                 s["exec_per_s"].get<long>(), s["corpus_before"].get<std::size_t>(),
                                 s["corpus_after"].get<std::size_t>(), s["corpus_dir"].get<std::string>());
   const FamilyCounts families = count_families(r.families);

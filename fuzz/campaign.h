@@ -16,8 +16,9 @@
 //      directories it then removes;
 //   5. minimize: the divergences the fuzzing processes set aside
 //      (WORKDIR/pending) minimized and recorded as findings (check/finding.h);
-//   6. summarize: the figures, the new findings and their root-cause
-//      families (check/finding_families.h), known or new.
+//   6. summarize: the figures, the kernel the fuzzing processes' model
+//      answered for, the new findings and their root-cause families
+//      (check/finding_families.h), known or new.
 // Progress and the fuzzer's finding lines go to `report` (stderr in the
 // command). Throws CampaignError when the fuzzer binary cannot be found.
 //
@@ -56,6 +57,7 @@ struct CampaignOptions {
   int sample_seconds = 30;  // how often the fuzzer processes' RSS, fds and namespaces are sampled
   bool abort_on_finding = false;  // SOCKSPEC_FUZZ_ABORT=1: libFuzzer's crash flow takes over
   KnownFamilies known_families;   // --known-families
+  std::string planted_fault;      // --plant-fault: SOCKSPEC_FUZZ_PLANT_FAULT for every fuzzer process
   std::vector<std::string> libfuzzer_args;
 };
 
@@ -74,6 +76,14 @@ struct CampaignResult {
 };
 
 CampaignResult run_campaign(const CampaignOptions& o, const std::function<void(std::string_view)>& report);
+
+// The fuzzer binary the campaign runs (--fuzzer, else next to sockspec, else
+// build-fuzz/), absolute; CampaignError, saying how to build it, when missing.
+std::filesystem::path fuzzer_binary(const CampaignOptions& o);
+
+// The root-cause families of these finding files (a file that cannot be read
+// or parsed any more is left out).
+std::vector<FindingFamily> families_of(const std::vector<std::string>& files, const KnownFamilies& known);
 
 // The summary as the text `sockspec fuzz` prints.
 std::string campaign_text(const CampaignResult& r);
