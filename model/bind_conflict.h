@@ -70,10 +70,16 @@ struct BindView {
 // mapped_any_hole: the kernel is one where ::ffff:0.0.0.0 does not cover a
 // v4-mapped address in TCP (Variation::MappedAnyMissesMapped,
 // model/kernel_variations.h); false for the reference kernel.
+//
+// autobind_relaxed: the ephemeral search's second pass, which
+// net.ipv4.ip_autobind_reuse allows once every port of the range failed the
+// strict pass (`inet_csk_find_open_port` retries with relax=true,
+// reuseport_ok=false); false for an explicit bind.
 template <class D>
 struct BindEnv {
   typename D::Bool explicit_port;
   typename D::Bool mapped_any_hole;
+  typename D::Bool autobind_relaxed;
 };
 
 // ---------------------------------------------------------------- helpers
@@ -155,7 +161,7 @@ enum class BindOutcome : std::uint8_t { NoConflict, Conflict };
 // names it, and bind_conflict_guard switches on it, so a rule's name,
 // outcome and guard travel together whatever the order of the rows.
 enum class BindRule : std::uint8_t {
-  OtherProtocol, OtherPort, OtherDevice, DisjointAddresses, MappedAnyMissesMapped, EphemeralStrict,
+  OtherProtocol, OtherPort, OtherDevice, DisjointAddresses, MappedAnyMissesMapped, AutobindReuse, EphemeralStrict,
   TcpReuseaddr, Reuseport, UdpReuseaddr, SameAddress, WildcardV6, Any4CoversConnectedV6, WildcardV4,
 };
 
@@ -166,12 +172,13 @@ struct BindConflictRule {
 };
 
 // In the order the relation tries them: the first whose guard holds decides.
-inline constexpr std::array<BindConflictRule, 13> kBindConflictRules{{
+inline constexpr std::array<BindConflictRule, 14> kBindConflictRules{{
     {BindRule::OtherProtocol, "bind.conflict.other_protocol", BindOutcome::NoConflict},
     {BindRule::OtherPort, "bind.conflict.other_port", BindOutcome::NoConflict},
     {BindRule::OtherDevice, "bind.conflict.other_device", BindOutcome::NoConflict},
     {BindRule::DisjointAddresses, "bind.conflict.disjoint_addresses", BindOutcome::NoConflict},
     {BindRule::MappedAnyMissesMapped, "bind.conflict.mapped_any_misses_mapped", BindOutcome::NoConflict},
+    {BindRule::AutobindReuse, "bind.conflict.autobind_reuse_shares", BindOutcome::NoConflict},
     {BindRule::EphemeralStrict, "bind.conflict.ephemeral_strict", BindOutcome::Conflict},
     {BindRule::TcpReuseaddr, "bind.conflict.tcp_reuseaddr", BindOutcome::NoConflict},
     {BindRule::Reuseport, "bind.conflict.reuseport", BindOutcome::NoConflict},
@@ -212,6 +219,15 @@ typename D::Bool bind_conflict_guard(std::size_t i, const BindView<D>& h, const 
       return all<D>(env.mapped_any_hole, tcp,
                     all<D>(is<D>(h.addr, AddrClass::Mapped), D::eq(h.v4, D::lit(std::int64_t{0})),
                            D::and_(is<D>(n.addr, AddrClass::Mapped), D::not_(D::eq(n.v4, D::lit(std::int64_t{0}))))));
+    case BindRule::AutobindReuse:  // inet_bind_conflict with relax=true, reuseport_ok=false: both
+             // SO_REUSEADDR and the holder not listening share, unless both are also SO_REUSEPORT
+             // with the same owner (or the holder is in TIME_WAIT)
+      return all<D>(all<D>(tcp, D::not_(env.explicit_port), env.autobind_relaxed),
+                    all<D>(h.reuseaddr, n.reuseaddr,
+                           D::not_(D::eq(h.state, D::lit(static_cast<std::int64_t>(HolderState::Listening))))),
+                    D::not_(all<D>(h.reuseport, n.reuseport,
+                                   D::or_(D::eq(h.uid, n.uid),
+                                          D::eq(h.state, D::lit(static_cast<std::int64_t>(HolderState::TimeWait)))))));
     case BindRule::EphemeralStrict:  // TCP bind(0)'s search: relax=false, reuseport_ok=false (UDP's search
              // in udp_lib_get_port applies the same test as an explicit port)
       return D::and_(tcp, D::not_(env.explicit_port));

@@ -79,8 +79,8 @@ std::optional<std::uint16_t> adopt_port(Ctx& ctx, std::string_view adopted, Port
 
 // The third field of a `min default max` sysctl the scenario wrote, else `fallback`.
 std::int64_t sysctl_max(const Namespace& ns, std::string_view key, std::int64_t fallback) {
-  const auto it = ns.sysctl.other.find(key);
-  if (it == ns.sysctl.other.end()) return fallback;
+  const auto it = ns.sysctl.values.find(key);
+  if (it == ns.sysctl.values.end()) return fallback;
   std::istringstream fields(it->second);
   std::int64_t lo = 0, mid = 0, hi = 0;
   return fields >> lo >> mid >> hi ? hi : fallback;
@@ -91,29 +91,52 @@ std::int64_t sysctl_max(const Namespace& ns, std::string_view key, std::int64_t 
 std::optional<std::uint16_t> bind_port(Ctx& ctx, SocketId s, const Address& local,
                                        std::optional<std::uint16_t>* forbidden) {
   const Socket& me = ctx.world.sock(s);
+  const Sysctls& sys = ctx.world.ns_of(me).sysctl;
   const PortRange r = local_port_range(ctx.world, me);
   std::string_view last_conflict;
-  auto usable = [&](std::uint16_t port) {
+  auto free_as = [&](std::uint16_t port, PortAsk ask) {
     Address a = local;
     a.port = port;
     RuleTrace rules;
-    const bool free = find_bind_conflict(ctx.world, s, a, false, &rules) == kNoSocket;
+    const bool free = find_bind_conflict(ctx.world, s, a, ask, &rules) == kNoSocket;
     if (!free) last_conflict = *rules.begin();
     return free;
   };
+  // inet_csk_find_open_port, udp_lib_get_port: reserved ports are skipped
+  auto strict = [&](std::uint16_t port) { return !sys.reserved(port) && free_as(port, PortAsk::Ephemeral); };
+  // ip_autobind_reuse: a second, relaxed pass once no port passed the strict one (TCP only)
+  const bool may_relax = is_tcp(me) && sys.ip_autobind_reuse && !scan(r, 1, strict);
+  auto relaxed = [&](std::uint16_t port) { return !sys.reserved(port) && free_as(port, PortAsk::EphemeralRelaxed); };
+  auto usable = [&](std::uint16_t port) { return may_relax ? relaxed(port) : strict(port); };
+  if (sys.reserved_ports.lo <= sys.reserved_ports.hi) ctx.rule("bind.ephemeral.skips_reserved");
+  if (may_relax) ctx.rule("bind.ephemeral.autobind_reuse");
   bool observed = false;
-  if (auto port = adopt_port(ctx, "bind.ephemeral.adopt_kernel", r, usable, forbidden, &observed); observed)
-    return port;
-  ctx.rule("bind.ephemeral.canonical");
-  auto port = scan(r, is_tcp(me) ? 1 : 0, usable);
+  auto port = adopt_port(ctx, "bind.ephemeral.adopt_kernel", r, usable, forbidden, &observed);
+  if (!observed) {
+    ctx.rule("bind.ephemeral.canonical");
+    port = scan(r, is_tcp(me) ? 1 : 0, usable);
+  }
   if (!port && !last_conflict.empty()) ctx.rule(last_conflict);  // why the last port was refused
+  if (port && may_relax) {  // which holders let the relaxed pass share
+    Address a = local;
+    a.port = *port;
+    RuleTrace rules;
+    find_bind_conflict(ctx.world, s, a, PortAsk::EphemeralRelaxed, &rules);
+    for (std::string_view rule : rules) ctx.rule(rule);
+  }
   return port;
 }
 
 std::optional<std::uint16_t> connect_port(Ctx& ctx, SocketId s, const Address& src, const Address& dst,
                                           std::optional<std::uint16_t>* forbidden) {
-  const PortRange r = local_port_range(ctx.world, ctx.world.sock(s));
-  auto usable = [&](std::uint16_t port) { return connect_port_usable(ctx.world, s, src, dst, port); };
+  const Socket& me = ctx.world.sock(s);
+  const Sysctls& sys = ctx.world.ns_of(me).sysctl;
+  const PortRange r = local_port_range(ctx.world, me);
+  // __inet_hash_connect skips reserved ports
+  auto usable = [&](std::uint16_t port) {
+    return !sys.reserved(port) && connect_port_usable(ctx.world, s, src, dst, port);
+  };
+  if (sys.reserved_ports.lo <= sys.reserved_ports.hi) ctx.rule("bind.ephemeral.skips_reserved");
   bool observed = false;
   if (auto port = adopt_port(ctx, "connect.ephemeral.adopt_kernel", r, usable, forbidden, &observed); observed)
     return port;
@@ -160,6 +183,32 @@ bool timer_fired(Ctx& ctx, SocketId id, bool due_passed, std::string_view state_
         row.local->port == s.local->port && row.peer->port == peer->port)
       return false;
   return true;
+}
+
+bool syn_limit_spares(Ctx& ctx, SocketId listener) {
+  ctx.rule("connect.listener.syn_queue_limit_drops");
+  const ObservedSocket* seen = observed_socket(ctx, listener);
+  return seen && seen->accept_queue && *seen->accept_queue == ctx.world.sock(listener).accept_queue.size() + 1;
+}
+
+SocketId udp_receiver(Ctx& ctx, const std::vector<SocketId>& allowed, SocketId canonical) {
+  if (allowed.size() <= 1) return canonical;
+  ctx.rule("data.udp.lookup.adopt_kernel");
+  SocketId grew = kNoSocket;
+  for (SocketId id : allowed) {
+    const ObservedSocket* seen = observed_socket(ctx, id);
+    const Socket& s = ctx.world.sock(id);
+    const auto before = s.data.datagrams.empty() ? std::optional<std::uint32_t>(0) : s.udp_seen_rmem;
+    if (!seen || !seen->rmem || !before || *seen->rmem <= *before) continue;
+    if (grew != kNoSocket) return canonical;  // two grew: which took this one is unknown
+    grew = id;
+  }
+  return grew == kNoSocket ? canonical : grew;
+}
+
+void remember_udp_receive_memory(Ctx& ctx, SocketId id) {
+  const ObservedSocket* seen = observed_socket(ctx, id);
+  ctx.world.sock(id).udp_seen_rmem = seen ? seen->rmem : std::nullopt;
 }
 
 std::uint32_t udp_recvq(Ctx& ctx, SocketId id, const SsRow& row) {

@@ -25,8 +25,10 @@
 namespace sockspec::choice {
 
 // bind.ephemeral.adopt_kernel: the port of bind(port 0), listen or UDP
-// autobind. Allowed: a port of the namespace's ip_local_port_range that no
-// bind conflict forbids (inet_csk_find_open_port, udp_lib_get_port).
+// autobind. Allowed: a port of the namespace's ip_local_port_range, not in
+// ip_local_reserved_ports, that no bind conflict forbids; for TCP with
+// ip_autobind_reuse and no such port, one the relaxed pass allows
+// (inet_csk_find_open_port, udp_lib_get_port).
 // Canonical: bind.ephemeral.canonical. nullopt when no port is allowed;
 // then *forbidden holds an observed port the set refused.
 std::optional<std::uint16_t> bind_port(Ctx& ctx, SocketId s, const Address& local,
@@ -57,6 +59,26 @@ SocketId reuseport_listener(Ctx& ctx, const std::vector<SocketId>& group);
 // (time.timer.canonical, alone or for a socket of another namespace):
 // fired once the clock reached the due time (`due_passed`).
 bool timer_fired(Ctx& ctx, SocketId id, bool due_passed, std::string_view state_until);
+
+// connect.listener.syn_queue_limit_drops: whether a SYN that
+// tcp_max_syn_backlog (cookies off) would drop is spared because the peer is
+// proven (tcp_peer_is_proven: an RTT tcp_metrics saved when a connection to
+// it closed, in this scenario or, in a reused namespace, an earlier one).
+// Allowed: dropped or queued. Adopted: queued when the listener's accept
+// queue grew by this connection. Canonical: dropped (a fresh namespace).
+bool syn_limit_spares(Ctx& ctx, SocketId listener);
+
+// data.udp.lookup.adopt_kernel: which socket of the allowed set a UDP
+// datagram reached (model/udp_lookup.h: a SO_REUSEPORT group, or sockets a
+// CPU point may lift). Allowed: `allowed`. Adopted: the one member whose
+// receive memory (sk_rmem_alloc, observed after the send) grew past what it
+// was when its queue was last known (0 for an empty queue). Canonical:
+// `canonical`, also when no member or several grew.
+SocketId udp_receiver(Ctx& ctx, const std::vector<SocketId>& allowed, SocketId canonical);
+
+// Keeps the receive memory the kernel showed for UDP socket `id` after this
+// line (or forgets it), for udp_receiver's next comparison.
+void remember_udp_receive_memory(Ctx& ctx, SocketId id);
 
 // data.udp.recvq_memory: a UDP socket's Recv-Q, the truesize of its queued
 // skbs (udp_rqueue_get). Allowed: 0 with nothing queued, else a figure in

@@ -10,9 +10,11 @@
 #include <cerrno>
 #include <utility>
 
+#include "model/choices.h"
 #include "model/data.h"
 #include "model/handlers.h"
 #include "model/inet.h"
+#include "model/udp_lookup.h"
 
 namespace sockspec {
 
@@ -225,39 +227,21 @@ Address datagram_source(const Address& local, const Address& dest, const Address
   return src;
 }
 
-// Does receiver `r` (bound to r.local) take traffic to `dest`? IPv4 traffic
-// reaches AF_INET sockets and dual-stack AF_INET6 ones bound to [::] or a
-// v4-mapped address (they sit in the IPv4 hash, udp_v6_get_port); IPv6
-// traffic reaches AF_INET6 sockets bound to [::] or that address.
-bool udp_takes(const Socket& r, const Address& dest) {
-  const Address& l = *r.local;
-  if (l.port != dest.port) return false;
-  if (v4_traffic(dest)) {
-    if (r.family == Family::Inet6 && (r.opt.v6only || !(inet::is_any(l) || inet::is_v4mapped(l)))) return false;
-    return inet::is_any(l) || inet::v4_of(l) == 0 || inet::v4_of(l) == inet::v4_of(dest);
-  }
-  if (r.family != Family::Inet6 || inet::is_v4mapped(l)) return false;
-  return inet::is_any(l) || l.ip == dest.ip;
+// The device a datagram from namespace `from` arrives through in `to`: lo
+// within a namespace, else the veth end whose peer is in `from`.
+std::string arrival_device(const World& w, int from, int to) {
+  if (from == to) return "lo";
+  const std::string& from_name = w.namespaces[static_cast<std::size_t>(from)].name;
+  for (const Interface& i : w.namespaces[static_cast<std::size_t>(to)].interfaces)
+    if (i.peer_ns == from_name) return i.name;
+  return "";
 }
 
-// __udp4_lib_lookup / __udp6_lib_lookup, restricted to what scenarios build:
-// an open socket of the namespace and protocol (UDP-Lite datagrams reach
-// only UDP-Lite sockets: udplite_rcv looks in udplite_table) bound to the port and the address (or
-// the wildcard), and, when connected, connected to the source.
-SocketId udp_find_receiver(const World& world, int ns, int protocol, const Address& dest, const Address& source) {
-  for (SocketId id = 0; id < static_cast<SocketId>(world.sockets.size()); ++id) {
-    const Socket& r = world.sock(id);
-    if (!r.open || r.ns != ns || !is_udp(r) || r.protocol != protocol || !r.local || !r.port_bound ||
-        !udp_takes(r, dest))
-      continue;
-    // compute_score / compute_score (udp.c, udp_ipv6.c): inet_dport 0 (a
-    // connect to port 0) matches every source port
-    if (r.peer && !(inet::as_family(*r.peer, Family::Inet6).ip == inet::as_family(source, Family::Inet6).ip &&
-                    (r.peer->port == 0 || r.peer->port == source.port)))
-      continue;
-    return id;
-  }
-  return kNoSocket;
+// Every UDP socket the oracle described after this line keeps the receive
+// memory it showed (choice::udp_receiver compares the next send against it).
+void remember_udp_receive_memory(Ctx& ctx) {
+  for (SocketId id = 0; id < static_cast<SocketId>(ctx.world.sockets.size()); ++id)
+    if (ctx.world.sock(id).open && is_udp(ctx.world.sock(id))) choice::remember_udp_receive_memory(ctx, id);
 }
 
 // The checks udp_sendmsg makes before routing: MSG_OOB, the destination's
@@ -354,7 +338,11 @@ Result udp_send(Ctx& ctx, SocketId id, std::string_view bytes, const Address* to
     return Result::err(EPIPE);
   }
   const Address source = datagram_source(*s.local, dest, to_ns->source);
-  const SocketId receiver = udp_find_receiver(ctx.world, to_ns->ns, s.protocol, dest, source);
+  const UdpDatagram datagram{to_ns->ns, s.protocol, dest, source, arrival_device(ctx.world, s.ns, to_ns->ns)};
+  const UdpReceivers receivers = udp_receivers(ctx.world, datagram);
+  if (!receivers.unsupported.empty()) return ctx.unsupported(receivers.unsupported);
+  for (std::string_view rule : receivers.rules) ctx.rule(rule);
+  const SocketId receiver = choice::udp_receiver(ctx, receivers.allowed, receivers.canonical);
   if (receiver == kNoSocket) {
     // ICMP port unreachable comes back at once on loopback
     if (icmp_error_kept(s, dest)) { ctx.rule("data.udp.port_unreachable_econnrefused"); s.so_error = ECONNREFUSED; }
@@ -364,6 +352,9 @@ Result udp_send(Ctx& ctx, SocketId id, std::string_view bytes, const Address* to
   ctx.rule("data.udp.send_delivers");
   Socket& r = ctx.world.sock(receiver);
   r.data.datagrams.push_back(Datagram{std::string(bytes), inet::as_family(source, r.family)});
+  // __udp_queue_rcv_skb: a connected socket notes the CPU (sk_incoming_cpu_update)
+  if (r.peer) r.udp_incoming_cpu = true;
+  remember_udp_receive_memory(ctx);
   return Result::num(static_cast<std::int64_t>(bytes.size()));
 }
 
@@ -373,7 +364,9 @@ Result udp_recv(Ctx& ctx, SocketId id, std::int64_t len, MsgFlags flags, bool wa
   Socket& s = ctx.world.sock(id);
   if (s.so_error) { ctx.rule("data.udp.pending_error_once"); return Result::err(take_error(s)); }
   if (s.data.datagrams.empty()) { ctx.rule("data.recv.empty_eagain"); return Result::err(EAGAIN); }
-  return recv_datagram(ctx, s, len, flags, want_source);
+  Result got = recv_datagram(ctx, s, len, flags, want_source);
+  choice::remember_udp_receive_memory(ctx, id);
+  return got;
 }
 
 PollEvents udp_poll_events(const Socket& s) {

@@ -16,7 +16,7 @@
 
 namespace sockspec {
 
-// lifecycle, inet, world (model/inet*.cc, model/world_ops.cc)
+// lifecycle, inet, world (model/inet*.cc, model/world_ops.cc, model/sysctl.cc)
 Result handle(Ctx&, const op::Socket&);
 Result handle(Ctx&, const op::SetSockOpt&);
 Result handle(Ctx&, const op::GetSockOpt&);

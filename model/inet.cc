@@ -306,12 +306,12 @@ BindView<ConcreteDomain> bind_view(const World& w, const Socket& s, const Addres
   return v;
 }
 
-SocketId find_bind_conflict(const World& w, SocketId newcomer, const Address& local, bool explicit_port,
-                            RuleTrace* rules) {
+SocketId find_bind_conflict(const World& w, SocketId newcomer, const Address& local, PortAsk ask, RuleTrace* rules) {
   constexpr std::string_view kOtherPort = "bind.conflict.other_port";
   const Socket& n = w.sock(newcomer);
   const auto nv = bind_view(w, n, local);
-  const BindEnv<ConcreteDomain> env{explicit_port, variation_holds(Variation::MappedAnyMissesMapped, w.profile)};
+  const BindEnv<ConcreteDomain> env{ask == PortAsk::Explicit, variation_holds(Variation::MappedAnyMissesMapped, w.profile),
+                                    ask == PortAsk::EphemeralRelaxed};
   RuleTrace allowed;  // why each holder that shares the port lets the newcomer in
   bool other_port = false;
   for (SocketId id = 0; id < static_cast<SocketId>(w.sockets.size()); ++id) {

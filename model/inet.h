@@ -99,14 +99,17 @@ PortRange local_port_range(const World& w, const Socket& s, bool* per_socket = n
 
 BindView<ConcreteDomain> bind_view(const World& w, const Socket& s, const Address& local);
 
+// How a bind asks for its port: an explicit port (a bind with a port, or
+// listen's re-check), the ephemeral search's strict pass, or its relaxed
+// pass (net.ipv4.ip_autobind_reuse, once the strict pass found nothing).
+enum class PortAsk { Explicit, Ephemeral, EphemeralRelaxed };
+
 // The first holder of the same namespace whose binding conflicts with
-// `newcomer` taking `local` (explicit_port: a bind with a port, or listen's
-// re-check; false: the ephemeral search), or kNoSocket. `rules` receives the
-// deciding rule of the conflict found; when none conflicts, the deciding
+// `newcomer` taking `local` asked as `ask`, or kNoSocket. `rules` receives
+// the deciding rule of the conflict found; when none conflicts, the deciding
 // rule of every holder that was not simply on another port (each once), or
 // bind.conflict.other_port when all were.
-SocketId find_bind_conflict(const World& w, SocketId newcomer, const Address& local, bool explicit_port,
-                            RuleTrace* rules);
+SocketId find_bind_conflict(const World& w, SocketId newcomer, const Address& local, PortAsk ask, RuleTrace* rules);
 
 // Whether connect's autobind may give `port` to `s` connecting from `src` to
 // `dst`: no bind()-made bucket on the port, and the 4-tuple is unused

@@ -5,6 +5,7 @@
 #include "model/choices.h"
 #include "model/handlers.h"
 #include "model/inet.h"
+#include "model/udp_lookup.h"
 
 namespace sockspec {
 
@@ -13,10 +14,11 @@ using namespace inet;
 namespace {
 
 // Takes the port: the socket becomes a holder in its namespace's table.
-void hold(Socket& s, const Address& local, bool from_bind) {
+void hold(World& w, Socket& s, const Address& local, bool from_bind) {
   s.local = local;
   s.port_bound = true;
   s.bucket_from_bind = from_bind;
+  if (s.type == SockType::Dgram) udp_hashed(w, s, true);
 }
 
 // The ephemeral port for `local` (port 0), or the errno and a note when the
@@ -114,7 +116,7 @@ Result bind_inet(Ctx& ctx, SocketId id, const Address& a) {
     local.port = *port;
   } else {
     RuleTrace rules;
-    const bool conflict = find_bind_conflict(ctx.world, id, local, true, &rules) != kNoSocket;
+    const bool conflict = find_bind_conflict(ctx.world, id, local, PortAsk::Explicit, &rules) != kNoSocket;
     for (std::string_view r : rules) ctx.rule(r);
     if (conflict) {
       forget_address(ctx, s);
@@ -122,7 +124,7 @@ Result bind_inet(Ctx& ctx, SocketId id, const Address& a) {
     }
     s.port_locked = true;
   }
-  hold(s, local, true);
+  hold(ctx.world, s, local, true);
   s.addr_bound = !is_any(a);
   // __inet_bind / __inet6_bind zero inet_daddr and inet_dport; an IPv6
   // socket's row shows sk_v6_daddr, which neither touches, with the port
@@ -191,10 +193,10 @@ Result handle(Ctx& ctx, const op::Listen& o) {
     auto port = ephemeral(ctx, id, local);
     if (!port) { s.state = before; ctx.rule("bind.ephemeral.exhausted_eaddrinuse"); return Result::err(EADDRINUSE); }
     local.port = *port;
-    hold(s, local, true);
+    hold(ctx.world, s, local, true);
   } else {
     RuleTrace rules;
-    if (find_bind_conflict(ctx.world, id, *s.local, true, &rules) != kNoSocket) {
+    if (find_bind_conflict(ctx.world, id, *s.local, PortAsk::Explicit, &rules) != kNoSocket) {
       s.state = before;
       ctx.rule("listen.port.recheck_conflict");
       for (std::string_view r : rules) ctx.rule(r);

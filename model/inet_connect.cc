@@ -7,6 +7,7 @@
 #include "model/choices.h"
 #include "model/handlers.h"
 #include "model/inet.h"
+#include "model/udp_lookup.h"
 
 namespace sockspec {
 
@@ -30,6 +31,7 @@ int autobind(Ctx& ctx, SocketId id) {
   s.local = local;
   s.port_bound = true;
   s.bucket_from_bind = true;
+  udp_hashed(ctx.world, s, true);
   return 0;
 }
 
@@ -316,6 +318,21 @@ Result connect_tcp_refused(Ctx& ctx, SocketId id, bool nowait) {
   return Result::err(ECONNREFUSED);
 }
 
+// tcp_conn_request without syncookies: a SYN is dropped when
+// max_syn_backlog - (requests queued) < max_syn_backlog >> 2. Over loopback
+// no request is queued when a SYN arrives (the handshake completes inside
+// connect), so only a limit of -2 or less drops it, and then not for a peer
+// tcp_metrics prove (choice::syn_limit_spares).
+std::optional<Result> syn_queue_limit_drops(Ctx& ctx, SocketId id, SocketId listener, bool nowait) {
+  const Sysctls& sys = ctx.world.ns_of(ctx.world.sock(listener)).sysctl;
+  const std::int64_t max = sys.tcp_max_syn_backlog;
+  if (sys.tcp_syncookies != 0 || !(max < (max >> 2)) || choice::syn_limit_spares(ctx, listener)) return std::nullopt;
+  Socket& s = ctx.world.sock(id);
+  s.state = SockState::SynSent;
+  s.listener = listener;
+  return nowait ? Result::err(EINPROGRESS) : Result::pending();
+}
+
 // The SYN reaches a listener of the group (choice::reuseport_listener picks
 // within SO_REUSEPORT sharers): a full accept queue drops it
 // (sk_acceptq_is_full) and the client keeps retrying; otherwise the
@@ -335,6 +352,7 @@ Result connect_tcp_to_listener(Ctx& ctx, SocketId id, const std::vector<SocketId
     s.listener = lid;
     return nowait ? Result::err(EINPROGRESS) : Result::pending();
   }
+  if (auto dropped = syn_queue_limit_drops(ctx, id, lid, nowait)) return *dropped;
   ctx.rule("connect.listener.queued");
   const bool listener_shut_wr = l.data.snd_shutdown, listener_shut_rd = l.data.rcv_shutdown;
   const SocketId child = make_child(ctx, lid, dst, as_family(src, ctx.world.sock(id).family), id);
@@ -432,6 +450,7 @@ Result connect_udp(Ctx& ctx, SocketId id, const Address& dst_written) {
     Address src = to->source;
     src.port = s.local->port;
     s.local = src;
+    udp_hashed(ctx.world, s, false);  // udp_lib_rehash: to the new address's slot, at its head
   }
   s.peer = dst;
   s.state = SockState::Established;
@@ -480,7 +499,11 @@ Result disconnect(Ctx& ctx, SocketId id) {
   s.peer.reset();
   s.peer_socket = kNoSocket;
   s.state = SockState::Unconn;
-  if (!s.addr_bound && s.local) { s.local = any(s.family); s.local->port = port; }
+  if (!s.addr_bound && s.local) {
+    s.local = any(s.family);
+    s.local->port = port;
+    if (s.port_locked) udp_hashed(ctx.world, s, false);  // udp_lib_rehash back to the wildcard's slot
+  }
   if (!s.port_locked && s.local) {
     release_port(s);
     s.local->port = 0;  // udp_disconnect clears inet_sport too

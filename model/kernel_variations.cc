@@ -24,6 +24,8 @@ constexpr VariationRule kVariations[] = {
     {Variation::UnixDgramPeerFirst, "unix.dgram.peer_checked_first", {.kind = K::Below, .version = {6, 14, 0}},
      "62c6db251e66 \"af_unix: Clean up error paths in unix_dgram_sendmsg().\" (6.14) moved the peer look-up after "
      "the allocation"},
+    {Variation::UdpCpuPointAnySocket, "data.udp.lookup.cpu_point_any_socket", {.kind = K::Below, .version = {6, 2, 0}},
+     "not identified: seen on Debian's 6.1.192, never on 6.18.44 (6.12 not measured)"},
     {Variation::UnixAtMarkAnyType, "oob.unix.sockatmark_any_type",
      {.kind = K::Range, .version = {6, 1, 0}, .until = {6, 1, 177}},
      "d119775f2bad \"af_unix: Reject SIOCATMARK on non-stream sockets\" (CVE-2026-52928), in Debian's 6.1.177 and "

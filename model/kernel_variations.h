@@ -25,6 +25,7 @@ enum class Variation : std::uint8_t {
   MappedAnyMissesMapped,    // bind.conflict.mapped_any_misses_mapped
   UnixDgramPeerFirst,       // unix.dgram.peer_checked_first
   UnixAtMarkAnyType,        // oob.unix.sockatmark_any_type
+  UdpCpuPointAnySocket,     // data.udp.lookup.cpu_point_any_socket
   // ---- AF_UNIX urgent data before the 6.10 series (helper: oob)
   UnixPeekPassesConsumed,   // oob.unix.peek_passes_consumed_skb
   UnixConsumedHeadEagain,   // oob.unix.consumed_head_ends_read

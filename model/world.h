@@ -134,10 +134,26 @@ struct Socket {
   // MPTCP: the peer closed or shut down its MPTCP connection; what this
   // socket sees of it waits on the kernel's schedule (model/mptcp.cc)
   bool mptcp_unsettled = false;
+  // UDP: where the socket sits in its hash2 slot's list (udp_lib_get_port
+  // adds at the head, an AF_INET6 SO_REUSEPORT socket at the tail;
+  // udp_lib_rehash, when connect or disconnect moves the address, at the
+  // head): a larger udp_hashed_at is nearer the head, among the heads
+  std::uint64_t udp_hashed_at = 0;
+  bool udp_hashed_at_tail = false;
+  // UDP: a datagram reached it while connected, so sk_incoming_cpu is set and
+  // compute_score may add one for a datagram handled on that CPU
+  bool udp_incoming_cpu = false;
+  // UDP: the receive memory (sk_rmem_alloc) the oracle last saw while the
+  // model's queue was what it is now; nullopt once unknown
+  std::optional<std::uint32_t> udp_seen_rmem;
   StreamData data;                  // bytes in flight, urgent data (model/stream.h)
 };
 
-// Per-namespace sysctls the model follows (net.* keys).
+// A closed range of ports, as net.ipv4.ip_local_reserved_ports holds one.
+struct ReservedPorts { int lo = 1, hi = 0; };  // empty by default
+
+// Per-namespace sysctls the model follows (net.* keys; model/sysctl.cc says
+// which keys it interprets and with which bounds).
 struct Sysctls {
   std::uint16_t port_lo = 32768, port_hi = 60999;  // net.ipv4.ip_local_port_range
   int somaxconn = 4096;                             // net.core.somaxconn
@@ -148,7 +164,15 @@ struct Sysctls {
   std::int64_t tcp_fin_timeout_s = 60;              // net.ipv4.tcp_fin_timeout (model/time.cc)
   int unprivileged_port_start = 1024;               // net.ipv4.ip_unprivileged_port_start
   bool mptcp_enabled = true;                        // net.mptcp.enabled
-  std::map<std::string, std::string, std::less<>> other;  // keys the model does not interpret
+  bool ip_autobind_reuse = false;                   // net.ipv4.ip_autobind_reuse
+  ReservedPorts reserved_ports;                     // net.ipv4.ip_local_reserved_ports
+  int tcp_syncookies = 1;                           // net.ipv4.tcp_syncookies
+  // net.ipv4.tcp_max_syn_backlog; the default (tcp_set_hashinfo: at least
+  // 128) never drops a SYN on loopback
+  std::int64_t tcp_max_syn_backlog = 128;
+  std::map<std::string, std::string, std::less<>> values;  // every key written, as written (tcp_rmem, ...)
+
+  bool reserved(int port) const { return port >= reserved_ports.lo && port <= reserved_ports.hi; }
 };
 
 struct Interface {
@@ -189,6 +213,7 @@ struct World {
   UnixNames unix_paths;                  // path names live in the scenario's private /tmp
   std::int64_t sigurg_pending = 0;       // SIGURG received since the last `sigurg`
   std::int64_t clock_ms = 0;             // the time the scenario's `sleep` lines let pass (model/time.cc)
+  std::uint64_t udp_hash_clock = 0;      // stamps Socket::udp_hashed_at
 
   Namespace& ns() { return namespaces[static_cast<std::size_t>(current_ns)]; }
   // The namespace a socket was created in, whatever the current one: the

@@ -1,11 +1,11 @@
-// The world a scenario runs in: namespaces, sysctls, links, addresses, the
-// effective uid and the `ss` socket table (sleep: model/time.cc). Rules: spec/namespaces.md
+// The world a scenario runs in: namespaces, links, addresses, the effective
+// uid and the `ss` socket table (sysctls: model/sysctl.cc; sleep:
+// model/time.cc). Rules: spec/namespaces.md
 // (and spec/socket.md for `ss`).
 #include <netinet/in.h>
 
 #include <algorithm>
 #include <cerrno>
-#include <charconv>
 
 #include "model/choices.h"
 #include "model/handlers.h"
@@ -34,14 +34,6 @@ int make_namespace(World& w, const std::string& name) {
   w.namespaces.push_back(std::move(ns));
   return static_cast<int>(w.namespaces.size() - 1);
 }
-
-std::optional<long> parse_int(std::string_view text) {
-  long v = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc{} || end != text.data() + text.size()) return std::nullopt;
-  return v;
-}
-
 
 // One inet socket's row, or nullopt when sock_diag would not list it: TCP
 // lists listeners, bound sockets and every connection the kernel still keeps
@@ -126,53 +118,6 @@ Result handle(Ctx& ctx, const op::Ns& o) {
     ctx.rule("namespaces.ns.switch");
   }
   ctx.world.current_ns = index;
-  return Result::ok();
-}
-
-// The per-namespace sysctls the model interprets, with the kernel's checks
-// (ipv4_local_port_range, ipv4_privileged_ports, proc_dointvec_minmax).
-Result handle(Ctx& ctx, const op::Sysctl& o) {
-  Sysctls& sys = ctx.world.ns().sysctl;
-  std::vector<long> v;
-  for (const auto& text : o.values) {
-    auto n = parse_int(text);
-    if (!n) { ctx.rule("namespaces.sysctl.invalid_einval"); return Result::err(EINVAL); }
-    v.push_back(*n);
-  }
-  auto one = [&](long lo, long hi) { return v.size() == 1 && v[0] >= lo && v[0] <= hi; };
-  if (o.key == "net.ipv4.ip_local_port_range") {
-    if (v.size() != 2 || v[0] < 1 || v[1] > 65535 || v[1] < v[0] || v[0] < sys.unprivileged_port_start) {
-      ctx.rule("namespaces.sysctl.invalid_einval");
-      return Result::err(EINVAL);
-    }
-    sys.port_lo = static_cast<std::uint16_t>(v[0]);
-    sys.port_hi = static_cast<std::uint16_t>(v[1]);
-  } else if (o.key == "net.ipv4.ip_unprivileged_port_start") {
-    if (!one(0, 65535) || v[0] >= sys.port_lo) { ctx.rule("namespaces.sysctl.invalid_einval"); return Result::err(EINVAL); }
-    sys.unprivileged_port_start = static_cast<int>(v[0]);
-  } else if (o.key == "net.core.somaxconn") {
-    if (!one(0, INT32_MAX)) { ctx.rule("namespaces.sysctl.invalid_einval"); return Result::err(EINVAL); }
-    sys.somaxconn = static_cast<int>(v[0]);
-  } else if (o.key == "net.ipv6.bindv6only" || o.key == "net.ipv4.ip_nonlocal_bind" ||
-             o.key == "net.ipv6.ip_nonlocal_bind" || o.key == "net.ipv4.tcp_stdurg") {
-    if (v.size() != 1) { ctx.rule("namespaces.sysctl.invalid_einval"); return Result::err(EINVAL); }
-    const bool on = v[0] != 0;
-    if (o.key == "net.ipv6.bindv6only") sys.bindv6only = on;
-    else if (o.key == "net.ipv4.ip_nonlocal_bind") sys.ip_nonlocal_bind = on;
-    else if (o.key == "net.ipv6.ip_nonlocal_bind") sys.ip6_nonlocal_bind = on;
-    else sys.tcp_stdurg = on;
-  } else if (o.key == "net.ipv4.tcp_fin_timeout") {
-    // proc_dointvec_jiffies: seconds, kept in jiffies
-    if (!one(0, INT32_MAX / 1000)) return ctx.unsupported("a negative or huge tcp_fin_timeout");
-    sys.tcp_fin_timeout_s = v[0];
-  } else if (o.key == "net.mptcp.enabled") {
-    // proc_dou8vec_minmax over [0, 1] (mptcp_sysctl_table)
-    if (!one(0, 1)) { ctx.rule("namespaces.sysctl.invalid_einval"); return Result::err(EINVAL); }
-    sys.mptcp_enabled = v[0] != 0;
-  } else {
-    return ctx.unsupported("a sysctl the model does not interpret");
-  }
-  ctx.rule("namespaces.sysctl.per_namespace");
   return Result::ok();
 }
 

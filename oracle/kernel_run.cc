@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
+#include <linux/sock_diag.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -752,6 +753,15 @@ std::optional<std::uint32_t> tcp_accept_queue_of(int fd) {
   return info.tcpi_unacked;
 }
 
+// sk_rmem_alloc: what a socket's queued skbs charge (sk_get_meminfo).
+std::optional<std::uint32_t> receive_memory_of(int fd) {
+  std::uint32_t info[SK_MEMINFO_VARS] = {};
+  socklen_t len = sizeof info;
+  if (getsockopt(fd, SOL_SOCKET, SO_MEMINFO, info, &len) != 0 || len <= SK_MEMINFO_RMEM_ALLOC * sizeof info[0])
+    return std::nullopt;
+  return info[SK_MEMINFO_RMEM_ALLOC];
+}
+
 std::optional<std::int64_t> buffer_size_of(int fd, int option) {
   int value = 0;
   socklen_t len = sizeof value;
@@ -777,6 +787,8 @@ Observation KernelRun::observe(const Line& line) {
       if (scope.local_address && lines_socket) s.local = local_address_of(fd);
       if (scope.buffers && lines_socket) s.sndbuf = buffer_size_of(fd, SO_SNDBUF), s.rcvbuf = buffer_size_of(fd, SO_RCVBUF);
       if (scope.accept_queues) s.accept_queue = tcp_accept_queue_of(fd);
+      const bool all_after_send = !std::holds_alternative<op::Recv>(line.op) && !std::holds_alternative<op::RecvFrom>(line.op);
+      if (scope.receive_memory && (lines_socket || all_after_send)) s.rmem = receive_memory_of(fd);
       if (dumped) s.queues = run.queue_sizes_of_fd(fd, *dumped);
       seen.sockets.push_back(std::move(s));
     }

@@ -36,6 +36,9 @@ ObservationScope observation_scope(const Line& line) {
         if constexpr (std::is_same_v<Op, op::Connect>) scope.accept_queues = true;
         // a sleep: which dropped SYNs the retransmit timer sent again (rows)
         if constexpr (std::is_same_v<Op, op::Ss> || std::is_same_v<Op, op::Sleep>) scope.queues = true;
+        if constexpr (std::is_same_v<Op, op::Send> || std::is_same_v<Op, op::SendTo> ||
+                      std::is_same_v<Op, op::Recv> || std::is_same_v<Op, op::RecvFrom>)
+          scope.receive_memory = true;
         if constexpr (std::is_same_v<Op, op::GetSockOpt>)
           scope.buffers = op.opt == SockOpt::SoSndbuf || op.opt == SockOpt::SoRcvbuf;
       },

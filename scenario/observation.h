@@ -41,6 +41,7 @@ struct ObservedSocket {
   std::optional<QueueSizes> queues;          // its own sock_diag row (found by inode)
   std::optional<std::uint32_t> accept_queue; // a TCP listener's queue length (tcpi_unacked)
   std::optional<std::int64_t> sndbuf, rcvbuf;  // getsockopt SO_SNDBUF / SO_RCVBUF
+  std::optional<std::uint32_t> rmem;         // SO_MEMINFO's SK_MEMINFO_RMEM_ALLOC
 };
 
 struct Observation {
@@ -64,6 +65,9 @@ struct ObservationScope {
   bool accept_queues = false;  // of every held socket: which listener a connect reached
   bool queues = false;         // rows and every held socket's queues: `ss` shows skb memory
   bool buffers = false;        // of the line's socket: autotuned SO_SNDBUF / SO_RCVBUF
+  // receive memory of every held socket after a send (which of the sockets
+  // sharing a UDP port took the datagram), of the line's socket after a recv
+  bool receive_memory = false;
 };
 ObservationScope observation_scope(const Line& line);
 

@@ -155,7 +155,7 @@ SymCoexist symbolic(z3::context& c, const CoexistSocket& s, std::size_t k, const
 }
 
 z3::expr conflicts(const BindView<Z>& holder, const BindView<Z>& newcomer) {
-  const BindEnv<Z> env{holder.space.ctx().bool_val(true), holder.space.ctx().bool_val(false)};
+  const BindEnv<Z> env{holder.space.ctx().bool_val(true), holder.space.ctx().bool_val(false), holder.space.ctx().bool_val(false)};
   z3::expr any = holder.space.ctx().bool_val(false);
   for (std::size_t i = 0; i < kBindConflictRules.size(); ++i)
     if (kBindConflictRules[i].outcome == BindOutcome::Conflict)

@@ -41,7 +41,7 @@ typename D::Bool legacy_path(std::size_t i, const BindView<D>& h, const BindView
 // found another outcome, the witness says so in an `@COND -> EXPECT`.
 std::optional<KernelPrediction> on_variant_kernels(const z3::model& m, const BindView<Z>& h, const BindView<Z>& n,
                                                    const z3::expr& explicit_port, BindOutcome reference) {
-  const BindEnv<Z> hole{explicit_port, explicit_port.ctx().bool_val(true)};
+  const BindEnv<Z> hole{explicit_port, explicit_port.ctx().bool_val(true), explicit_port.ctx().bool_val(false)};
   for (std::size_t i = 0; i < kRuleCount; ++i) {
     if (!m.eval(bind_conflict_guard<Z>(i, h, n, hole), true).is_true()) continue;
     if (kBindConflictRules[i].outcome == reference) return std::nullopt;
@@ -77,7 +77,7 @@ struct PairSpace {
            newcomer.role == newcomer.role.ctx().int_val(static_cast<std::int64_t>(Role::Bound));
   }
   z3::expr path(std::size_t rule) const {
-    return bind_conflict_path<Z>(rule, view(holder, knobs), view(newcomer, knobs), BindEnv<Z>{explicit_port, explicit_port.ctx().bool_val(false)});
+    return bind_conflict_path<Z>(rule, view(holder, knobs), view(newcomer, knobs), BindEnv<Z>{explicit_port, explicit_port.ctx().bool_val(false), explicit_port.ctx().bool_val(false)});
   }
   std::vector<z3::expr> preferences() const {
     std::vector<z3::expr> p{explicit_port, !knobs.bindv6only};
@@ -184,7 +184,7 @@ std::vector<AsymmetricResult> enumerate_asymmetric() {
   z3::solver s(c);
   // each binds as a newcomer too, so each names its address in bind()
   s.add(well_formed(a, ka) && well_formed(b, ka) && !a.wild_connect && !b.wild_connect);
-  const BindEnv<Z> bind_env{c.bool_val(true), c.bool_val(false)};
+  const BindEnv<Z> bind_env{c.bool_val(true), c.bool_val(false), c.bool_val(false)};
   std::vector<z3::expr> prefs{!ka.bindv6only};
   for (const auto& x : {a, b})
     for (auto& e : simplicity_preferences(x)) prefs.push_back(e);
@@ -242,7 +242,7 @@ std::vector<DiffResult> enumerate_diff(Knob knob) {
   const auto role_bound = p.newcomer.role == c.int_val(static_cast<std::int64_t>(Role::Bound));
   s.add(well_formed(p.holder, k_off) && well_formed(p.newcomer, k_off) && well_formed(p.holder, k_on) &&
         well_formed(p.newcomer, k_on) && role_bound);
-  const BindEnv<Z> env{p.explicit_port, c.bool_val(false)};
+  const BindEnv<Z> env{p.explicit_port, c.bool_val(false), c.bool_val(false)};
   auto path_off = [&](std::size_t i) {
     return bind_conflict_path<Z>(i, view(p.holder, k_off), view(p.newcomer, k_off), env);
   };

@@ -31,4 +31,18 @@ inline std::vector<Step> run(const std::string& text) {
   return steps;
 }
 
+// Runs every line on `model`, checking nothing; returns the last line's step.
+inline Step run_last(Model& model, const std::string& text) {
+  Step last;
+  for (const Line& line : parse_scenario(text).lines) last = model.step(line);
+  return last;
+}
+
+inline Step run_last(const std::string& text) {
+  Model model;
+  return run_last(model, text);
+}
+
+inline std::string printed(const Step& s) { return print_result(s.result); }
+
 }  // namespace sockspec::testing

@@ -91,7 +91,7 @@ std::string mutual_bind_conflict(const World& w, const GenState& s, const std::s
            x.state != SockState::TimeWait && bound.contains(name) && !s.options_changed_after_bind.contains(name) &&
            !s.disconnected.contains(name);
   };
-  const BindEnv<ConcreteDomain> relaxed{true};
+  const BindEnv<ConcreteDomain> relaxed{true, false, false};
   for (SocketId a = 0; a < static_cast<SocketId>(w.sockets.size()); ++a) {
     const Socket& sa = w.sock(a);
     if (!eligible(a)) continue;

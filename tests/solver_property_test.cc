@@ -67,12 +67,17 @@ FreeView free_view(z3::context& c, const std::string& p, const CView& v) {
 RC_GTEST_PROP(SolverRelation, EveryGuardAgreesWithTheConcreteOne, ()) {
   const CView h = *gen_view(), n = *gen_view();
   const bool explicit_port = *rc::gen::arbitrary<bool>();
+  const bool autobind_relaxed = *rc::gen::arbitrary<bool>();
   z3::context c;
   Z3Domain::Use use(c);
   const auto hz = literal(h), nz = literal(n);
   for (std::size_t i = 0; i < kBindConflictRules.size(); ++i) {
-    const bool concrete = bind_conflict_guard<ConcreteDomain>(i, h, n, BindEnv<ConcreteDomain>{explicit_port});
-    const z3::expr symbolic = bind_conflict_guard<Z3Domain>(i, hz, nz, BindEnv<Z3Domain>{c.bool_val(explicit_port), c.bool_val(false)}).simplify();
+    const bool concrete =
+        bind_conflict_guard<ConcreteDomain>(i, h, n, BindEnv<ConcreteDomain>{explicit_port, false, autobind_relaxed});
+    const z3::expr symbolic =
+        bind_conflict_guard<Z3Domain>(
+            i, hz, nz, BindEnv<Z3Domain>{c.bool_val(explicit_port), c.bool_val(false), c.bool_val(autobind_relaxed)})
+            .simplify();
     RC_ASSERT(symbolic.is_true() || symbolic.is_false());
     RC_ASSERT(symbolic.is_true() == concrete);
   }
@@ -90,7 +95,7 @@ RC_GTEST_PROP(SolverRelation, TheSatisfiablePathIsTheModelsDecision, ()) {
   s.add(hf.fixed && nf.fixed && (explicit_port ? env_port : !env_port));
   for (std::size_t i = 0; i < kBindConflictRules.size(); ++i) {
     s.push();
-    s.add(bind_conflict_path<Z3Domain>(i, hf.view, nf.view, BindEnv<Z3Domain>{env_port, c.bool_val(false)}));
+    s.add(bind_conflict_path<Z3Domain>(i, hf.view, nf.view, BindEnv<Z3Domain>{env_port, c.bool_val(false), c.bool_val(false)}));
     const bool sat = s.check() == z3::sat;
     s.pop();
     RC_ASSERT(sat == (kBindConflictRules[i].name == d.rule));
