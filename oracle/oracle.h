@@ -46,6 +46,17 @@ struct SandboxInfo {
   bool private_tcp_hash = false;    // scenario namespaces have their own TCP hash (namespace_pool.h)
 };
 
+// The executor runs inside a gVisor sandbox (`--kernel gvisor`,
+// guest/gvisor.h), which already keeps it off the host: its filesystem is
+// not the host's, so enter_sandbox skips making mounts private (gVisor
+// refuses to change propagation) but still unshares mount and network
+// namespaces. Declared by the launcher, before enter_sandbox, with runsc's
+// version; enter_sandbox refuses unless the kernel log says "Starting
+// gVisor", so a declaration on a real kernel never weakens the sandbox.
+void declare_isolated_by_gvisor(std::string runsc_version);
+// The runsc version declared, empty when not inside gVisor.
+const std::string& gvisor_declared();
+
 // Returns nullopt on success (and fills *info), else a message saying why
 // the oracle cannot run here (the CLI exits 3 with it).
 std::optional<std::string> enter_sandbox(SandboxInfo* info = nullptr);

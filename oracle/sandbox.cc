@@ -14,6 +14,7 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/ioctl.h>
+#include <sys/klog.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -33,6 +34,7 @@ namespace sockspec {
 namespace {
 
 std::atomic<bool> g_in_sandbox{false};
+std::string g_gvisor_version;  // declare_isolated_by_gvisor
 SandboxInfo g_info;
 int g_base_netns_fd = -1;
 
@@ -129,7 +131,31 @@ std::optional<std::string> drop_privileges() {
   return std::nullopt;
 }
 
+// gVisor's kernel log opens with "Starting gVisor..." (its sentry writes it
+// at boot); Linux never writes that.
+bool kernel_log_shows_gvisor() {
+  char log[16384];
+  int n = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, log, sizeof log);
+  return n > 0 && std::string_view(log, static_cast<std::size_t>(n)).find("Starting gVisor") != std::string_view::npos;
+}
+
+// Mounts made here must not reach the host's mount namespace: on Linux by
+// making them private; inside gVisor the filesystem is the sandbox's own.
+std::optional<std::string> isolate_mounts() {
+  if (!g_gvisor_version.empty()) {
+    if (!kernel_log_shows_gvisor())
+      return "cannot enter the oracle's sandbox: --isolated-by gvisor was declared but the kernel log does not show "
+             "gVisor";
+    return std::nullopt;
+  }
+  if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) return failure("making mounts private");
+  return std::nullopt;
+}
+
 }  // namespace
+
+void declare_isolated_by_gvisor(std::string runsc_version) { g_gvisor_version = std::move(runsc_version); }
+const std::string& gvisor_declared() { return g_gvisor_version; }
 
 std::optional<std::string> enter_sandbox(SandboxInfo* info) {
   if (g_in_sandbox.load()) {
@@ -145,9 +171,7 @@ std::optional<std::string> enter_sandbox(SandboxInfo* info) {
     if (auto error = enter_user_namespace()) return error;
     me.user_namespace = true;
   }
-  // our mounts must not propagate back to the host's mount namespace
-  if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0)
-    return failure("making mounts private");
+  if (auto error = isolate_mounts()) return error;
   if (auto error = mount_private_tmp()) return error;
   me.sandbox_netns = netns_inode("/proc/self/ns/net");
   if (me.sandbox_netns == 0 || me.sandbox_netns == me.host_netns)
@@ -206,7 +230,8 @@ int update_flags(const char* name, short add) {
   int e = 0;
   if (ioctl(fd, SIOCGIFFLAGS, &ifr) != 0) {
     e = errno;
-  } else {
+  } else if ((ifr.ifr_flags & add) != add || add == 0) {
+    // already set: no SIOCSIFFLAGS (gVisor has none, and its lo is up)
     ifr.ifr_flags = static_cast<short>(ifr.ifr_flags | add);
     if (ioctl(fd, SIOCSIFFLAGS, &ifr) != 0) e = errno;
   }

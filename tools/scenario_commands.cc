@@ -36,6 +36,7 @@ struct ScenarioOptions {
   // (check/guest_run.h); model: the profile to answer for ("" the reference).
   std::string kernel;
   bool verdict_stream = false;  // --verdict-stream: verdicts as data (what a guest sends back)
+  std::string isolated_by;      // --isolated-by gvisor:VERSION: what the gVisor launcher declares
 };
 
 void add_common_options(CLI::App* cmd, ScenarioOptions& o) {
@@ -63,6 +64,12 @@ void add_common_options(CLI::App* cmd, ScenarioOptions& o) {
   cmd->add_flag("--verdict-stream", o.verdict_stream,
                 "print each verdict as one JSON record of check/verdict_codec.h (what a guest sends back)")
       ->group("");  // internal: not in --help
+  cmd->add_option("--isolated-by", o.isolated_by,
+                  "gvisor:RUNSC_VERSION: this run is inside a gVisor sandbox (what --kernel gvisor passes in)")
+      ->check([](const std::string& v) {
+        return v.starts_with("gvisor:") && v.size() > 7 ? std::string() : "expected gvisor:RUNSC_VERSION, got " + v;
+      })
+      ->group("");  // internal: not in --help
 }
 
 void add_kernel_option(CLI::App* cmd, ScenarioOptions& o, bool model) {
@@ -73,7 +80,8 @@ void add_kernel_option(CLI::App* cmd, ScenarioOptions& o, bool model) {
   else
     cmd->add_option("--kernel", o.kernel,
                     "the kernel to run on: host (default), 6.1 or 6.12 (Debian's, booted under qemu, fetched "
-                    "once into the cache), or the path of a vmlinuz (docs/kernels.md)");
+                    "once into the cache), the path of a vmlinuz (docs/kernels.md), or gvisor (gVisor's "
+                    "netstack under runsc, docs/gvisor.md)");
 }
 
 // The profile `model --kernel NAME` answers for; nullopt after reporting a
@@ -117,8 +125,12 @@ bool run_guest_or_report(const ScenarioOptions& o, Mode mode, const DriverConfig
   auto progress = [](std::string_view message) { fmt::print(stderr, "sockspec: {}\n", message); };
   try {
     const GuestRunReport r = run_in_kernel_guest(o.kernel, programs, mode, driver, o.jobs, on_verdict, progress);
-    fmt::print(stderr, "sockspec: {} scenarios on {} in a qemu guest: {:.1f} s, boot {:.1f} s\n", r.verdicts,
-               r.release, r.total_seconds, r.boot_seconds);
+    if (r.gvisor)
+      fmt::print(stderr, "sockspec: {} scenarios on {} (runsc do): {:.1f} s\n", r.verdicts, r.release,
+                 r.total_seconds);
+    else
+      fmt::print(stderr, "sockspec: {} scenarios on {} in a qemu guest: {:.1f} s, boot {:.1f} s\n", r.verdicts,
+                 r.release, r.total_seconds, r.boot_seconds);
     return true;
   } catch (const std::invalid_argument& e) {
     fmt::print(stderr, "sockspec: --kernel {}: {}\n", o.kernel, e.what());
@@ -159,6 +171,7 @@ void run_all(const ScenarioOptions& o, Mode mode) {
     exit_code() = kBadInput;
     return;
   }
+  if (!o.isolated_by.empty()) declare_isolated_by_gvisor(o.isolated_by.substr(7));
   if (mode != Mode::Model && !in_guest && !enter_sandbox_or_report()) return;
   int passed = 0, failed = 0;
   std::string kernel;  // the profile the verdicts were for, described
