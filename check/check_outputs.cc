@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "check/finding.h"
+#include "check/interruption.h"
 #include "check/report.h"
 #include "scenario/printer.h"
 
@@ -37,12 +38,6 @@ nlohmann::json step_json(const LineVerdict& v) {
   return step;
 }
 
-void write_text(std::ofstream& out, const std::string& path, const std::string& text) {
-  out << text;
-  out.close();
-  if (!out) throw std::runtime_error("cannot write " + path);
-}
-
 }  // namespace
 
 nlohmann::json verdict_json_with_steps(const ScenarioVerdict& verdict, const std::set<std::string>& known) {
@@ -67,13 +62,13 @@ CheckOutputs::CheckOutputs(CheckOutputOptions options, Mode mode) : options_(std
     std::error_code ec;
     fs::create_directories(options_.out_dir, ec);
     open_for_writing(jsonl_, fs::path(options_.out_dir) / "check.jsonl");
-    open_for_writing(summary_, fs::path(options_.out_dir) / "check-summary.json");
+    summary_.emplace((fs::path(options_.out_dir) / "check-summary.json").string());
   }
   if (!options_.junit_path.empty()) {
-    open_for_writing(junit_file_, options_.junit_path);
+    junit_file_.emplace(options_.junit_path);
     junit_.emplace("sockspec check");
   }
-  if (!options_.write_baseline_path.empty()) open_for_writing(baseline_file_, options_.write_baseline_path);
+  if (!options_.write_baseline_path.empty()) baseline_file_.emplace(options_.write_baseline_path);
 }
 
 bool CheckOutputs::add(const ScenarioVerdict& verdict) {
@@ -92,6 +87,7 @@ bool CheckOutputs::add(const ScenarioVerdict& verdict) {
   }
   const bool failed = !verdict.error.empty() || verdict.expectation_failures() > 0 || new_divergence;
   failed_ += failed;
+  partial_ += !failed && verdict.status() == ScenarioStatus::Partial;
   if (jsonl_.is_open()) {
     jsonl_ << verdict_json_with_steps(verdict, baseline_ ? *baseline_ : std::set<std::string>{}).dump() << '\n';
     jsonl_.flush();  // a report of an interrupted run still reads every finished scenario
@@ -104,17 +100,28 @@ bool CheckOutputs::add(const ScenarioVerdict& verdict) {
   return failed;
 }
 
-void CheckOutputs::finish(double seconds, std::FILE* notes) {
-  if (!options_.out_dir.empty()) {
+void CheckOutputs::finish(const RunEnd& end, std::FILE* notes) {
+  if (summary_) {
     const char* mode = mode_ == Mode::Lockstep ? "check" : mode_ == Mode::Kernel ? "run" : "model";
     nlohmann::json summary = {{"mode", mode},          {"scenarios", scenarios_}, {"failed", failed_},
-                              {"divergences", divergences_}, {"known_divergences", known_}, {"seconds", seconds},
-                              {"kernel", kernel_.name()},  {"kernel_described", kernel_.describe()}};
-    write_text(summary_, options_.out_dir + "/check-summary.json", summary.dump(1) + "\n");
+                              {"partial", partial_},   {"divergences", divergences_}, {"known_divergences", known_},
+                              {"seconds", end.seconds}, {"kernel", kernel_.name()},
+                              {"kernel_described", kernel_.describe()}};
+    if (end.signal != 0) {
+      summary["interrupted"] = signal_name(end.signal);
+      summary["scenarios_not_run"] = end.not_run;
+      summary["stopped_at"] = end.stopped_at;
+    }
+    summary_->commit(summary.dump(1) + "\n");
   }
-  if (junit_) write_text(junit_file_, options_.junit_path, junit_->xml(seconds));
-  if (!options_.write_baseline_path.empty()) {
-    write_text(baseline_file_, options_.write_baseline_path, baseline_text(all_divergences_));
+  if (junit_) {
+    if (end.signal != 0)
+      junit_->set_interrupted(fmt::format("{}: {}; {} scenario(s) not run", signal_name(end.signal), end.stopped_at,
+                                          end.not_run));
+    junit_file_->commit(junit_->xml(end.seconds));
+  }
+  if (baseline_file_) {
+    baseline_file_->commit(baseline_text(all_divergences_));
     fmt::print(notes, "baseline: {} divergence(s) written to {}\n", all_divergences_.size(),
                options_.write_baseline_path);
   }

@@ -8,6 +8,7 @@
 #include <set>
 #include <variant>
 
+#include "check/interruption.h"
 #include "scenario/match.h"
 
 namespace sockspec {
@@ -97,6 +98,26 @@ int ScenarioVerdict::expectation_failures() const { return count(*this, &LineVer
 int ScenarioVerdict::divergences() const { return count(*this, &LineVerdict::diverged); }
 int ScenarioVerdict::unsupported() const { return count(*this, &LineVerdict::unsupported); }
 
+int ScenarioVerdict::skipped() const {
+  int n = 0;
+  for (const auto& line : lines) n += line.skipped && !line.unsupported;
+  return n;
+}
+
+ScenarioStatus ScenarioVerdict::status() const {
+  if (!passed()) return ScenarioStatus::Fail;
+  return unsupported() > 0 ? ScenarioStatus::Partial : ScenarioStatus::Pass;
+}
+
+const char* status_word(ScenarioStatus status) {
+  switch (status) {
+    case ScenarioStatus::Pass: return "PASS";
+    case ScenarioStatus::Partial: return "PARTIAL";
+    case ScenarioStatus::Fail: return "FAIL";
+  }
+  return "FAIL";
+}
+
 ScenarioVerdict run_scenario(const Program& program, Mode mode, const DriverConfig& config) {
   ScenarioVerdict verdict;
   verdict.file = program.file;
@@ -118,6 +139,12 @@ ScenarioVerdict run_scenario(const Program& program, Mode mode, const DriverConf
     LineVerdict& v = verdict.lines.emplace_back();
     v.line = &line;
     if (!verdict.error.empty()) {
+      v.skipped = true;
+      continue;
+    }
+    if (config.stop_signal && config.stop_signal->load() != 0) {
+      verdict.error = fmt::format("interrupted by {} before line {}", signal_name(*config.stop_signal), line.line_no);
+      verdict.interrupted = true;
       v.skipped = true;
       continue;
     }

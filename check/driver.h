@@ -9,6 +9,7 @@
 // is skipped by the model too. Never throws on a well-formed Program.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <optional>
 #include <string>
@@ -35,17 +36,26 @@ struct LineVerdict {
   std::string note;              // the model's note, or why the line was not run
 };
 
+// What a scenario's verdict comes to. PARTIAL is a pass of the lines the
+// model covers, with some it does not (their results were not compared):
+// it does not fail a run, and is never reported as a plain PASS.
+enum class ScenarioStatus { Pass, Partial, Fail };
+const char* status_word(ScenarioStatus status);  // PASS, PARTIAL, FAIL (JSON: the same in lower case)
+
 struct ScenarioVerdict {
   std::string file;
   KernelProfile profile;  // the kernel the lines were run or answered for
   std::vector<LineVerdict> lines;
   std::string error;  // non-empty when the scenario was stopped (time limit, ...)
+  bool interrupted = false;  // stopped by a signal (DriverConfig::stop_signal); `error` says before which line
 
   int expectation_failures() const;
   int divergences() const;
   int unsupported() const;
+  int skipped() const;  // lines not run (`skip`, after an error, an unbound variable), the unsupported ones aside
   // every expectation held, no divergence, no error
   bool passed() const { return error.empty() && expectation_failures() == 0 && divergences() == 0; }
+  ScenarioStatus status() const;
 };
 
 struct DriverConfig {
@@ -64,6 +74,9 @@ struct DriverConfig {
   // before the model steps that line; `sockspec explain` reads the sockets
   // a line met there (check/explain.h). Empty: not called.
   std::function<void(const Line& line, const Model& model)> before_model_step;
+  // Set to a signal's number when the run is interrupted (check/interruption.h):
+  // checked between lines, the rest of the scenario is not run. Null: never.
+  const std::atomic<int>* stop_signal = nullptr;
 };
 
 // `program` must outlive the verdict (LineVerdict points into it).

@@ -14,15 +14,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// A guest runs under TCG emulation (kernels.md: KVM does not work on these
-// machines), several times slower than the host: the bounded waits of the
-// oracle (settle, delivery) are scaled by this much inside it, or a loaded
-// machine makes a datagram or a FIN late.
-constexpr int kGuestSlowdown = 4;
-// Under emulation loopback is not synchronous (OracleConfig::loopback_delivery_ms):
-// a receive that finds nothing looks again after this long.
-constexpr int kGuestLoopbackDeliveryMs = 10;
-
 // The command the guest runs: this binary, the same subcommand and settings,
 // on the host kernel of the guest, sending verdicts as data.
 // gVisor (ptrace platform) pays a context switch or more per system call and
@@ -59,12 +50,12 @@ std::vector<std::string> guest_argv(const std::vector<Program>& programs, Mode m
   return argv;
 }
 
+}  // namespace
+
 std::string console_tail(const std::string& console) {
   constexpr std::size_t kTail = 2000;
   return console.size() > kTail ? "..." + console.substr(console.size() - kTail) : console;
 }
-
-}  // namespace
 
 GuestRunReport run_in_kernel_guest(const std::string& kernel, const std::vector<Program>& programs, Mode mode,
                                    const DriverConfig& config, int jobs,

@@ -20,12 +20,24 @@
 
 namespace sockspec {
 
+// A guest runs under TCG emulation (kernels.md: KVM does not work on these
+// machines), several times slower than the host: the bounded waits of the
+// oracle (settle, delivery) are scaled by this much inside it, or a loaded
+// machine makes a datagram or a FIN late.
+inline constexpr int kGuestSlowdown = 4;
+// Under emulation loopback is not synchronous (OracleConfig::loopback_delivery_ms):
+// a receive that finds nothing looks again after this long.
+inline constexpr int kGuestLoopbackDeliveryMs = 10;
+
 struct GuestRunReport {
   std::string release;       // the guest kernel's modules directory name (`6.1.0-57-amd64`), or `gVisor runsc 20221219`
   bool gvisor = false;       // the run was on gVisor's netstack (guest/gvisor.h), not a qemu guest
   double boot_seconds = 0, total_seconds = 0;
   int verdicts = 0;
 };
+
+// The end of a guest's console (its last 2000 bytes), for error messages.
+std::string console_tail(const std::string& console);
 
 GuestRunReport run_in_kernel_guest(const std::string& kernel, const std::vector<Program>& programs, Mode mode,
                                    const DriverConfig& config, int jobs,

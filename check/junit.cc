@@ -26,6 +26,19 @@ std::string xml_escape(std::string_view text) {
   return out;
 }
 
+namespace {
+
+// JUnit has no partial pass: a PARTIAL scenario passes, and says so in its <system-out>.
+std::string partial_text(const ScenarioVerdict& verdict) {
+  std::vector<int> lines;
+  for (const LineVerdict& v : verdict.lines)
+    if (v.unsupported) lines.push_back(v.line->line_no);
+  return fmt::format("PARTIAL: {} line(s) unsupported by the model, their results not compared: line(s) {}\n",
+                     lines.size(), fmt::join(lines, ", "));
+}
+
+}  // namespace
+
 void JunitReport::add(const ScenarioVerdict& verdict, bool failed, std::string_view known) {
   std::filesystem::path file(verdict.file);
   Case c;
@@ -42,6 +55,7 @@ void JunitReport::add(const ScenarioVerdict& verdict, bool failed, std::string_v
     c.failure_body = verdict_text_summary(verdict, Mode::Lockstep);
   }
   c.system_out = std::string(known);
+  if (verdict.status() == ScenarioStatus::Partial) c.system_out += partial_text(verdict);
   cases_.push_back(std::move(c));
 }
 
@@ -52,8 +66,10 @@ std::string JunitReport::xml(double seconds) const {
   out += fmt::format("<testsuites tests=\"{}\" failures=\"{}\" time=\"{:.3f}\">\n", cases_.size(), failures, seconds);
   out += fmt::format("  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"0\" time=\"{:.3f}\">\n",
                      xml_escape(suite_), cases_.size(), failures, seconds);
-  if (!kernel_.empty())
-    out += fmt::format("    <properties><property name=\"kernel\" value=\"{}\"/></properties>\n", xml_escape(kernel_));
+  std::string properties;
+  for (auto [name, value] : {std::pair{"kernel", &kernel_}, {"interrupted", &interrupted_}})
+    if (!value->empty()) properties += fmt::format("<property name=\"{}\" value=\"{}\"/>", name, xml_escape(*value));
+  if (!properties.empty()) out += fmt::format("    <properties>{}</properties>\n", properties);
   for (const Case& c : cases_) {
     out += fmt::format("    <testcase classname=\"{}\" name=\"{}\"", xml_escape(c.classname), xml_escape(c.name));
     if (!c.failed && c.system_out.empty()) {

@@ -5,7 +5,8 @@
 // that failed gets a <failure> whose message counts what failed and whose
 // body lists the failing lines as `check` prints them (line, operation,
 // kernel and model results, rules). Divergences a baseline accepts do not
-// fail the test case; they are listed in its <system-out>.
+// fail the test case; they are listed in its <system-out>, and so are the
+// unsupported lines of a PARTIAL scenario (check/driver.h ScenarioStatus).
 #pragma once
 
 #include <string>
@@ -26,13 +27,15 @@ class JunitReport {
   std::string xml(double seconds) const;
   // The kernel the run was for, written as the suite's `kernel` property.
   void set_kernel(std::string described) { kernel_ = std::move(described); }
+  // The run was interrupted: how and where, written as the suite's `interrupted` property.
+  void set_interrupted(std::string how) { interrupted_ = std::move(how); }
 
  private:
   struct Case {
     std::string classname, name, failure_message, failure_body, system_out;
     bool failed = false, errored = false;
   };
-  std::string kernel_;
+  std::string kernel_, interrupted_;
   std::string suite_;
   std::vector<Case> cases_;
 };

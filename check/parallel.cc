@@ -21,23 +21,26 @@ ScenarioVerdict run_one(const Program& program, Mode mode, const DriverConfig& c
   }
 }
 
-// Verdicts finished by the workers, waiting to be handed out in order.
+bool stopped(const DriverConfig& config) { return config.stop_signal && config.stop_signal->load() != 0; }
+
+// Verdicts finished by the workers, waiting to be handed out in order; a
+// scenario not run (the run was interrupted before it started) is nullopt.
 class InOrderQueue {
  public:
   explicit InOrderQueue(std::size_t n) : slots_(n) {}
 
-  void put(std::size_t index, ScenarioVerdict&& verdict) {
+  void put(std::size_t index, std::optional<ScenarioVerdict>&& verdict) {
     {
       std::lock_guard lock(mutex_);
-      slots_[index] = std::move(verdict);
+      slots_[index].emplace(std::move(verdict));  // engaged, even when the verdict is not
     }
     ready_.notify_one();
   }
 
-  ScenarioVerdict take(std::size_t index) {
+  std::optional<ScenarioVerdict> take(std::size_t index) {
     std::unique_lock lock(mutex_);
     ready_.wait(lock, [&] { return slots_[index].has_value(); });
-    ScenarioVerdict verdict = std::move(*slots_[index]);
+    std::optional<ScenarioVerdict> verdict = std::move(*slots_[index]);
     slots_[index].reset();
     return verdict;
   }
@@ -45,7 +48,7 @@ class InOrderQueue {
  private:
   std::mutex mutex_;
   std::condition_variable ready_;
-  std::vector<std::optional<ScenarioVerdict>> slots_;
+  std::vector<std::optional<std::optional<ScenarioVerdict>>> slots_;
 };
 
 }  // namespace
@@ -56,7 +59,10 @@ void run_scenarios(const std::vector<Program>& programs, Mode mode, const Driver
                    const std::function<void(ScenarioVerdict&&)>& on_verdict) {
   const std::size_t workers = std::min<std::size_t>(static_cast<std::size_t>(std::max(jobs, 1)), programs.size());
   if (workers <= 1) {
-    for (const Program& program : programs) on_verdict(run_one(program, mode, config));
+    for (const Program& program : programs) {
+      if (stopped(config)) return;
+      on_verdict(run_one(program, mode, config));
+    }
     return;
   }
   InOrderQueue finished(programs.size());
@@ -66,9 +72,13 @@ void run_scenarios(const std::vector<Program>& programs, Mode mode, const Driver
   for (std::size_t w = 0; w < workers; ++w)
     threads.emplace_back([&] {
       for (std::size_t i; (i = next.fetch_add(1)) < programs.size();)
-        finished.put(i, run_one(programs[i], mode, config));
+        finished.put(i, stopped(config) ? std::nullopt : std::optional(run_one(programs[i], mode, config)));
     });
-  for (std::size_t i = 0; i < programs.size(); ++i) on_verdict(finished.take(i));
+  for (std::size_t i = 0; i < programs.size(); ++i) {
+    std::optional<ScenarioVerdict> verdict = finished.take(i);
+    if (!verdict) return;  // interrupted: this one and every later one not run (the workers drain the rest)
+    on_verdict(std::move(*verdict));
+  }
 }
 
 std::vector<ScenarioVerdict> run_scenarios(const std::vector<Program>& programs, Mode mode,

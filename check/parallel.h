@@ -9,7 +9,9 @@
 // own namespace pool and its own SIGURG count (oracle/oracle.h,
 // oracle/sandbox.h). jobs <= 1 runs on the calling thread. A scenario that
 // throws (the oracle cannot make a namespace) gets a verdict whose `error`
-// says why, instead of ending the process.
+// says why, instead of ending the process. When config.stop_signal is set
+// (an interrupted run), scenarios not yet started are not run: on_verdict
+// gets the verdicts up to the first of them, in order, and no later one.
 #pragma once
 
 #include <functional>

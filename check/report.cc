@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
+
 #include "scenario/printer.h"
 
 namespace sockspec {
@@ -34,17 +36,20 @@ void append_line(std::string& out, const LineVerdict& v, Mode mode) {
   if (v.skipped && !v.note.empty() && !v.unsupported) out += fmt::format("       not run: {}\n", v.note);
 }
 
+// `PASS f.scn (19 lines, 3 skipped)`, `PARTIAL f.scn (19 lines, 2 unsupported)`,
+// `FAIL f.scn (19 lines): 1 divergence(s)`.
 std::string status_line(const ScenarioVerdict& verdict, Mode mode) {
-  std::string status = verdict.passed() ? "PASS" : "FAIL";
+  std::string counts = fmt::format("{} lines", verdict.lines.size());
+  if (int n = verdict.skipped()) counts += fmt::format(", {} skipped", n);
+  if (mode != Mode::Kernel)
+    if (int n = verdict.unsupported()) counts += fmt::format(", {} unsupported", n);
   std::vector<std::string> parts;
   if (int n = verdict.expectation_failures()) parts.push_back(fmt::format("{} failed expectation(s)", n));
   if (int n = verdict.divergences()) parts.push_back(fmt::format("{} divergence(s)", n));
-  if (mode != Mode::Kernel)
-    if (int n = verdict.unsupported()) parts.push_back(fmt::format("{} unsupported line(s)", n));
   if (!verdict.error.empty()) parts.push_back(verdict.error);
   std::string detail;
   for (const auto& p : parts) detail += (detail.empty() ? ": " : ", ") + p;
-  return fmt::format("{} {} ({} lines){}\n", status, verdict.file, verdict.lines.size(), detail);
+  return fmt::format("{} {} ({}){}\n", status_word(verdict.status()), verdict.file, counts, detail);
 }
 
 }  // namespace
@@ -86,7 +91,10 @@ nlohmann::json verdict_json(const ScenarioVerdict& verdict) {
     if (v.unsupported) unsupported.push_back({{"line", line.line_no}, {"op", print_operation(line)}});
     if (v.skipped && !v.unsupported) skipped.push_back(line.line_no);
   }
+  std::string status = status_word(verdict.status());
+  for (char& c : status) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   json out = {{"file", verdict.file},
+              {"status", status},
               {"kernel", verdict.profile.name()},
               {"lines", verdict.lines.size()},
               {"agree", verdict.divergences() == 0},

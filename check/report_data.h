@@ -67,7 +67,7 @@ struct SolverRow {
 struct ReportData {
   std::filesystem::path dir;
   std::optional<nlohmann::json> check_summary, fuzz_summary;
-  int scenarios_checked = 0, scenarios_failed = 0;
+  int scenarios_checked = 0, scenarios_failed = 0, scenarios_partial = 0;
   std::vector<ReportProblem> problems;
   std::map<std::string, int> rule_uses;  // rule -> lines citing it
   std::vector<SolverRow> solver;

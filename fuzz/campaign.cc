@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/file.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -15,10 +16,12 @@
 #include <regex>
 #include <set>
 #include <system_error>
+#include <utility>
 
 #include <fmt/format.h>
 
 #include "check/finding.h"
+#include "fuzz/resource_sampler.h"
 #include "model/rules.h"
 #include "scenario/input_file.h"
 #include "scenario/parser.h"
@@ -77,6 +80,7 @@ std::size_t count_files(const fs::path& dir) { return scenario_files(dir, nullpt
 std::set<std::string> covered_rules(const fs::path& stats) {
   std::set<std::string> rules;
   for (const auto& file : scenario_files(stats, nullptr)) {
+    if (!file.filename().string().starts_with("rules.")) continue;
     std::ifstream in(file);
     for (std::string rule; std::getline(in, rule);)
       if (!rule.empty()) rules.insert(rule);
@@ -84,10 +88,23 @@ std::set<std::string> covered_rules(const fs::path& stats) {
   return rules;
 }
 
+// The kernel profile the fuzzing processes' model answered for, as the
+// oracle measured it (kernel.<pid>); empty when no input ran.
+std::string campaign_kernel(const fs::path& stats) {
+  for (const auto& file : scenario_files(stats, nullptr)) {
+    if (!file.filename().string().starts_with("kernel.")) continue;
+    std::ifstream in(file);
+    std::string kernel;
+    if (std::getline(in, kernel) && !kernel.empty()) return kernel;
+  }
+  return "";
+}
+
 // Runs the fuzzer with `args`, its output into `log`; calls `on_line` for
-// each line and `tick` about once a second. Returns the exit status.
+// each line and `tick` (with the fuzzer's pid) about once a second. Returns
+// the exit status.
 int run_fuzzer(const std::vector<std::string>& args, const std::vector<std::string>& env, std::ofstream& log,
-               const std::function<void(const std::string&)>& on_line, const std::function<void()>& tick) {
+               const std::function<void(const std::string&)>& on_line, const std::function<void(pid_t)>& tick) {
   int out[2];
   if (pipe2(out, O_CLOEXEC) != 0) throw std::system_error(errno, std::generic_category(), "pipe");
   posix_spawn_file_actions_t actions;
@@ -124,7 +141,7 @@ int run_fuzzer(const std::vector<std::string>& args, const std::vector<std::stri
       }
     }
     if (Clock::now() >= next_tick) {
-      tick();
+      tick(pid);
       next_tick = Clock::now() + std::chrono::seconds(1);
     }
   }
@@ -141,23 +158,67 @@ std::vector<std::string> environment_with(const std::vector<std::string>& extra)
   return env;
 }
 
-// The working corpora of earlier campaigns in `work` that never reached
-// their merge (killed), other than `current`'s.
-std::vector<fs::path> leftover_corpora(const fs::path& work, const fs::path& current) {
+// An exclusive flock on a file, released when the last descriptor of it
+// closes. The descriptor is inherited by the fuzzer processes the campaign
+// starts (no O_CLOEXEC): a campaign whose `sockspec fuzz` was killed but
+// whose fuzzer still writes into its working corpus keeps its directory
+// until that fuzzer leaves too (it does within a second,
+// differential_fuzzer.cc exit_if_campaign_gone).
+class HeldLock {
+ public:
+  // Blocks until the lock is held (wait), or gives up at once when another
+  // process holds it: held() is false then.
+  HeldLock(const fs::path& file, bool wait) {
+    fd_ = open(file.c_str(), O_RDWR | O_CREAT, 0644);
+    if (fd_ < 0) throw std::system_error(errno, std::generic_category(), "opening " + file.string());
+    if (flock(fd_, LOCK_EX | (wait ? 0 : LOCK_NB)) != 0) {
+      close(fd_);
+      fd_ = -1;
+    }
+  }
+  HeldLock(HeldLock&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  HeldLock& operator=(HeldLock&&) = delete;
+  ~HeldLock() {
+    if (fd_ >= 0) close(fd_);
+  }
+  bool held() const { return fd_ >= 0; }
+
+ private:
+  int fd_ = -1;
+};
+
+// The campaign directories in `work` of campaigns that died before their
+// merge (killed, machine lost), other than `current`: those whose lock no
+// process holds. A campaign takes its lock before it makes its corpus
+// directory, so a directory with a corpus and a free lock belongs to no
+// running campaign. The locks taken are added to `locks`: no other
+// campaign takes the same leftover.
+std::vector<fs::path> take_leftovers(const fs::path& work, const fs::path& current, std::vector<HeldLock>& locks) {
   std::vector<fs::path> dirs;
   std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(work, ec))
-    if (entry.is_directory() && entry.path() != current && entry.path().filename().string().starts_with("campaign.") &&
-        fs::is_directory(entry.path() / "corpus"))
-      dirs.push_back(entry.path() / "corpus");
+  for (const auto& entry : fs::directory_iterator(work, ec)) {
+    if (!entry.is_directory() || entry.path() == current ||
+        !entry.path().filename().string().starts_with("campaign.") || !fs::is_directory(entry.path() / "corpus"))
+      continue;
+    HeldLock lock(entry.path() / "lock", false);
+    if (!lock.held()) continue;  // a live campaign's, on this machine or another
+    locks.push_back(std::move(lock));
+    dirs.push_back(entry.path());
+  }
   std::sort(dirs.begin(), dirs.end());
   return dirs;
+}
+
+std::string host_name() {
+  char name[256] = {};
+  if (gethostname(name, sizeof name - 1) != 0 || name[0] == '\0') return "host";
+  return name;
 }
 
 // Runs the fuzzer in minimizing mode on `jobs` processes, each on its share
 // of the pending divergences (differential_fuzzer.cc), and forwards what
 // they say about findings.
-void minimize_pending(const fs::path& fuzzer, const fs::path& pending, int jobs,
+void minimize_pending(const fs::path& fuzzer, const fs::path& pending, const fs::path& campaign, int jobs,
                       const std::vector<std::string>& campaign_env, std::ofstream& log,
                       const std::function<void(std::string_view)>& report) {
   const std::size_t waiting = count_files(pending);
@@ -167,7 +228,7 @@ void minimize_pending(const fs::path& fuzzer, const fs::path& pending, int jobs,
                      jobs == 1 ? "" : "es"));
   std::vector<std::pair<pid_t, fs::path>> running;
   for (int i = 0; i < jobs; ++i) {
-    fs::path output = pending.parent_path() / fmt::format("minimize.{}.{}.log", ::getpid(), i);
+    fs::path output = campaign / fmt::format("minimize.{}.log", i);  // removed with it, even if we are killed
     auto env = environment_with(campaign_env);
     env.push_back("SOCKSPEC_FUZZ_MINIMIZE=" + pending.string());
     env.push_back(fmt::format("SOCKSPEC_FUZZ_SHARD={}/{}", i, jobs));
@@ -200,19 +261,22 @@ struct CampaignPaths {
   fs::path work, corpus, findings, pending, campaign, working, stats, tmp, artifacts, log;
 };
 
-// Step 1.
-CampaignPaths prepare(const CampaignOptions& o) {
+// Step 1; takes this campaign's lock into `locks`.
+CampaignPaths prepare(const CampaignOptions& o, std::vector<HeldLock>& locks) {
   CampaignPaths p;
   p.work = fs::absolute(o.workdir);
   p.corpus = o.corpus.empty() ? p.work / "corpus" : fs::absolute(o.corpus);
   p.findings = o.findings.empty() ? p.work / "findings" : fs::absolute(o.findings);
   p.pending = p.work / "pending";  // divergences awaiting minimization (kept if we are killed)
-  p.campaign = p.work / fmt::format("campaign.{}", getpid());
+  // the host in the name: campaigns on several machines may share `work`
+  p.campaign = p.work / fmt::format("campaign.{}.{}", host_name(), getpid());
   p.working = p.campaign / "corpus";
   p.stats = p.campaign / "stats";
   p.tmp = p.campaign / "tmp";
   p.artifacts = p.work / "artifacts";
   p.log = p.work / "last-campaign.log";
+  fs::create_directories(p.campaign);
+  locks.emplace_back(p.campaign / "lock", true);  // before the corpus: see take_leftovers
   for (const auto& d : {p.corpus, p.findings, p.working, p.stats, p.tmp, p.artifacts}) fs::create_directories(d);
   return p;
 }
@@ -248,16 +312,25 @@ std::vector<std::string> fuzzing_args(const CampaignOptions& o, const fs::path& 
   args.push_back(p.corpus.string());
   // A campaign killed before its merge left its working corpus behind:
   // resume from it, and merge it with this campaign's.
-  for (const auto& dir : leftovers) args.push_back(dir.string());
+  for (const auto& dir : leftovers) args.push_back((dir / "corpus").string());
   return args;
 }
 
 // Step 3: libFuzzer runs; a status line about once a second on a terminal,
-// every 10 s otherwise.
+// every 10 s otherwise; every `sample_seconds` what its processes hold, into
+// the log and `samples`.
 int fuzz(const std::vector<std::string>& args, const std::vector<std::string>& env, const CampaignPaths& p,
-         std::size_t findings_before, std::ofstream& log, Progress& progress,
-         const std::function<void(std::string_view)>& report) {
+         std::size_t findings_before, int sample_seconds, std::ofstream& log, Progress& progress,
+         std::vector<ResourceSample>& samples, const std::function<void(std::string_view)>& report) {
   const auto start = Clock::now();
+  auto sample = [&, next = start + std::chrono::seconds(sample_seconds)](pid_t fuzzer) mutable {
+    if (Clock::now() < next) return;
+    next += std::chrono::seconds(sample_seconds);
+    ResourceSample s = sample_processes(fuzzer);
+    s.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    log << sample_line(s) << '\n';
+    samples.push_back(s);
+  };
   auto status_line = [&] {
     const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
     return fmt::format("fuzz: {:5.0f}s  {} execs  {} exec/s  corpus {}  rules {}/{}  findings {}", elapsed,
@@ -272,7 +345,8 @@ int fuzz(const std::vector<std::string>& args, const std::vector<std::string>& e
         parse_status(line, progress);
         if (line.find("sockspec-fuzz:") != std::string::npos) report(tty ? "\r" + line : line);
       },
-      [&, last = Clock::now()]() mutable {
+      [&, last = Clock::now()](pid_t fuzzer) mutable {
+        sample(fuzzer);
         if (!tty && Clock::now() - last < std::chrono::seconds(10)) return;
         last = Clock::now();
         if (tty) fmt::print(stderr, "\r{}\033[K", status_line());  // rewritten in place
@@ -282,24 +356,40 @@ int fuzz(const std::vector<std::string>& args, const std::vector<std::string>& e
   return status;
 }
 
-// Step 4: keep what found new coverage; a killed campaign's corpus is
-// removed once merged.
+// Step 4: keep what found new coverage, one campaign at a time in a corpus
+// campaigns share; a killed campaign's directory is removed once merged.
 int merge(const fs::path& fuzzer, const CampaignPaths& p, const std::vector<fs::path>& leftovers,
           const std::vector<std::string>& env, std::ofstream& log) {
   std::vector<std::string> args = {fuzzer.string(), "-merge=1", p.corpus.string(), p.working.string()};
-  for (const auto& dir : leftovers) args.push_back(dir.string());
-  const int status = run_fuzzer(args, env, log, [](const std::string&) {}, [] {});
+  for (const auto& dir : leftovers) args.push_back((dir / "corpus").string());
+  int status = 0;
+  {
+    HeldLock merging(p.corpus.parent_path() / (p.corpus.filename().string() + ".merge-lock"), true);
+    status = run_fuzzer(args, env, log, [](const std::string&) {}, [](pid_t) {});
+  }
   if (status == 0)
-    for (const auto& dir : leftovers) fs::remove_all(dir.parent_path());
+    for (const auto& dir : leftovers) {
+      fs::remove_all(dir / "corpus");  // first: without it, no one takes the directory for a leftover
+      fs::remove_all(dir);
+    }
   return status;
 }
 
-// The root-cause families of the findings this campaign wrote (a file
-// that cannot be read or parsed any more is left out).
+}  // namespace
+
+fs::path fuzzer_binary(const CampaignOptions& o) {
+  if (auto fuzzer = find_fuzzer(o)) return *fuzzer;
+  throw CampaignError(fmt::format(
+      "no fuzzer binary ({}) next to sockspec or in build-fuzz/.\n"
+      "Build it with clang-16:  cmake --preset fuzz && cmake --build --preset fuzz\n"
+      "or name one with --fuzzer PATH.",
+      o.fuzzer.empty() ? (o.model_only ? "model_fuzzer" : "differential_fuzzer") : o.fuzzer));
+}
+
 std::vector<FindingFamily> families_of(const std::vector<std::string>& files, const KnownFamilies& known) {
   std::vector<FindingRecord> records;
   for (const auto& file : files) {
-    try {
+    try {  // a file that cannot be read or parsed any more is left out
       const std::string text = read_input_file(file);
       records.push_back({file, finding_header_signature(text), parse_scenario(text, file).lines.size()});
     } catch (const std::exception&) {
@@ -308,28 +398,22 @@ std::vector<FindingFamily> families_of(const std::vector<std::string>& files, co
   return group_findings(records, known);
 }
 
-}  // namespace
-
 bool CampaignResult::clean() const {
   return fuzzer_exit == 0 && count_families(families).fresh == 0;
 }
 
 CampaignResult run_campaign(const CampaignOptions& o, const std::function<void(std::string_view)>& report) {
-  const auto fuzzer = find_fuzzer(o);
-  if (!fuzzer)
-    throw CampaignError(fmt::format(
-        "no fuzzer binary ({}) next to sockspec or in build-fuzz/.\n"
-        "Build it with clang-16:  cmake --preset fuzz && cmake --build --preset fuzz\n"
-        "or name one with --fuzzer PATH.",
-        o.fuzzer.empty() ? (o.model_only ? "model_fuzzer" : "differential_fuzzer") : o.fuzzer));
-  const CampaignPaths p = prepare(o);
+  const fs::path fuzzer = fuzzer_binary(o);
+  std::vector<HeldLock> locks;  // this campaign's, and those of the leftovers it took over
+  const CampaignPaths p = prepare(o, locks);
   const std::size_t seeded = seed(o, p);
   const std::size_t corpus_before = count_files(p.corpus);
   const std::set<fs::path> findings_before = scenario_files(p.findings, ".scn");
-  const std::vector<fs::path> leftovers = leftover_corpora(p.work, p.campaign);
-  const std::vector<std::string> campaign_env = {"SOCKSPEC_FUZZ_CAMPAIGN_PID=" + std::to_string(::getpid()),
+  const std::vector<fs::path> leftovers = take_leftovers(p.work, p.campaign, locks);
+  std::vector<std::string> campaign_env = {"SOCKSPEC_FUZZ_CAMPAIGN_PID=" + std::to_string(::getpid()),
                                                  "SOCKSPEC_FUZZ_FINDINGS=" + p.findings.string(),
                                                  "SOCKSPEC_FUZZ_STATS=" + p.stats.string(), "TMPDIR=" + p.tmp.string()};
+  if (!o.planted_fault.empty()) campaign_env.push_back("SOCKSPEC_FUZZ_PLANT_FAULT=" + o.planted_fault);
   auto env = environment_with(campaign_env);
   // the fuzzing processes only fuzz; what they set aside is minimized below
   if (!o.abort_on_finding) env.push_back("SOCKSPEC_FUZZ_PENDING=" + p.pending.string());
@@ -339,10 +423,12 @@ CampaignResult run_campaign(const CampaignOptions& o, const std::function<void(s
   const auto start = Clock::now();
   CampaignResult r;
   r.log = p.log;
-  r.fuzzer_exit = fuzz(fuzzing_args(o, *fuzzer, p, leftovers), env, p, findings_before.size(), log, progress, report);
+  std::vector<ResourceSample> samples;
+  r.fuzzer_exit = fuzz(fuzzing_args(o, fuzzer, p, leftovers), env, p, findings_before.size(), o.sample_seconds, log,
+                       progress, samples, report);
   const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
-  const int merge_status = merge(*fuzzer, p, leftovers, env, log);
-  minimize_pending(*fuzzer, p.pending, o.jobs, campaign_env, log, report);
+  const int merge_status = merge(fuzzer, p, leftovers, env, log);
+  minimize_pending(fuzzer, p.pending, p.campaign, o.jobs, campaign_env, log, report);
 
   const std::set<std::string> rules = covered_rules(p.stats);
   const std::set<fs::path> findings_after = scenario_files(p.findings, ".scn");
@@ -350,9 +436,13 @@ CampaignResult run_campaign(const CampaignOptions& o, const std::function<void(s
     if (!findings_before.contains(f)) r.new_findings.push_back(f.string());
   r.families = families_of(r.new_findings, o.known_families);
   const FamilyCounts families = count_families(r.families);
+  std::vector<std::string> resumed_from;  // the killed campaigns' directories taken over
+  for (const auto& dir : leftovers) resumed_from.push_back(dir.string());
+  fs::remove_all(p.working);  // first, as for the leftovers (merge)
+  const std::string kernel = campaign_kernel(p.stats);
   fs::remove_all(p.campaign);
   r.summary = {
-      {"fuzzer", fuzzer->string()},       {"seconds", elapsed},
+      {"fuzzer", fuzzer.string()},       {"seconds", elapsed},
       {"jobs", o.jobs},                   {"execs", progress.execs},
       {"exec_per_s", progress.exec_per_s}, {"seeds", seeded},
       {"corpus_dir", p.corpus.string()},  {"corpus_before", corpus_before},
@@ -361,14 +451,18 @@ CampaignResult run_campaign(const CampaignOptions& o, const std::function<void(s
       {"findings_total", findings_after.size()}, {"new_findings", r.new_findings},
       {"new_families", families.families}, {"new_families_unknown", families.fresh},
       {"fuzzer_exit", r.fuzzer_exit},     {"merge_exit", merge_status},
+      {"resumed_from", resumed_from},     {"resources", samples_summary(samples, o.sample_seconds)},
+      {"kernel", kernel},
   };
   return r;
 }
 
 std::string campaign_text(const CampaignResult& r) {
   const nlohmann::json& s = r.summary;
-  std::string out = fmt::format("fuzz: {:.0f}s on {} jobs: {} execs ({} exec/s), corpus {} -> {} in {}\n",
-                                s["seconds"].get<double>(), s["jobs"].get<int>(), s["execs"].get<long>(),
+  const std::string kernel = s.value("kernel", "");
+  std::string out = fmt::format("fuzz: {:.0f}s on {} jobs{}: {} execs ({} exec/s), corpus {} -> {} in {}\n",
+                                s["seconds"].get<double>(), s["jobs"].get<int>(),
+                                kernel.empty() ? "" : " on " + kernel, s["execs"].get<long>(),
                                 s["exec_per_s"].get<long>(), s["corpus_before"].get<std::size_t>(),
                                 s["corpus_after"].get<std::size_t>(), s["corpus_dir"].get<std::string>());
   const FamilyCounts families = count_families(r.families);
@@ -380,6 +474,15 @@ std::string campaign_text(const CampaignResult& r) {
     out += fmt::format("  {} family `{}`: {} signature{}, smallest {} ({} lines)\n", f.known() ? "known" : "NEW  ",
                        f.family, f.signatures.size(), f.signatures.size() == 1 ? "" : "s", f.smallest,
                        f.smallest_lines);
+  const nlohmann::json& resources = s["resources"];
+  if (resources["samples"].get<std::size_t>() > 0) {
+    auto figure = [&](const char* name) {
+      return fmt::format("{} {} -> {} (max {})", name, resources["first"][name].get<long>(),
+                         resources["last"][name].get<long>(), resources["max"][name].get<long>());
+    };
+    out += fmt::format("fuzz: {} samples of the fuzzer's processes: {}, {}, {}\n",
+                       resources["samples"].get<std::size_t>(), figure("rss_kib"), figure("fds"), figure("netns"));
+  }
   if (r.fuzzer_exit != 0)
     out += fmt::format("fuzz: the fuzzer exited with status {} (log: {})\n", r.fuzzer_exit, r.log.string());
   return out;

@@ -502,4 +502,22 @@ std::vector<Program> seeded_scenarios(const std::vector<Program>& seeds, std::ui
   return out;
 }
 
+std::vector<std::string> dictionary_words() {
+  std::set<std::string> words;
+  for (Address host : host_dictionary()) {
+    if (host.kind == AddressKind::Unix) {
+      words.insert(print_address(host));
+      continue;
+    }
+    for (std::uint16_t port : kPorts) {
+      host.port = port;
+      words.insert(print_address(host));
+    }
+  }
+  for (const auto& f : vocab::families()) words.emplace(f.word);
+  for (const auto& t : vocab::sock_types()) words.emplace(t.word);
+  for (const auto& o : vocab::options()) words.emplace(o.name);
+  return {words.begin(), words.end()};
+}
+
 }  // namespace sockspec::fuzz

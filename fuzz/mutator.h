@@ -19,6 +19,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "scenario/ast.h"
@@ -41,6 +42,11 @@ struct FuzzLimits {
 // lines acting on sockets no earlier line created, and variable uses no
 // earlier expectation binds; clamps lengths. Idempotent.
 void fit_to_limits(Program& program, const FuzzLimits& limits);
+
+// The words of the dictionaries, as scenario text: every host with every
+// port, the unix addresses, the family, socket type and option names. For
+// engines that take a dictionary file (`<target>.dict`, .clusterfuzzlite/).
+std::vector<std::string> dictionary_words();
 
 // `count` scenarios made deterministically from `seed`: each a mutation of
 // one of `seeds` (or a fresh one when there are none), with no expectation

@@ -12,11 +12,13 @@
 #include <charconv>
 #include <cstring>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include <fmt/format.h>
 
 #include "guest/boot_image.h"
+#include "guest/files.h"
 #include "guest/initramfs.h"
 #include "guest/process.h"
 
@@ -97,6 +99,8 @@ class LineReader {
   }
   bool started() const { return started_; }
   bool exited() const { return exited_; }
+  // job.bring_back's archive, base64, once its end marker arrived.
+  const std::optional<std::string>& files() const { return files_; }
 
  private:
   void line(std::string_view text) {
@@ -106,7 +110,21 @@ class LineReader {
       outcome_.boot_seconds = std::chrono::duration<double>(Clock::now() - start_).count();
       return;
     }
-    // The exit marker follows a last line that had no newline on the same line.
+    if (receiving_files_) {
+      if (text == guest::kFilesEndMarker) {
+        files_ = std::move(files_text_);
+        receiving_files_ = false;
+      } else {
+        files_text_.append(text).append("\n");
+      }
+      return;
+    }
+    // The file and exit markers follow a last line that had no newline on the same line.
+    if (std::size_t files = text.find(guest::kFilesMarker); files != std::string_view::npos) {
+      if (files > 0) deliver(text.substr(0, files));
+      receiving_files_ = true;
+      return;
+    }
     std::size_t marker = text.find(guest::kExitMarker);
     if (marker != std::string_view::npos) {
       if (marker > 0) deliver(text.substr(0, marker));
@@ -126,6 +144,9 @@ class LineReader {
   GuestOutcome& outcome_;
   std::string pending_;
   bool started_ = false, exited_ = false;
+  bool receiving_files_ = false;
+  std::string files_text_;
+  std::optional<std::string> files_;
 };
 
 std::string read_text(const fs::path& path) {
@@ -167,7 +188,8 @@ void pump(int fd, LineReader& reader, Clock::time_point deadline, GuestOutcome& 
   }
 }
 
-GuestOutcome boot(const GuestKernel& kernel, const fs::path& image, const GuestJob& job, const fs::path& work) {
+GuestOutcome boot(const GuestKernel& kernel, const fs::path& image, const GuestJob& job, const fs::path& work,
+                  std::optional<std::string>& files) {
   GuestOutcome outcome;
   auto start = Clock::now();
   auto deadline = start + std::chrono::seconds(job.timeout_s);
@@ -194,11 +216,46 @@ GuestOutcome boot(const GuestKernel& kernel, const fs::path& image, const GuestJ
   outcome.console = read_text(work / kConsole);
   if (std::string err = read_text(qemu_log); !err.empty()) outcome.console += err;  // qemu names itself
   if (!reader.exited()) outcome.exit_code = -1;
+  files = reader.files();
   if (!reader.started() && !outcome.timed_out)
     throw GuestUnavailable(fmt::format("the {} guest stopped before the command started ({}); its console ends:\n{}",
                                        kernel.release, describe_status(*status),
                                        guest::last_lines(outcome.console, 30)));
   return outcome;
+}
+
+// `root` replaced by `staged` (a directory on any file system): copied next
+// to it first, so `root` is either the old or the new one, never half of it.
+void replace_directory(const fs::path& root, const fs::path& staged) {
+  const fs::path incoming = root.parent_path() / fmt::format(".{}.incoming.{}", root.filename().string(), ::getpid());
+  const fs::path old = root.parent_path() / fmt::format(".{}.old.{}", root.filename().string(), ::getpid());
+  fs::remove_all(incoming);
+  fs::copy(staged, incoming, fs::copy_options::recursive | fs::copy_options::copy_symlinks);
+  fs::remove_all(old);
+  fs::rename(root, old);
+  fs::rename(incoming, root);
+  fs::remove_all(old);
+}
+
+// Decodes and unpacks the guest's archive of job.bring_back, then puts each
+// directory in place of the host's.
+void bring_back(const GuestJob& job, const std::string& base64, const fs::path& work) {
+  const fs::path busybox = guest::find_program("busybox").value_or("busybox");
+  guest::write_file(work / "back.b64", base64);
+  std::vector<std::string> decode = {busybox.string(), "base64", "-d", (work / "back.b64").string()};
+  auto decoded = guest::run_command(decode, 120, work, {}, work / "back.tgz");
+  if (!decoded.ok()) throw std::runtime_error("the guest's files: " + guest::describe_failure(decode, decoded));
+  fs::create_directories(work / "back");
+  std::vector<std::string> unpack = {busybox.string(), "tar", "-xzf", (work / "back.tgz").string(), "-C",
+                                     (work / "back").string()};
+  auto unpacked = guest::run_command(unpack, 300, work);
+  if (!unpacked.ok()) throw std::runtime_error("the guest's files: " + guest::describe_failure(unpack, unpacked));
+  for (const auto& dir : job.bring_back) {
+    const fs::path root = fs::absolute(dir).lexically_normal();
+    const fs::path staged = work / "back" / root.relative_path();
+    if (!fs::is_directory(staged)) throw std::runtime_error("the guest did not send back " + root.string());
+    replace_directory(root, staged);
+  }
 }
 
 void check_job(const GuestJob& job) {
@@ -224,7 +281,13 @@ GuestOutcome run_in_guest(const GuestKernel& kernel, const GuestJob& job) {
   guest::build_initramfs(kernel, job, work.path(), work.path() / kInitrd);
   fs::path image = guest::boot_image(kernel, work.path(), job.on_progress);
   if (job.on_progress) job.on_progress("booting " + kernel.release);
-  return boot(kernel, image, job, work.path());
+  std::optional<std::string> files;
+  GuestOutcome outcome = boot(kernel, image, job, work.path(), files);
+  if (!job.bring_back.empty() && files && outcome.exit_code >= 0) {
+    bring_back(job, *files, work.path());
+    outcome.brought_back = true;
+  }
+  return outcome;
 }
 
 }  // namespace sockspec

@@ -21,7 +21,10 @@
 //    with job.argv[1..] inside; every line the command writes to its stdout
 //    reaches job.on_line as it arrives. The guest is bounded by
 //    job.timeout_s, every helper command (apt, cpio, ...) by a limit of its
-//    own; the temporary work directory is always removed.
+//    own; the temporary work directory is always removed. Other programs the
+//    command starts (job.programs: a fuzzer) are carried with their shared
+//    libraries; directories it writes (job.bring_back) come back once it
+//    ended, in place of the host's.
 //  - GuestUnavailable (what() says why and how to fix it: "qemu-system-x86_64
 //    not found: apt-get install qemu-system-x86 busybox-static") is thrown
 //    when no guest can be had here, or the guest stopped before the command
@@ -71,6 +74,20 @@ struct GuestJob {
   // Files or directories the command reads, copied into the guest at the
   // same absolute paths (directories recursively, symlinks kept).
   std::vector<std::filesystem::path> carry;
+  // Other executables the command runs (the differential fuzzer), carried at
+  // their own absolute paths, stripped of debug info, with every shared
+  // library ldd lists for them.
+  std::vector<std::filesystem::path> programs;
+  // Directories the command writes. Each is carried in (so it must exist on
+  // the host), and once the command ended the guest sends it back (a gzip'd
+  // tar, base64 between two marker lines on stdout, never reaching on_line);
+  // the host then puts it in place of its own copy, so what the command
+  // removed there is gone on the host too. Nested directories: name only the
+  // outer one.
+  std::vector<std::filesystem::path> bring_back;
+  // The command's stderr reaches on_line too, interleaved (otherwise it goes
+  // to the console, for error messages).
+  bool stderr_to_stdout = false;
   std::filesystem::path cwd = "/";   // the command's working directory (made if needed)
   std::vector<std::string> env;      // extra NAME=VALUE for the command
   int cpus = 2;                      // qemu -smp
@@ -88,6 +105,8 @@ struct GuestOutcome {
   bool timed_out = false;  // job.timeout_s expired and qemu was killed
   double boot_seconds = 0;   // qemu start to the command's start
   double total_seconds = 0;  // qemu start to qemu exit
+  // job.bring_back arrived whole and replaced the host's directories.
+  bool brought_back = false;
   // The guest's kernel console and the command's stderr (and qemu's own
   // stderr, if any), for error messages.
   std::string console;
@@ -98,7 +117,9 @@ struct GuestOutcome {
 // with exit_code -1 if the guest died while the command ran. Throws
 // GuestUnavailable when qemu or busybox is missing, or the guest stopped
 // before starting the command; std::invalid_argument for a carried path that
-// does not exist.
+// does not exist; std::runtime_error when job.bring_back arrived but cannot
+// be unpacked (a guest that timed out or died sends nothing: brought_back
+// stays false and the host's directories are left as they were).
 GuestOutcome run_in_guest(const GuestKernel& kernel, const GuestJob& job);
 
 // Throws GuestUnavailable, with the command that installs them, when qemu or

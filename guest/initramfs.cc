@@ -37,6 +37,9 @@ exec </dev/null >/dev/ttyS1 2>&1
 mount -t tmpfs tmpfs /mnt && cp -a /tmp/. /mnt/ && mount --move /mnt /tmp
 chmod 1777 /tmp
 for m in /sockspec-guest/modules/*.ko; do [ -e "$m" ] && insmod "$m"; done
+# system(3) runs /bin/sh (libFuzzer's -fork and -merge do); /bin may be a
+# carried symlink to usr/bin
+[ -e /bin/sh ] || { b=$(readlink -f /bin); mkdir -p "$b" && ln -s /sockspec-guest/bin/busybox "$b/sh"; }
 stty -F /dev/ttyS0 raw -echo
 mkfifo /sockspec-guest/stderr
 cat /sockspec-guest/stderr >/dev/ttyS1 &
@@ -251,6 +254,20 @@ fs::path own_executable() {
   return path;
 }
 
+// The command, then (job.bring_back) the directories it wrote, as base64
+// lines of a gzip'd tar between the two file markers.
+std::string command_lines(const GuestJob& job, const fs::path& exe) {
+  std::string command = shell_quote(exe.string());
+  for (std::size_t i = 1; i < job.argv.size(); ++i) command += " " + shell_quote(job.argv[i]);
+  if (job.stderr_to_stdout) command += " 2>&1";
+  if (job.bring_back.empty()) return "exec " + command + "\n";
+  std::string paths;
+  for (const auto& dir : job.bring_back) paths += " " + shell_quote(fs::absolute(dir).relative_path().string());
+  return fmt::format("{}\nstatus=$?\nprintf '\\036sockspec-guest-files\\n'\ntar -czf - -C /{} | base64\n"
+                     "printf '\\036sockspec-guest-files-end\\n'\nexit $status\n",
+                     command, paths);
+}
+
 std::string job_script(const GuestJob& job, const fs::path& exe) {
   std::string script = "# the command (written by guest/initramfs.cc), sourced in a subshell by /init\n"
                        "export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/sockspec-guest/bin\n";
@@ -260,20 +277,24 @@ std::string job_script(const GuestJob& job, const fs::path& exe) {
     script += "export " + shell_quote(var) + "\n";
   }
   fs::path cwd = job.cwd.empty() ? fs::path("/") : fs::absolute(job.cwd);
-  script += fmt::format("mkdir -p {0} && cd {0} || exit 126\nexec {1}", shell_quote(cwd.string()),
-                        shell_quote(exe.string()));
-  for (std::size_t i = 1; i < job.argv.size(); ++i) script += " " + shell_quote(job.argv[i]);
-  return script + "\n";
+  script += fmt::format("mkdir -p {0} && cd {0} || exit 126\n", shell_quote(cwd.string()));
+  return script + command_lines(job, exe);
 }
 
-// This binary stripped of debug info (it may be tens of MB with it) and the
-// job script, under `stage` at their guest paths.
-std::vector<std::string> stage_job(const GuestJob& job, const fs::path& exe, const fs::path& stage) {
-  fs::path exe_copy = stage / exe.relative_path();
-  fs::create_directories(exe_copy.parent_path());
-  std::vector<std::string> argv = {"objcopy", "--strip-debug", own_executable_link(), exe_copy.string()};
+// `from` (a path, or /proc/PID/exe) stripped of debug info (this binary may
+// be tens of MB with it) at `to` under `stage`.
+void stage_stripped(const fs::path& from, const fs::path& to, const fs::path& stage) {
+  fs::path copy = stage / to.relative_path();
+  fs::create_directories(copy.parent_path());
+  std::vector<std::string> argv = {"objcopy", "--strip-debug", from.string(), copy.string()};
   if (!find_program("objcopy") || !run_command(argv, 120).ok())
-    fs::copy_file("/proc/self/exe", exe_copy, fs::copy_options::overwrite_existing);  // bigger, still right
+    fs::copy_file(from, copy, fs::copy_options::overwrite_existing);  // bigger, still right
+}
+
+// This binary, job.programs and the job script, under `stage` at their guest paths.
+std::vector<std::string> stage_job(const GuestJob& job, const fs::path& exe, const fs::path& stage) {
+  stage_stripped(own_executable_link(), exe, stage);
+  for (const auto& program : job.programs) stage_stripped(program, fs::absolute(program), stage);
   write_file(stage / "sockspec-guest/job.sh", job_script(job, exe));
   return tree_names(stage);
 }
@@ -285,14 +306,21 @@ void build_initramfs(const GuestKernel& kernel, const GuestJob& job, const fs::p
   fs::path exe = own_executable();
   HostPaths host;
   for (const auto& library : shared_libraries(own_executable_link())) host.add(library);
-  for (const auto& item : job.carry) {
+  for (const auto& program : job.programs) {
+    if (!fs::is_regular_file(program))
+      throw std::invalid_argument("cannot carry the program " + program.string() + " into the guest: no such file");
+    for (const auto& library : shared_libraries(program)) host.add(library);
+  }
+  std::vector<fs::path> carried = job.carry;
+  carried.insert(carried.end(), job.bring_back.begin(), job.bring_back.end());
+  for (const auto& item : carried) {
     fs::path path = fs::absolute(item);
     std::error_code ec;
     if (!fs::exists(fs::symlink_status(path, ec)))
       throw std::invalid_argument("cannot carry " + path.string() + " into the guest: no such file");
     host.add_tree(path);
   }
-  // Later archives win: the stripped binary replaces a carried copy of it.
+  // Later archives win: the stripped binaries replace carried copies of them.
   fs::path base = base_archive(kernel, busybox, work);
   write_cpio(busybox, "/", host.names(), work / "host.list", work / "host.cpio");
   std::vector<std::string> staged = stage_job(job, exe, work / "job");

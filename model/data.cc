@@ -337,7 +337,7 @@ Result udp_send(Ctx& ctx, SocketId id, std::string_view bytes, const Address* to
     // AF_UNSPEC is EINVAL (MSG_OOB is looked at first on IPv4)
     if (s.family == Family::Inet && (flags & kMsgOob)) { ctx.rule("oob.udp.send_eopnotsupp"); return Result::err(EOPNOTSUPP); }
     ctx.rule("data.udp.sendto_other_family");
-    return Result::err(s.family == Family::Inet && inet::sockaddr_len(*to) >= 16 ? EAFNOSUPPORT : EINVAL);
+    return Result::err(s.family == Family::Inet && inet::sockaddr_len(*to, s.family) >= 16 ? EAFNOSUPPORT : EINVAL);
   }
   const auto refused = s.family == Family::Inet ? udp4_send_checks(ctx, s, to, flags) : udp6_send_checks(ctx, s, to, flags);
   if (refused) return *refused;
@@ -386,7 +386,7 @@ PollEvents udp_poll_events(const Socket& s) {
 }
 
 bool supported_inet(const Socket& s) {
-  return s.protocol == 6 || s.protocol == 17 || s.protocol == 136;  // TCP, UDP, UDP-Lite
+  return s.protocol == 6 || s.protocol == 17 || s.protocol == 136 || s.protocol == 262;  // TCP, UDP, UDP-Lite, MPTCP
 }
 
 Result send_any(Ctx& ctx, std::string_view bytes, const Address* to, MsgFlags flags) {
@@ -394,7 +394,7 @@ Result send_any(Ctx& ctx, std::string_view bytes, const Address* to, MsgFlags fl
   Socket& s = ctx.world.sock(id);
   if (s.family == Family::Unix) return unix_send(ctx, id, bytes, to, flags);
   if (!supported_inet(s)) return ctx.unsupported("data on this protocol is not modelled");
-  if (is_tcp(s)) return tcp_send(ctx, id, bytes, flags);  // tcp_sendmsg ignores a destination
+  if (is_tcp(s)) return tcp_send(ctx, id, bytes, mptcp_data_flags(ctx, s, flags));  // tcp_sendmsg ignores a destination
   if (is_udp(s)) return udp_send(ctx, id, bytes, to, flags);
   return ctx.unsupported("data on this socket type is not modelled");
 }
@@ -405,7 +405,7 @@ Result recv_any(Ctx& ctx, std::int64_t len, MsgFlags flags, bool want_source) {
   if (len < 0) return ctx.unsupported("a negative recv length");
   if (s.family == Family::Unix) return unix_recv(ctx, id, len, flags, want_source);
   if (!supported_inet(s)) return ctx.unsupported("data on this protocol is not modelled");
-  if (is_tcp(s)) return tcp_recv(ctx, id, len, flags, want_source);
+  if (is_tcp(s)) return tcp_recv(ctx, id, len, mptcp_data_flags(ctx, s, flags), want_source);
   if (is_udp(s)) return udp_recv(ctx, id, len, flags, want_source);
   return ctx.unsupported("data on this socket type is not modelled");
 }
@@ -464,6 +464,12 @@ Result handle(Ctx& ctx, const op::SockAtMark&) {
     // urgent skb behind it reads as "at the mark"
     if (s.state == SockState::Listen) return Result::num(s.accept_queue.empty() ? 0 : 1);
     return Result::num(unix_at_mark(s.data) ? 1 : 0);
+  }
+  if (inet::is_mptcp(s)) {
+    // mptcp_ioctl knows SIOCINQ, SIOCOUTQ and SIOCOUTQNSD only: ENOIOCTLCMD,
+    // which sock_do_ioctl turns into ENOTTY
+    ctx.rule("mptcp.data.sockatmark_enotty");
+    return Result::err(ENOTTY);
   }
   if (is_tcp(s)) {
     ctx.rule("oob.tcp.sockatmark");

@@ -9,6 +9,7 @@
 // model/unix.cc.
 #pragma once
 
+#include <optional>
 #include <vector>
 
 #include "model/context.h"
@@ -59,6 +60,17 @@ void unix_ss_rows(Ctx&, int ns, std::vector<SsRow>& rows);
 // data_on_shutdown delivered it): ESTABLISHED to FIN-WAIT-1 (peer
 // CLOSE-WAIT), CLOSE-WAIT to closed (model/inet_socket.cc)
 void tcp_fin_sent(Ctx&, SocketId);
+
+// MPTCP, where it differs from the TCP handlers that serve it (model/mptcp.cc)
+std::optional<Result> mptcp_create_refused(Ctx&);   // net.mptcp.enabled off; cites the create rule
+std::optional<Result> mptcp_setsockopt_refused(Ctx&, const Socket&, SockOpt);
+MsgFlags mptcp_data_flags(Ctx&, const Socket&, MsgFlags);  // MSG_OOB dropped on MPTCP
+int mptcp_child_protocol(Ctx&, const Socket& listener, const Socket& client);
+// A connected socket whose MPTCP connection (either end MPTCP) sends its
+// DATA_FIN or closes: both ends and their namespaces become unsettled.
+void mptcp_winding_down(Ctx&, SocketId);
+// The line, unsupported, when it reads what an unsettled MPTCP connection shows.
+std::optional<Result> mptcp_unsettled_line(Ctx&);
 
 // Data-plane hooks the lifecycle handlers call (model/data.cc)
 void data_on_shutdown(Ctx&, SocketId, ShutHow);

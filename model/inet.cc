@@ -60,9 +60,10 @@ Address any(Family f) {
 
 Family family_of(const Address& a) { return a.kind == AddressKind::Inet4 ? Family::Inet : Family::Inet6; }
 
-std::size_t sockaddr_len(const Address& a) {
+std::size_t sockaddr_len(const Address& a, Family socket_family) {
   switch (a.kind) {
-    case AddressKind::Unspec: return 16;   // sizeof(sockaddr)
+    case AddressKind::Unspec:              // sizeof(sockaddr_in6 | sockaddr_in | sa_family_t)
+      return socket_family == Family::Inet6 ? 28 : socket_family == Family::Inet ? 16 : 2;
     case AddressKind::Inet4: return 16;    // sizeof(sockaddr_in)
     case AddressKind::Inet6: return 28;    // sizeof(sockaddr_in6)
     case AddressKind::Unix:                // sun_path offset + name (+ NUL for a path)

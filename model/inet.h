@@ -17,7 +17,8 @@ namespace sockspec::inet {
 // ---------------------------------------------------------------- addresses
 
 bool is_inet(const Socket& s);                 // AF_INET or AF_INET6
-bool is_tcp(const Socket& s);                  // an inet stream socket
+bool is_tcp(const Socket& s);                  // an inet stream socket (MPTCP included: its subflows are TCP)
+bool is_mptcp(const Socket& s);                // IPPROTO_MPTCP (model/mptcp.cc)
 PortSpace port_space(const Socket& s);
 bool is_any(const Address& a);                 // 0.0.0.0 or [::]
 bool is_v4mapped(const Address& a);            // ::ffff:a.b.c.d
@@ -27,9 +28,11 @@ Address v4_mapped(std::uint32_t ip, std::uint16_t port);
 Address loopback(Family f);                    // 127.0.0.1 or ::1, port 0
 Address any(Family f);                         // 0.0.0.0 or [::], port 0
 Family family_of(const Address& a);            // Inet4 -> Inet, Inet6 -> Inet6
-// The length the runner passes for the address (oracle/sockaddr.cc): the
-// kernel checks lengths before families, so a short AF_UNIX address is EINVAL.
-std::size_t sockaddr_len(const Address& a);
+// The length the runner passes for the address to a socket of family
+// `socket_family` (oracle/sockaddr.cc): the kernel checks lengths before
+// families, so a short AF_UNIX address is EINVAL; `unspec` has the length of
+// the socket's own family's address (the language's contract).
+std::size_t sockaddr_len(const Address& a, Family socket_family);
 // IPv4 traffic: an Inet4 address, or a v4-mapped one.
 bool carries_v4(const Address& a);
 // The address `a` (IPv4 traffic) as a socket of family `f` shows it.

@@ -62,7 +62,7 @@ Result bind_inet(Ctx& ctx, SocketId id, const Address& a) {
   const bool already = s.port_bound || (s.state != SockState::Unconn && s.state != SockState::Close);
   if (s.family == Family::Inet) {
     // inet_bind_sk / __inet_bind: family, address, privilege, then state
-    if (sockaddr_len(a) < 16) { ctx.rule("bind.family.short_einval"); return Result::err(EINVAL); }
+    if (sockaddr_len(a, s.family) < 16) { ctx.rule("bind.family.short_einval"); return Result::err(EINVAL); }
     if (a.kind == AddressKind::Unspec) {  // AF_UNSPEC with INADDR_ANY: bind 0.0.0.0:0
       ctx.rule("bind.family.unspec_as_any");
       return bind_inet(ctx, id, any(Family::Inet));
@@ -73,7 +73,7 @@ Result bind_inet(Ctx& ctx, SocketId id, const Address& a) {
     if (already) { ctx.rule("bind.state.already_bound_einval"); return Result::err(EINVAL); }
   } else {
     // __inet6_bind: length, family, multicast on TCP, privilege, state, then the address
-    if (sockaddr_len(a) < 24) {  // SIN6_LEN_RFC2133
+    if (sockaddr_len(a, s.family) < 24) {  // SIN6_LEN_RFC2133
       ctx.rule(a.kind == AddressKind::Inet4 ? "bind.family.v4_on_inet6_einval" : "bind.family.short_einval");
       return Result::err(EINVAL);
     }
@@ -147,6 +147,7 @@ Result handle(Ctx& ctx, const op::Bind& o) {
   const Socket& s = ctx.world.sock(id);
   if (unknown_scope(ctx.world, o.addr.base)) { ctx.rule("socket.address.unknown_scope_enodev"); return Result::err(ENODEV); }
   if (s.family == Family::Unix) return unix_bind(ctx, id, o.addr.base);
+  if (is_mptcp(s)) ctx.rule("mptcp.bind.first_subflow");  // mptcp_bind: inet_bind_sk on the subflow
   return bind_inet(ctx, id, o.addr.base);
 }
 
@@ -160,6 +161,8 @@ Result handle(Ctx& ctx, const op::Listen& o) {
   Socket& s = ctx.world.sock(id);
   if (s.family == Family::Unix) return unix_listen(ctx, id, o.backlog);
   if (!is_tcp(s)) { ctx.rule("listen.type.dgram_eopnotsupp"); return Result::err(EOPNOTSUPP); }
+  if (is_mptcp(s) && s.took_connect_role)
+    return ctx.unsupported("listen on an MPTCP socket that connected is not modelled");
   if (s.state != SockState::Unconn && s.state != SockState::Listen && s.state != SockState::Close) {
     ctx.rule("listen.state.connected_einval");
     return Result::err(EINVAL);

@@ -128,6 +128,7 @@ SocketId make_child(Ctx& ctx, SocketId listener_id, const Address& dst, const Ad
   child.listener = listener_id;
   child.data = StreamData{};
   child.so_error = 0;
+  child.protocol = mptcp_child_protocol(ctx, ctx.world.sock(listener_id), ctx.world.sock(client));
   child.port_locked = false;  // sk_clone_lock clears SOCK_BINDPORT_LOCK: a reset frees the port
   child.was_established = true;
   child.took_connect_role = true;
@@ -145,7 +146,7 @@ SocketId make_child(Ctx& ctx, SocketId listener_id, const Address& dst, const Ad
 bool family_error(Ctx& ctx, const Socket& s, const Address& dst, Result* r) {
   const std::size_t need = s.family == Family::Inet ? 16 : 24;
   const AddressKind own = s.family == Family::Inet ? AddressKind::Inet4 : AddressKind::Inet6;
-  if (sockaddr_len(dst) < need) {
+  if (sockaddr_len(dst, s.family) < need) {
     ctx.rule(dst.kind == AddressKind::Inet4 ? "connect.family.v4_on_inet6_einval" : "connect.family.short_einval");
     *r = Result::err(EINVAL);
     return true;
@@ -355,7 +356,7 @@ Result connect_tcp(Ctx& ctx, SocketId id, const Address& dst_written, bool nowai
   if (!to) {
     // tcp_v6_connect sets sk_v6_daddr before it routes (after the family
     // and multicast checks); the route's failure leaves it there
-    const bool recorded = s.family == Family::Inet6 && dst.kind == AddressKind::Inet6 && sockaddr_len(dst) >= 24 &&
+    const bool recorded = s.family == Family::Inet6 && dst.kind == AddressKind::Inet6 && sockaddr_len(dst, s.family) >= 24 &&
                           dst.ip[0] != 0xff && failure.kind == Result::Kind::Errno;
     if (recorded) keep_failed_destination(ctx, s, dst);
     return failure;
@@ -491,6 +492,9 @@ Result handle(Ctx& ctx, const op::Connect& o) {
   const Socket& s = ctx.world.sock(id);
   if (unknown_scope(ctx.world, o.addr.base)) { ctx.rule("socket.address.unknown_scope_enodev"); return Result::err(ENODEV); }
   if (s.family == Family::Unix) return unix_connect(ctx, id, o.addr.base, o.nowait);
+  if (is_mptcp(s) && (o.addr.base.kind == AddressKind::Unspec || s.took_connect_role || s.refused_connecting ||
+                      s.state != SockState::Unconn))
+    return ctx.unsupported("a second connect, or a disconnect, of an MPTCP socket (mptcp_disconnect) is not modelled");
   if (o.addr.base.kind == AddressKind::Unspec) return disconnect(ctx, id);
   if (is_tcp(s)) return connect_tcp(ctx, id, o.addr.base, o.nowait);
   return connect_udp(ctx, id, o.addr.base);

@@ -21,9 +21,6 @@ namespace {
 // tcp_wmem's middle values (tcp_init_sock), others from net.core.rmem_default
 // / wmem_default (sock_init_data).
 constexpr int kTcpRcvbuf = 131072, kTcpSndbuf = 16384;
-// net.core.rmem_max / wmem_max are global, not per namespace: the model
-// follows the value of the machines it is checked on (4 MiB).
-constexpr int kRmemMax = 4194304, kWmemMax = 4194304;
 constexpr int kMinRcvbuf = 2304, kMinSndbuf = 4608;  // SOCK_MIN_RCVBUF / SOCK_MIN_SNDBUF on x86_64
 
 SocketId add_socket(Ctx& ctx, Family family, SockType type, int protocol) {
@@ -116,8 +113,12 @@ Result handle(Ctx& ctx, const op::Socket& o) {
     add_socket(ctx, o.family, o.type, IPPROTO_UDPLITE);
     return Result::ok();
   }
-  if ((o.type == SockType::Stream && proto == 262) || (o.type == SockType::Dgram && proto == IPPROTO_ICMP))
-    return ctx.unsupported("MPTCP and ping sockets are outside the model");
+  if (o.type == SockType::Stream && proto == IPPROTO_MPTCP) {  // mptcp_protosw / mptcp_v6_protosw
+    if (auto refused = mptcp_create_refused(ctx)) return *refused;
+    add_socket(ctx, o.family, o.type, IPPROTO_MPTCP);
+    return Result::ok();
+  }
+  if (o.type == SockType::Dgram && proto == IPPROTO_ICMP) return ctx.unsupported("ping sockets are outside the model");
   ctx.rule("socket.create.wrong_protocol");
   return Result::err(EPROTONOSUPPORT);
 }
@@ -134,6 +135,7 @@ Result handle(Ctx& ctx, const op::SetSockOpt& o) {
     ctx.rule("socket.option.v6only_on_inet");  // ip_setsockopt: not SOL_IP
     return Result::err(ENOPROTOOPT);
   }
+  if (auto refused = mptcp_setsockopt_refused(ctx, s, o.opt)) return *refused;
   switch (o.opt) {
     case SockOpt::SoError: case SockOpt::SoAcceptconn: case SockOpt::SoType:
       ctx.rule("socket.option.read_only");
@@ -149,10 +151,10 @@ Result handle(Ctx& ctx, const op::SetSockOpt& o) {
       if (!v) return Result::err(EINVAL);
       ctx.rule("socket.option.buffer_doubled");
       if (o.opt == SockOpt::SoRcvbuf) {
-        s.opt.rcvbuf = buffer_size(*v, kRmemMax, kMinRcvbuf);
+        s.opt.rcvbuf = buffer_size(*v, ctx.profile.core_rmem_max, kMinRcvbuf);
         s.opt.rcvbuf_set = true;
       } else {
-        s.opt.sndbuf = buffer_size(*v, kWmemMax, kMinSndbuf);
+        s.opt.sndbuf = buffer_size(*v, ctx.profile.core_wmem_max, kMinSndbuf);
         s.opt.sndbuf_set = true;
       }
       return Result::ok();
@@ -220,7 +222,13 @@ Result handle(Ctx& ctx, const op::GetSockOpt& o) {
   ctx.rule("socket.option.get");
   if (is_bool_option(o.opt)) return Result::num(*bool_option(s, o.opt) ? 1 : 0);
   switch (o.opt) {
-    case SockOpt::SoLinger: return s.opt.linger ? Result::num(*s.opt.linger) : Result::word("off");
+    case SockOpt::SoLinger:
+      if (!s.opt.linger) return Result::word("off");
+      if (*s.opt.linger < 0) {
+        ctx.rule("socket.option.linger_unbounded");
+        return Result::num(linger_read_back_unbounded(ctx.profile.hz));
+      }
+      return Result::num(*s.opt.linger);
     case SockOpt::SoError: {
       const int e = std::exchange(s.so_error, 0);  // sock_error: read once
       return e ? Result::err(e) : Result::num(0);
@@ -297,6 +305,7 @@ Result handle(Ctx& ctx, const op::Shutdown& o) {
   }
   if (s.state == SockState::Listen) {
     if (!rd) { ctx.rule("socket.shutdown.listener_wr_noop"); return Result::ok(); }
+    if (is_mptcp(s)) return ctx.unsupported("an MPTCP listener shut for reading (mptcp_disconnect) is not modelled");
     // inet_shutdown calls tcp_disconnect, whose inet_csk_listen_stop resets
     // the queued connections
     ctx.rule("socket.shutdown.listener_stops");
@@ -325,7 +334,10 @@ Result handle(Ctx& ctx, const op::Shutdown& o) {
     return Result::err(ENOTCONN);
   }
   ctx.rule("socket.shutdown.ok");
-  if (is_tcp(s) && wr) tcp_fin_sent(ctx, id);
+  if (is_tcp(s) && wr) {
+    mptcp_winding_down(ctx, id);
+    tcp_fin_sent(ctx, id);
+  }
   return Result::ok();
 }
 
@@ -410,6 +422,7 @@ Result handle(Ctx& ctx, const op::Close& o) {
   if (s.family == Family::Unix) {
     unix_release(ctx, id);
   } else {
+    mptcp_winding_down(ctx, id);
     data_on_close(ctx, id);
     if (s.state == SockState::Listen) {
       ctx.rule("socket.close.listener_resets_queue");

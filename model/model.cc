@@ -42,6 +42,10 @@ Step Model::step(const Line& line, const Observation* observed) {
     step.result = Result::err(EBADF);
     return step;
   }
+  if (auto r = mptcp_unsettled_line(ctx)) {
+    step.result = *r;
+    return step;
+  }
   step.result = std::visit([&](const auto& op) { return handle(ctx, op); }, line.op);
   return step;
 }

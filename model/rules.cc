@@ -10,6 +10,17 @@ namespace sockspec {
 namespace {
 
 constexpr Rule kRules[] = {
+    // ---- MPTCP (spec/mptcp.md)
+    {"mptcp.create.ok", "mptcp"},
+    {"mptcp.create.disabled_enoprotoopt", "mptcp"},
+    {"mptcp.bind.first_subflow", "mptcp"},
+    {"mptcp.option.sol_socket_subset", "mptcp"},
+    {"mptcp.data.oob_flag_ignored", "mptcp"},
+    {"mptcp.data.sockatmark_enotty", "mptcp"},
+    {"mptcp.accept.child_is_mptcp", "mptcp"},
+    {"mptcp.accept.fallback_child_is_tcp", "mptcp"},
+    {"mptcp.ss.subflow_rows", "mptcp"},
+    {"mptcp.close.data_fin_unsettled", "mptcp"},
     // ---- socket lifecycle (spec/socket.md)
     {"socket.name.not_open_ebadf", "socket"},
     {"socket.close.fin_wait", "socket"},
@@ -32,6 +43,7 @@ constexpr Rule kRules[] = {
     {"socket.option.buffer_doubled", "socket"},
     {"socket.option.device_change_needs_net_raw", "socket"},
     {"socket.option.get", "socket"},
+    {"socket.option.linger_unbounded", "socket"},
     {"socket.option.ip_level_on_unix", "socket"},
     {"socket.option.port_range_inverted", "socket"},
     {"socket.option.read_only", "socket"},

@@ -124,6 +124,9 @@ struct Socket {
   std::uint64_t stale_sendq_limit = 0;
   bool shut_rd = false, shut_wr = false;
   bool owned = false;               // setown: SIGURG goes to the runner
+  // MPTCP: the peer closed or shut down its MPTCP connection; what this
+  // socket sees of it waits on the kernel's schedule (model/mptcp.cc)
+  bool mptcp_unsettled = false;
   StreamData data;                  // bytes in flight, urgent data (model/stream.h)
 };
 
@@ -136,6 +139,7 @@ struct Sysctls {
   bool ip6_nonlocal_bind = false;                   // net.ipv6.ip_nonlocal_bind
   bool tcp_stdurg = false;                          // net.ipv4.tcp_stdurg
   int unprivileged_port_start = 1024;               // net.ipv4.ip_unprivileged_port_start
+  bool mptcp_enabled = true;                        // net.mptcp.enabled
   std::map<std::string, std::string, std::less<>> other;  // keys the model does not interpret
 };
 
@@ -161,6 +165,9 @@ struct Namespace {
   std::vector<Address> addresses;        // added with `addr add` (127.0.0.0/8 and ::1 are implicit)
   std::vector<AssignedAddress> assigned;  // the same addresses, with prefix and device
   UnixNames unix_abstract;               // abstract AF_UNIX names live per network namespace
+  // An MPTCP connection of this namespace closed or shut down: its subflows
+  // end on the kernel's schedule, so ports and `ss` are not settled (model/mptcp.cc)
+  bool mptcp_unsettled = false;
 };
 
 struct World {

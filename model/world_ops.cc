@@ -88,7 +88,14 @@ std::optional<SsRow> inet_row(Ctx& ctx, SocketId id) {
   row.peer = s.peer;
   if (s.state == SockState::SynSent) { row.sendq = 1; return row; }  // the unacknowledged SYN
   if (s.state == SockState::TimeWait) return row;
-  row.recvq = data_recvq(w, id);
+  if (is_mptcp(s)) {
+    // the row is the subflow's: __mptcp_move_skbs_from_subflow moves what
+    // arrives into the MPTCP socket's own queue, which inet_diag does not show
+    ctx.rule("mptcp.ss.subflow_rows");
+    row.recvq = 0;
+  } else {
+    row.recvq = data_recvq(w, id);
+  }
   if (is_tcp(s) && s.data.fin && !s.data.fin_read) ctx.rule("data.tcp.fin_in_recvq");
   row.sendq = data_sendq(w, id) + (s.state == SockState::FinWait1 ? 1 : 0);  // the unacknowledged FIN
   return row;
@@ -160,6 +167,10 @@ Result handle(Ctx& ctx, const op::Sysctl& o) {
     else if (o.key == "net.ipv4.ip_nonlocal_bind") sys.ip_nonlocal_bind = on;
     else if (o.key == "net.ipv6.ip_nonlocal_bind") sys.ip6_nonlocal_bind = on;
     else sys.tcp_stdurg = on;
+  } else if (o.key == "net.mptcp.enabled") {
+    // proc_dou8vec_minmax over [0, 1] (mptcp_sysctl_table)
+    if (!one(0, 1)) { ctx.rule("namespaces.sysctl.invalid_einval"); return Result::err(EINVAL); }
+    sys.mptcp_enabled = v[0] != 0;
   } else {
     return ctx.unsupported("a sysctl the model does not interpret");
   }

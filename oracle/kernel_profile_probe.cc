@@ -1,6 +1,8 @@
 // host_kernel_profile: what uname says, and a probe per build variant.
 #include <sys/utsname.h>
 
+#include <fstream>
+
 #include <regex>
 
 #include "oracle/oracle.h"
@@ -43,12 +45,36 @@ constexpr VariantProbe kProbes[] = {
      EINVAL},
 };
 
-bool probe_shows(const VariantProbe& probe) {
-  const Program program = parse_scenario(probe.scenario, "<kernel probe>");
+// The last line's result of a probe scenario run in a fresh namespace.
+Result probe_result(const char* scenario) {
+  const Program program = parse_scenario(scenario, "<kernel probe>");
   KernelRun run(OracleConfig{});
   Result last;
   for (const Line& line : program.lines) last = run.execute(line);
+  return last;
+}
+
+bool probe_shows(const VariantProbe& probe) {
+  const Result last = probe_result(probe.scenario);
   return last.kind == Result::Kind::Errno && last.integer == probe.refusing_errno;
+}
+
+// CONFIG_HZ, seen through SO_LINGER: sock_setsockopt keeps a negative
+// l_linger as MAX_SCHEDULE_TIMEOUT jiffies and sk_getsockopt reads back
+// (int)(LONG_MAX / HZ) (socket.option.linger_unbounded). A figure no HZ
+// gives leaves the default, so the model's answer diverges there.
+int measure_hz() {
+  const Result last = probe_result("s = socket inet stream\nsetsockopt s SO_LINGER -1\ngetsockopt s SO_LINGER\n");
+  for (int hz : config_hz_choices())
+    if (last.kind == Result::Kind::Integer && last.integer == linger_read_back_unbounded(hz)) return hz;
+  return kDefaultHz;
+}
+
+// A machine-wide sysctl (a file read; no namespace has its own copy).
+int global_sysctl(const char* path, int fallback) {
+  std::ifstream in(path);
+  int value = 0;
+  return in >> value ? value : fallback;
 }
 
 KernelProfile measure() {
@@ -61,6 +87,9 @@ KernelProfile measure() {
   }
   for (const auto& probe : kProbes)
     if (probe_shows(probe)) p.add(probe.variant);
+  p.hz = measure_hz();
+  p.core_rmem_max = global_sysctl("/proc/sys/net/core/rmem_max", p.core_rmem_max);
+  p.core_wmem_max = global_sysctl("/proc/sys/net/core/wmem_max", p.core_wmem_max);
   return p;
 }
 

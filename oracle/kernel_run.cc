@@ -103,6 +103,9 @@ int socket_domain(int fd) {
   socklen_t len = sizeof domain;
   return getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) == 0 ? domain : AF_UNSPEC;
 }
+// The socket family whose address length `unspec` takes; other addresses
+// carry their own length, so the socket need not be asked.
+int family_for_length(const Address& a, int fd) { return a.kind == AddressKind::Unspec ? socket_domain(fd) : AF_UNSPEC; }
 Result ok_or_errno(int rc) { return rc == 0 ? Result::ok() : errno_result(); }
 
 // Whether a line may run after a `uid` line failed: the world directives
@@ -362,7 +365,7 @@ struct KernelRun::Impl {
 
   Result run(const op::Bind& o, const Line&, int fd) {
     SockAddr sa;
-    if (int e = oracle::to_sockaddr(o.addr.base, &sa)) return Result::err(e);
+    if (int e = oracle::to_sockaddr(o.addr.base, family_for_length(o.addr.base, fd), &sa)) return Result::err(e);
     return ok_or_errno(bind(fd, sa.get(), sa.len));
   }
 
@@ -379,7 +382,7 @@ struct KernelRun::Impl {
 
   Result run(const op::Connect& o, const Line&, int fd) {
     SockAddr sa;
-    if (int e = oracle::to_sockaddr(o.addr.base, &sa)) return Result::err(e);
+    if (int e = oracle::to_sockaddr(o.addr.base, family_for_length(o.addr.base, fd), &sa)) return Result::err(e);
     if (connect(fd, sa.get(), sa.len) == 0) return Result::ok();
     if (o.nowait || (errno != EINPROGRESS && errno != EALREADY)) return errno_result();
     // The language's blocking connect with a bounded wait. Loopback
@@ -408,7 +411,7 @@ struct KernelRun::Impl {
 
   Result run(const op::SendTo& o, const Line&, int fd) {
     SockAddr sa;
-    if (int e = oracle::to_sockaddr(o.addr.base, &sa)) return Result::err(e);
+    if (int e = oracle::to_sockaddr(o.addr.base, family_for_length(o.addr.base, fd), &sa)) return Result::err(e);
     ssize_t n = sendto(fd, o.data.data(), o.data.size(), msg_flags(o.flags) | MSG_NOSIGNAL | MSG_DONTWAIT,
                        sa.get(), sa.len);
     return n < 0 ? errno_result() : Result::num(n);
@@ -586,6 +589,10 @@ struct KernelRun::Impl {
   Result run(const op::Uid& o, const Line&, int) {
     // the raw syscall changes only this thread's credentials; glibc's
     // setresuid() would change every thread's (nptl's setxid broadcast)
+    // setuid rules (cap_capable on CAP_SETUID, else only the real or saved
+    // uid): from one unprivileged euid to another is refused, so go by way
+    // of root, which the real and saved uids (0) still allow
+    if (uid != 0) syscall(SYS_setresuid, -1, 0, -1);
     if (o.uid < 0 || o.uid >= UINT32_MAX || syscall(SYS_setresuid, -1, static_cast<uid_t>(o.uid), -1) != 0) {
       uid_failed = true;
       return Result::skip();

@@ -52,14 +52,17 @@ int unix_sockaddr(const std::string& path, SockAddr* out) {
 
 }  // namespace
 
-int to_sockaddr(const Address& address, SockAddr* out) {
+int to_sockaddr(const Address& address, int socket_family, SockAddr* out) {
   out->storage = {};
   switch (address.kind) {
     case AddressKind::Unspec:
-      // connect(AF_UNSPEC) dissolves an association; the kernel reads only
-      // the family (inet_dgram_connect, __inet_stream_connect)
+      // connect(AF_UNSPEC) dissolves an association and reads only the
+      // family (inet_dgram_connect, __inet_stream_connect); bind reads the
+      // length first (__inet6_bind: SIN6_LEN_RFC2133, then the family)
       out->storage.ss_family = AF_UNSPEC;
-      out->len = sizeof(sockaddr);
+      out->len = socket_family == AF_INET6 ? sizeof(sockaddr_in6)
+                 : socket_family == AF_UNIX ? sizeof(sa_family_t)
+                                            : sizeof(sockaddr_in);
       return 0;
     case AddressKind::Inet4: {
       auto* sin = reinterpret_cast<sockaddr_in*>(&out->storage);

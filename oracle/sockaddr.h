@@ -25,7 +25,10 @@ struct SockAddr {
 };
 
 // Returns 0 and fills *out, or the errno for the line (no call was made).
-int to_sockaddr(const Address& address, SockAddr* out);
+// `socket_family` (AF_INET, AF_INET6, AF_UNIX) is the family of the socket the
+// address is for: `unspec` takes that family's address length, as a C program
+// that zeroes its own sockaddr and sets AF_UNSPEC passes.
+int to_sockaddr(const Address& address, int socket_family, SockAddr* out);
 
 // The address in the language's form; an unnamed AF_UNIX address (len ==
 // sizeof(sa_family_t)) is `unix:`, an abstract one `unix:@name`.

@@ -56,10 +56,16 @@ std::string_view kernel_variant_name(KernelVariant variant) {
   return "?";
 }
 
+std::span<const int> config_hz_choices() {
+  static constexpr int kChoices[] = {100, 250, 300, 1000};
+  return kChoices;
+}
+
 std::string KernelProfile::name() const {
   std::string out = print_kernel_version(version);
   for (const auto& v : kVariants)
     if (has(v.variant)) out += fmt::format("+{}", v.name);
+  if (hz != kDefaultHz) out += fmt::format("+hz{}", hz);
   return out;
 }
 
@@ -73,10 +79,21 @@ std::string KernelProfile::describe() const {
     out += " (" + release + ")";
   for (const auto& v : kVariants)
     if (has(v.variant)) out += fmt::format(", {}", v.name);
+  if (hz != kDefaultHz) out += fmt::format(", HZ {}", hz);
   return out;
 }
 
 KernelProfile reference_kernel_profile() { return KernelProfile{.version = {6, 18, 44}, .release = "6.18.44"}; }
+
+namespace {
+// `hz1000`: one of config_hz_choices()
+std::optional<int> hz_tag(std::string_view tag) {
+  if (!tag.starts_with("hz")) return std::nullopt;
+  for (int hz : config_hz_choices())
+    if (tag.substr(2) == std::to_string(hz)) return hz;
+  return std::nullopt;
+}
+}  // namespace
 
 std::optional<KernelProfile> parse_kernel_profile(std::string_view text) {
   KernelProfile p;
@@ -88,9 +105,10 @@ std::optional<KernelProfile> parse_kernel_profile(std::string_view text) {
   while (plus != std::string_view::npos && !text.empty()) {
     text.remove_prefix(text.find('+') + 1);
     const auto next = text.find('+');
-    auto variant = kernel_variant_named(text.substr(0, next));
-    if (!variant) return std::nullopt;
-    p.add(*variant);
+    const std::string_view tag = text.substr(0, next);
+    if (auto hz = hz_tag(tag)) p.hz = *hz;
+    else if (auto variant = kernel_variant_named(tag)) p.add(*variant);
+    else return std::nullopt;
     if (next == std::string_view::npos) break;
   }
   return p;

@@ -45,19 +45,42 @@ std::span<const KernelVariantName> kernel_variant_names();
 std::optional<KernelVariant> kernel_variant_named(std::string_view name);
 std::string_view kernel_variant_name(KernelVariant v);
 
+// CONFIG_HZ, the build's timer frequency: the values kernel/Kconfig.hz
+// offers, and the one Debian's kernels and the hosts here are built with.
+// It shows through the socket API where a time is kept in jiffies and read
+// back in seconds (SO_LINGER: spec/socket.md, socket.option.linger_unbounded).
+inline constexpr int kDefaultHz = 250;
+inline constexpr int kCoreBufferMaxDefault = 212992;  // SK_RMEM_MAX, SK_WMEM_MAX
+std::span<const int> config_hz_choices();  // 100, 250, 300, 1000
+
+// What getsockopt(SO_LINGER) reads back after a negative l_linger on a
+// kernel of that HZ: sock_setsockopt keeps MAX_SCHEDULE_TIMEOUT (LONG_MAX)
+// jiffies, sk_getsockopt divides by HZ into an int (C++20 conversion to a
+// narrower signed type is modular, as the kernel's is).
+constexpr std::int64_t linger_read_back_unbounded(int hz) {
+  return static_cast<std::int32_t>(static_cast<std::int64_t>(INT64_MAX / hz));
+}
+
 struct KernelProfile {
   KernelVersion version;
   std::string release;          // `uname -r` when measured; the name asked otherwise
   std::uint32_t variants = 0;   // bit (1 << KernelVariant)
+  int hz = kDefaultHz;          // CONFIG_HZ, measured by the oracle's probe
+  // net.core.rmem_max / wmem_max cap SO_RCVBUF / SO_SNDBUF. They are global
+  // sysctls, the machine's setting rather than the kernel's (SK_RMEM_MAX /
+  // SK_WMEM_MAX, 212992, where nobody set them), so the oracle reads them
+  // with the profile; a named profile has the kernel's default.
+  int core_rmem_max = kCoreBufferMaxDefault, core_wmem_max = kCoreBufferMaxDefault;
 
   bool has(KernelVariant v) const { return (variants >> static_cast<unsigned>(v)) & 1u; }
   void add(KernelVariant v) { variants |= 1u << static_cast<unsigned>(v); }
-  // `6.18.44` or `6.18.44+tcp-role-lock`: parses back with parse_kernel_profile
+  // `6.18.44` or `6.18.44+tcp-role-lock` (`+hz1000` when HZ is not the
+  // default): parses back with parse_kernel_profile
   std::string name() const;
   // `Linux 6.18.44 (6.18.44-fc-v1045), tcp-role-lock`, for summaries and reports
   std::string describe() const;
   friend bool operator==(const KernelProfile& a, const KernelProfile& b) {
-    return a.version == b.version && a.variants == b.variants;
+    return a.version == b.version && a.variants == b.variants && a.hz == b.hz;
   }
 };
 
@@ -71,7 +94,8 @@ bool is_gvisor_release(std::string_view release);
 // default: upstream 6.18 (no variant).
 KernelProfile reference_kernel_profile();
 
-// A profile as a user names it: `6.1`, `6.12.113`, `6.18+tcp-role-lock`.
+// A profile as a user names it: `6.1`, `6.12.113`, `6.18+tcp-role-lock`,
+// `6.12+hz1000`.
 // nullopt when the text is not of that form (the caller says what is).
 std::optional<KernelProfile> parse_kernel_profile(std::string_view text);
 

@@ -21,6 +21,7 @@
 #include <span>
 
 #include "scenario/lexer.h"
+#include "scenario/message_text.h"
 #include "scenario/printer.h"
 #include "scenario/vocabulary.h"
 
@@ -33,9 +34,10 @@ std::string position_prefix(const std::string& file, int line, int column) {
 }
 }  // namespace
 
+// Both parts may echo the input (a token, a path): raw bytes are escaped.
 ParseError::ParseError(std::string file, int line, int column, std::string what_expected)
-    : std::runtime_error(position_prefix(file, line, column) + what_expected),
-      file_(std::move(file)), line_(line), column_(column), message_(std::move(what_expected)) {}
+    : std::runtime_error(position_prefix(escape_raw_bytes(file), line, column) + escape_raw_bytes(what_expected)),
+      file_(std::move(file)), line_(line), column_(column), message_(escape_raw_bytes(what_expected)) {}
 
 namespace {
 
@@ -69,26 +71,6 @@ bool is_ifname_like(std::string_view s, std::size_t max) {
   for (char c : s)
     if (!is_name_char(c) && c != '.' && c != '-') return false;
   return true;
-}
-
-// Well-formed UTF-8 (RFC 3629: no overlong forms, no surrogates, at most
-// U+10FFFF). Returns the offset of the first bad byte, or npos.
-std::size_t first_invalid_utf8(std::string_view s) {
-  std::size_t i = 0;
-  while (i < s.size()) {
-    auto b = static_cast<unsigned char>(s[i]);
-    if (b < 0x80) { ++i; continue; }
-    std::size_t len = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC2 ? 2 : 0;
-    if (len == 0 || b > 0xF4 || i + len > s.size()) return i;
-    auto b1 = static_cast<unsigned char>(s[i + 1]);
-    if ((b == 0xE0 && b1 < 0xA0) || (b == 0xED && b1 > 0x9F) || (b == 0xF0 && b1 < 0x90) ||
-        (b == 0xF4 && b1 > 0x8F))
-      return i;
-    for (std::size_t k = 1; k < len; ++k)
-      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return i + k;
-    i += len;
-  }
-  return std::string_view::npos;
 }
 
 // ------------------------------------------------------------ variables

@@ -4,6 +4,9 @@
 #include <nlohmann/json.hpp>
 #include <unistd.h>
 
+#include <filesystem>
+#include <fstream>
+
 #include "tests/command_runner.h"
 
 namespace sockspec::testing {
@@ -111,7 +114,7 @@ TEST(Cli, CheckJsonFollowsTheSchema) {
   auto r = run_command(sockspec("check --json corpus/examples/a-tcp-and-udp-share-a-port.scn"));
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   auto j = nlohmann::json::parse(r.out);
-  for (auto key : {"file", "lines", "agree", "expect_failures", "divergences", "unsupported", "skipped"})
+  for (auto key : {"file", "status", "lines", "agree", "expect_failures", "divergences", "unsupported", "skipped"})
     EXPECT_TRUE(j.contains(key)) << key;
   EXPECT_EQ(j["agree"], true);
   EXPECT_EQ(j["lines"], 16);  // statements, not text lines
@@ -129,6 +132,55 @@ TEST(Cli, PlantedFaultIsReportedAsADivergenceWithItsRule) {
   EXPECT_EQ(d["kernel"], "EADDRINUSE");
   EXPECT_EQ(d["model"], "ok");
   EXPECT_NE(d["rules"].dump().find("bind.conflict.wildcard_v4"), std::string::npos);
+}
+
+// A scenario with lines the model does not cover passes only in part: it is
+// PARTIAL, never a plain PASS, in the text, --json, the summary file, JUnit
+// and the report; it does not fail the run (docs/reports.md).
+TEST(Cli, AScenarioWithUnsupportedLinesIsPartialEverywhere) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::path(SOCKSPEC_BINARY).parent_path() / "cli-partial";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const std::string scn = (dir / "scoped.scn").string();  // scoped IPv6 addresses are outside the model
+  std::ofstream(scn) << "s = socket inet6 dgram -> ok\nbind s [fe80::1%lo]:80\nbind s [fe80::2%lo]:81\n";
+  const std::string junit = (dir / "junit.xml").string(), out = (dir / "out").string();
+  auto text = run_command(sockspec("check --out " + out + " --junit " + junit + " " + scn));
+  EXPECT_EQ(text.exit_code, 0) << text.out << text.err;
+  EXPECT_NE(text.out.find("PARTIAL " + scn + " (3 lines, 2 unsupported)"), std::string::npos) << text.out;
+  EXPECT_EQ(text.out.find("PASS " + scn), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("0 passed, 1 PARTIAL (lines unsupported by the model), 0 failed"), std::string::npos) << text.out;
+  auto json = run_command(sockspec("check --json " + scn));
+  EXPECT_EQ(nlohmann::json::parse(json.out).at("status"), "partial") << json.out;
+  EXPECT_EQ(nlohmann::json::parse(read_text(fs::path(out) / "check-summary.json")).at("partial"), 1);
+  EXPECT_NE(read_text(junit).find("<system-out>PARTIAL: 2 line(s) unsupported by the model, their results not "
+                                  "compared: line(s) 2, 3"),
+            std::string::npos)
+      << read_text(junit);
+  auto report = run_command(sockspec("report --model-only " + out));
+  EXPECT_EQ(report.exit_code, 0) << report.err;
+  EXPECT_NE(read_text(fs::path(out) / "report.md").find("| scenarios PARTIAL (passed, some lines unsupported by the model) | 1 |"),
+            std::string::npos)
+      << read_text(fs::path(out) / "report.md");
+  fs::remove_all(dir);
+}
+
+// A directory without scenarios is a warning naming it, and exit 2: there is nothing to run.
+TEST(Cli, ADirectoryWithoutScenariosIsAWarningAndExitTwo) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::path(SOCKSPEC_BINARY).parent_path() / "cli-no-scenarios";
+  fs::remove_all(dir);
+  fs::create_directories(dir / "empty");
+  fs::create_directories(dir / "other");
+  std::ofstream(dir / "other" / "notes.txt") << "not a scenario\n";
+  for (const char* cmd : {"check", "run", "model"})
+    for (const char* sub : {"empty", "other"}) {
+      const std::string path = (dir / sub).string();
+      auto r = run_command(sockspec(std::string(cmd) + " " + path));
+      EXPECT_EQ(r.exit_code, 2) << cmd << " " << sub;
+      EXPECT_NE(r.err.find("warning: " + path + ": a directory without scenarios"), std::string::npos) << r.err;
+    }
+  fs::remove_all(dir);
 }
 
 }  // namespace

@@ -24,6 +24,16 @@ TEST(Explain, NamesTheRuleItsStatementAndTheSocketHoldingThePort) {
   EXPECT_NE(r.out.find("o: inet stream, unbound"), std::string::npos) << r.out;
 }
 
+// Error messages print FILE:LINE:COL; explain takes that form as it is.
+TEST(Explain, TakesTheFileLineColumnFormOfErrorMessages) {
+  auto with_column = run_command(sockspec("explain --model-only corpus/examples/d-wildcard-listener.scn:13:3"));
+  ASSERT_EQ(with_column.exit_code, 0) << with_column.err;
+  auto without = run_command(sockspec("explain --model-only corpus/examples/d-wildcard-listener.scn:13"));
+  EXPECT_EQ(with_column.out, without.out);
+  EXPECT_NE(with_column.out.find("corpus/examples/d-wildcard-listener.scn:13: bind o 127.0.0.2:8080"), std::string::npos)
+      << with_column.out;
+}
+
 TEST(Explain, ADivergenceSaysBothResultsAndExitsOne) {
   auto r = run_command(sockspec("explain --plant-fault bind.conflict.wildcard_v4 corpus/examples/d-wildcard-listener.scn:13"));
   EXPECT_EQ(r.exit_code, 1);
@@ -38,7 +48,8 @@ TEST(Explain, OnTheModelAlone) {
 
 TEST(Explain, BadLocationsAreBadInput) {
   for (const char* where : {"corpus/examples/d-wildcard-listener.scn", "corpus/examples/d-wildcard-listener.scn:x",
-                            "corpus/examples/d-wildcard-listener.scn:1", "no/such.scn:3"}) {
+                            "corpus/examples/d-wildcard-listener.scn:1", "no/such.scn:3",
+                            "corpus/examples/d-wildcard-listener.scn:13:x", "corpus/examples/d-wildcard-listener.scn:0:4"}) {
     auto r = run_command(sockspec(std::string("explain ") + where));
     EXPECT_EQ(r.exit_code, 2) << where << ": " << r.out;
     EXPECT_FALSE(r.err.empty()) << where;

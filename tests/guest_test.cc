@@ -3,7 +3,8 @@
 // The guest runs this very binary, so main() answers what the guest is asked
 // to run before GoogleTest starts: `--guest-echo FILE` prints the kernel
 // release it runs on and FILE's contents, and exits 7; `--guest-sleep`
-// never ends.
+// never ends; `--guest-write DIR` makes DIR/new.txt, removes DIR/old.txt,
+// writes a line to stdout and one to stderr, and exits 5.
 //
 // The boot test needs qemu-system-x86 and busybox-static (scripts/setup.sh)
 // and, the first time, apt to fetch the kernel (~70 MB) into the cache
@@ -99,6 +100,36 @@ TEST(Guest, Linux61RunsThisBinary) {
   EXPECT_GE(outcome.total_seconds, outcome.boot_seconds);
 }
 
+// The directories a command writes come back in place of the host's: a
+// file it made is there, one it removed is gone; its stderr reaches on_line.
+TEST(Guest, WrittenDirectoriesComeBack) {
+  GuestKernel kernel = resolve_guest_kernel("6.1");
+  fs::path dir = fs::path(testing::TempDir()) / "guest-test-back";
+  fs::remove_all(dir);
+  fs::create_directories(dir / "sub");
+  std::ofstream(dir / "old.txt") << "removed in the guest\n";
+  std::ofstream(dir / "sub" / "kept.txt") << "kept\n";
+  GuestJob job;
+  job.argv = {"ignored", "--guest-write", dir.string()};
+  job.bring_back = {dir};
+  job.stderr_to_stdout = true;
+  job.timeout_s = 300;
+  std::vector<std::string> lines;
+  job.on_line = [&](std::string_view line) { lines.emplace_back(line); };
+  GuestOutcome outcome = run_in_guest(kernel, job);
+  EXPECT_EQ(outcome.exit_code, 5) << outcome.console;
+  EXPECT_TRUE(outcome.brought_back) << outcome.console;
+  EXPECT_EQ(lines, std::vector<std::string>({"to stdout", "to stderr"})) << outcome.console;
+  EXPECT_FALSE(fs::exists(dir / "old.txt"));
+  std::ifstream made(dir / "new.txt"), kept(dir / "sub" / "kept.txt");
+  std::string made_line, kept_line;
+  std::getline(made, made_line);
+  std::getline(kept, kept_line);
+  EXPECT_EQ(made_line, "written in the guest");
+  EXPECT_EQ(kept_line, "kept");
+  fs::remove_all(dir);
+}
+
 // A command that never ends: the timeout kills qemu, and says so.
 TEST(Guest, TimeoutKillsTheGuest) {
   GuestKernel kernel = resolve_guest_kernel("6.1");
@@ -131,6 +162,14 @@ TEST(Guest, MissingCarriedFileIsNamed) {
 
 int main(int argc, char** argv) {
   if (argc == 3 && std::string_view(argv[1]) == "--guest-echo") return sockspec::guest_echo(argv[2]);
+  if (argc == 3 && std::string_view(argv[1]) == "--guest-write") {
+    std::filesystem::path dir = argv[2];
+    std::ofstream(dir / "new.txt") << "written in the guest\n";
+    std::filesystem::remove(dir / "old.txt");
+    std::cout << "to stdout" << std::endl;
+    std::cerr << "to stderr" << std::endl;
+    return 5;
+  }
   if (argc == 2 && std::string_view(argv[1]) == "--guest-sleep") {
     std::cout << "sleeping" << std::endl;
     ::sleep(600);

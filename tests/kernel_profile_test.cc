@@ -17,6 +17,7 @@
 #include "check/report_data.h"
 #include "check/verdict_codec.h"
 #include "model/kernel_variations.h"
+#include "model/model.h"
 #include "model/rules.h"
 #include "scenario/parser.h"
 #include "scenario/printer.h"
@@ -234,6 +235,35 @@ TEST(KernelsDiff, ListsTheVersionedRulesThatTellTwoKernelsApart) {
   EXPECT_NE(html.find("<h2 id=\"kernels\">"), std::string::npos);
   EXPECT_NE(html.find("listen.role.locked_after_connect_einval"), std::string::npos);
   fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace sockspec
+
+namespace sockspec {
+namespace {
+
+// CONFIG_HZ: a profile tag, and the SO_LINGER figure the model gives for it.
+TEST(KernelProfileHz, NamedParsedAndShownInTheLingerReadBack) {
+  auto p = parse_kernel_profile("6.12+hz1000");
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->hz, 1000);
+  EXPECT_EQ(p->name(), "6.12+hz1000");
+  EXPECT_EQ(parse_kernel_profile("6.12")->hz, kDefaultHz);
+  EXPECT_FALSE(parse_kernel_profile("6.12+hz999"));
+  EXPECT_FALSE(*p == *parse_kernel_profile("6.12"));
+  EXPECT_EQ(linger_read_back_unbounded(250), -1752346657);
+  EXPECT_EQ(linger_read_back_unbounded(1000), -1511828489);
+  const Program program = parse_scenario("s = socket inet stream\nsetsockopt s SO_LINGER -1\ngetsockopt s SO_LINGER\n");
+  for (int hz : config_hz_choices()) {
+    KernelProfile profile = reference_kernel_profile();
+    profile.hz = hz;
+    Model model(profile);
+    Step last;
+    for (const Line& line : program.lines) last = model.step(line);
+    EXPECT_EQ(last.result, Result::num(linger_read_back_unbounded(hz))) << hz;
+    EXPECT_TRUE(last.rules.contains("socket.option.linger_unbounded"));
+  }
 }
 
 }  // namespace

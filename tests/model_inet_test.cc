@@ -45,6 +45,16 @@ TEST(ModelInet, ListenRechecksTheConflict) {
   EXPECT_TRUE(s.rules.contains("listen.port.recheck_conflict"));
 }
 
+// `unspec` has the length of the socket's own family (scenario-language.md):
+// on inet6 a whole sockaddr_in6, so the family check is what refuses it.
+TEST(ModelInet, UnspecTakesTheLengthOfTheSocketsFamily) {
+  Step v6 = run("a = socket inet6 stream\nbind a unspec\n");
+  EXPECT_EQ(printed(v6), "EAFNOSUPPORT");
+  EXPECT_TRUE(v6.rules.contains("bind.family.mismatch_eafnosupport"));
+  Step v4 = run("a = socket inet dgram\nbind a unspec\ngetsockname a\n");
+  EXPECT_EQ(printed(v4).substr(0, 8), "0.0.0.0:");
+}
+
 TEST(ModelInet, TcpAndUdpPortsAreApart) {
   Step s = run("t = socket inet stream\nbind t 127.0.0.1:80\nu = socket inet dgram\nbind u 127.0.0.1:80\n");
   EXPECT_EQ(printed(s), "ok");

@@ -172,6 +172,22 @@ TEST(Execute, UidIsHonouredOnlyWithPrivilege) {
   EXPECT_EQ(geteuid(), g_sandbox.root ? 0u : geteuid());  // the run restored it
 }
 
+// From one unprivileged user to another: the second switch must run (it
+// once gave skip, so every later line passed untested).
+TEST(Execute, SwitchesBetweenTwoUnprivilegedUsers) {
+  if (!g_sandbox.root) GTEST_SKIP() << "needs root to take uids";
+  std::vector<Result> results;
+  auto failures = run_checked(parse_scenario("uid 1000\nuid 2000\na = socket inet stream\nbind a 127.0.0.1:80\n"
+                                             "uid 1000\nuid 0\nb = socket inet stream\nbind b 127.0.0.1:80\n"),
+                              &results);
+  ASSERT_EQ(results.size(), 8u);
+  EXPECT_EQ(results[1], Result::ok());
+  EXPECT_EQ(results[3], Result::err(EACCES));  // uid 2000 has no CAP_NET_BIND_SERVICE
+  EXPECT_EQ(results[4], Result::ok());
+  EXPECT_EQ(results[7], Result::ok());         // back to root
+  EXPECT_EQ(geteuid(), 0u);
+}
+
 // ------------------------------------------------------------ observation
 
 // What observe() shows of the socket `name` means now (nullptr: not held).

@@ -1,9 +1,11 @@
-// `sockspec explain FILE:LINE`: why that line got its result, in plain
+// `sockspec explain FILE:LINE[:COL]`: why that line got its result, in plain
 // words: the rules that decided it (with their statements from spec/) and
 // the other sockets involved (check/explain.h).
 #include <fmt/format.h>
 
 #include <charconv>
+#include <optional>
+#include <string_view>
 
 #include "check/explain.h"
 #include "check/files.h"
@@ -11,6 +13,7 @@
 #include "scenario/parser.h"
 #include "tools/commands.h"
 #include "tools/flag_checks.h"
+#include "tools/limit_options.h"
 
 namespace sockspec::cli {
 
@@ -20,24 +23,35 @@ struct ExplainOptions {
   std::string where;  // FILE:LINE
   bool model_only = false;
   DriverConfig driver;
+  ScenarioLimits limits;
 };
 
-// `corpus/x.scn:12` -> {file, 12}
+// A positive decimal number filling all of `text`, or nullopt.
+std::optional<int> positive_number(std::string_view text) {
+  int n = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (ec != std::errc() || end != text.data() + text.size() || n <= 0) return std::nullopt;
+  return n;
+}
+
+// `corpus/x.scn:12` -> {file, 12}; `corpus/x.scn:12:5` (the form error
+// messages print) -> {file, 12}: a line holds one statement, so the column
+// adds nothing.
 std::optional<std::pair<std::string, int>> split_location(const std::string& where) {
   auto colon = where.rfind(':');
   if (colon == std::string::npos || colon == 0) return std::nullopt;
-  int line = 0;
-  const char* first = where.data() + colon + 1;
-  const char* last = where.data() + where.size();
-  auto [end, ec] = std::from_chars(first, last, line);
-  if (ec != std::errc() || end != last || line <= 0) return std::nullopt;
-  return std::pair{where.substr(0, colon), line};
+  auto last = positive_number(std::string_view(where).substr(colon + 1));
+  if (!last) return std::nullopt;
+  if (auto before = where.rfind(':', colon - 1); before != std::string::npos && before > 0)
+    if (auto line = positive_number(std::string_view(where).substr(before + 1, colon - before - 1)))
+      return std::pair{where.substr(0, before), *line};
+  return std::pair{where.substr(0, colon), *last};
 }
 
 void explain(const ExplainOptions& o) {
   auto location = split_location(o.where);
   if (!location) {
-    fmt::print(stderr, "sockspec explain: expected FILE:LINE (e.g. corpus/inet/bind-errors.scn:12), got `{}`\n",
+    fmt::print(stderr, "sockspec explain: expected FILE:LINE or FILE:LINE:COL (e.g. corpus/inet/bind-errors.scn:12), got `{}`\n",
                o.where);
     exit_code() = kBadInput;
     return;
@@ -45,7 +59,7 @@ void explain(const ExplainOptions& o) {
   auto [file, line_no] = *location;
   std::vector<Program> programs;
   try {
-    programs = load_programs({file});
+    programs = load_programs({file}, o.limits);
   } catch (const std::exception& e) {  // ParseError says file:line itself
     fmt::print(stderr, "{}\n", e.what());
     exit_code() = kBadInput;
@@ -82,9 +96,10 @@ void explain(const ExplainOptions& o) {
 void add_explain_command(CLI::App& app) {
   static ExplainOptions o;
   auto* cmd = app.add_subcommand("explain", "why a scenario line got its result: the rules and the sockets involved");
-  cmd->add_option("location", o.where, "FILE:LINE, a line of a scenario")->required();
+  cmd->add_option("location", o.where, "FILE:LINE or FILE:LINE:COL (as error messages print it), a line of a scenario")->required();
   cmd->add_flag("--model-only", o.model_only, "explain on the model alone, without the kernel");
   cmd->add_option("--plant-fault", o.driver.planted_fault, "as `check --plant-fault RULE`")->check(registered_rule());
+  add_limit_options(cmd, o.limits);
   cmd->callback([] { explain(o); });
 }
 

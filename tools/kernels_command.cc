@@ -14,6 +14,7 @@
 #include "oracle/oracle.h"
 #include "scenario/parser.h"
 #include "tools/commands.h"
+#include "tools/limit_options.h"
 
 namespace sockspec::cli {
 
@@ -26,6 +27,7 @@ struct DiffOptions {
   int jobs = default_jobs();
   std::uint32_t seed = 1;  // --seed: the random scenarios' seed
   int random = 200;        // --random: how many, mutated from the scenarios given
+  ScenarioLimits limits;
 };
 
 // The random scenarios, written as files (a guest reads files; a difference
@@ -48,7 +50,7 @@ std::vector<Program> random_programs(const DiffOptions& o, const std::vector<Pro
     files.push_back(file.string());
   }
   fmt::print(stderr, "sockspec: {} random scenarios (seed {}) in {}\n", files.size(), o.seed, dir.string());
-  return load_programs(files);
+  return load_programs(files, o.limits);
 }
 
 // Opened before any kernel runs: the host's run enters the oracle's sandbox,
@@ -70,7 +72,7 @@ void run_diff(const DiffOptions& o) {
                               html_path = std::filesystem::path(o.out_dir) / "kernels-diff.html";
   std::ofstream md_out, html_out;
   try {
-    programs = load_programs(expand_scenario_paths(o.paths));
+    programs = load_programs(expand_scenario_paths(o.paths), o.limits);
     if (!o.out_dir.empty()) {
       std::filesystem::create_directories(o.out_dir);
       md_out = open_output(md_path);
@@ -118,6 +120,7 @@ void add_kernels_command(CLI::App& app) {
       ->capture_default_str()
       ->check(CLI::Range(0, 100000));
   diff->add_option("-j,--jobs", o.jobs, "scenarios at once on each kernel")->capture_default_str()->check(CLI::Range(1, 1024));
+  add_limit_options(diff, o.limits);
   diff->callback([] { run_diff(o); });
 }
 

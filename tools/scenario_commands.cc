@@ -11,6 +11,7 @@
 #include "check/driver.h"
 #include "check/files.h"
 #include "check/guest_run.h"
+#include "check/interruption.h"
 #include "check/parallel.h"
 #include "check/progress.h"
 #include "check/report.h"
@@ -20,6 +21,7 @@
 #include "scenario/parser.h"
 #include "tools/commands.h"
 #include "tools/flag_checks.h"
+#include "tools/limit_options.h"
 
 namespace sockspec::cli {
 
@@ -28,6 +30,7 @@ namespace {
 struct ScenarioOptions {
   std::vector<std::string> paths;
   DriverConfig driver;
+  ScenarioLimits limits;  // --max-*
   bool json = false;
   bool verbose = false;
   int jobs = default_jobs();
@@ -70,6 +73,7 @@ void add_common_options(CLI::App* cmd, ScenarioOptions& o) {
         return v.starts_with("gvisor:") && v.size() > 7 ? std::string() : "expected gvisor:RUNSC_VERSION, got " + v;
       })
       ->group("");  // internal: not in --help
+  add_limit_options(cmd, o.limits);
 }
 
 void add_kernel_option(CLI::App* cmd, ScenarioOptions& o, bool model) {
@@ -106,11 +110,14 @@ std::optional<KernelProfile> model_profile(const std::string& name) {
 }
 
 // Parses every file first: on a parse error nothing runs (exit 2).
-std::optional<std::vector<Program>> load_or_report(const std::vector<std::string>& paths) {
+std::optional<std::vector<Program>> load_or_report(const std::vector<std::string>& paths,
+                                                   const ScenarioLimits& limits) {
   try {
-    return load_programs(expand_scenario_paths(paths));
+    return load_programs(expand_scenario_paths(paths), limits);
   } catch (const ParseError& e) {
     fmt::print(stderr, "{}\n", e.what());
+  } catch (const NoScenarios& e) {
+    fmt::print(stderr, "sockspec: warning: {}\n", e.what());
   } catch (const std::exception& e) {
     fmt::print(stderr, "sockspec: {}\n", e.what());
   }
@@ -154,8 +161,54 @@ bool enter_sandbox_or_report() {
   return true;
 }
 
+// What the verdicts of a run came to.
+struct RunCounts {
+  int passed = 0, partial = 0, failed = 0;  // passed excludes partial
+  std::string stopped_at;                   // the scenario an interruption stopped, and where
+
+  int scenarios() const { return passed + partial + failed; }
+  void count(const ScenarioVerdict& verdict, bool failed_run) {
+    if (failed_run) ++failed;
+    else if (verdict.status() == ScenarioStatus::Partial) ++partial;
+    else ++passed;
+    if (verdict.interrupted) stopped_at = fmt::format("{}: {}", verdict.file, verdict.error);
+  }
+};
+
+void print_verdict(const ScenarioOptions& o, Mode mode, const ScenarioVerdict& verdict) {
+  if (o.verdict_stream) {
+    fmt::print("{}\n", encode_verdict(verdict).dump());
+  } else if (o.json) {
+    fmt::print("{}\n", verdict_json(verdict).dump());
+  } else if (mode == Mode::Lockstep && !o.verbose) {
+    fmt::print("{}", verdict_text_summary(verdict, mode));
+  } else {
+    fmt::print("{}\n", verdict_text_full(verdict, mode));
+  }
+  std::fflush(stdout);
+}
+
+// `3 passed, 1 PARTIAL, 0 failed on KERNEL`, and for an interrupted run
+// where it stopped and how many scenarios it left unrun (on stderr too, so
+// that --json output keeps one object a line).
+void print_summary(const ScenarioOptions& o, Mode mode, const RunCounts& counts, const RunEnd& end,
+                   const std::string& kernel) {
+  std::string interrupted;
+  if (end.signal != 0) {
+    interrupted = fmt::format("interrupted by {}: {} of {} scenario(s) not run", signal_name(end.signal), end.not_run,
+                              end.not_run + counts.scenarios());
+    if (!end.stopped_at.empty()) interrupted += fmt::format("; stopped in {}", end.stopped_at);
+    fmt::print(stderr, "sockspec: {}\n", interrupted);
+  }
+  if (o.json || o.verdict_stream) return;
+  std::string partial = counts.partial ? fmt::format("{} PARTIAL (lines unsupported by the model), ", counts.partial) : "";
+  fmt::print("{} passed, {}{} failed{}{}\n", counts.passed, partial, counts.failed,
+             kernel.empty() ? "" : (mode == Mode::Model ? " (the model answering for " + kernel + ")" : " on " + kernel),
+             interrupted.empty() ? "" : "; " + interrupted);
+}
+
 void run_all(const ScenarioOptions& o, Mode mode) {
-  auto programs = load_or_report(o.paths);
+  auto programs = load_or_report(o.paths, o.limits);
   if (!programs) return;
   DriverConfig driver = o.driver;
   if (mode == Mode::Model) {
@@ -173,24 +226,18 @@ void run_all(const ScenarioOptions& o, Mode mode) {
   }
   if (!o.isolated_by.empty()) declare_isolated_by_gvisor(o.isolated_by.substr(7));
   if (mode != Mode::Model && !in_guest && !enter_sandbox_or_report()) return;
-  int passed = 0, failed = 0;
+  InterruptWatch interrupt;  // after the sandbox: it starts a thread
+  driver.stop_signal = &interrupt.signal();
+  RunCounts counts;
   std::string kernel;  // the profile the verdicts were for, described
   const auto start = std::chrono::steady_clock::now();
   ProgressMeter progress(programs->size());  // only when stderr is a terminal
   auto on_verdict = [&](ScenarioVerdict&& verdict) {
-    (outputs->add(verdict) ? failed : passed)++;
+    const bool failed = outputs->add(verdict);
+    counts.count(verdict, failed);
     kernel = verdict.profile.describe();
     progress.finish();  // clear the status line before printing
-    if (o.verdict_stream) {
-      fmt::print("{}\n", encode_verdict(verdict).dump());
-    } else if (o.json) {
-      fmt::print("{}\n", verdict_json(verdict).dump());
-    } else if (mode == Mode::Lockstep && !o.verbose) {
-      fmt::print("{}", verdict_text_summary(verdict, mode));
-    } else {
-      fmt::print("{}\n", verdict_text_full(verdict, mode));
-    }
-    std::fflush(stdout);
+    print_verdict(o, mode, verdict);
     progress.advance(verdict.file);
   };
   if (in_guest) {
@@ -199,21 +246,21 @@ void run_all(const ScenarioOptions& o, Mode mode) {
     run_scenarios(*programs, mode, driver, o.jobs, on_verdict);
   }
   progress.finish();
+  RunEnd end{std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), interrupt.signal(),
+             static_cast<int>(programs->size()) - counts.scenarios(), counts.stopped_at};
   try {
-    outputs->finish(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), stderr);
+    outputs->finish(end, stderr);
   } catch (const std::exception& e) {
     fmt::print(stderr, "sockspec: {}\n", e.what());
-    failed++;
+    counts.failed++;
   }
-  if (!o.json && !o.verdict_stream)
-    fmt::print("{} passed, {} failed{}\n", passed, failed,
-               kernel.empty() ? "" : (mode == Mode::Model ? " (the model answering for " + kernel + ")" : " on " + kernel));
-  exit_code() = failed == 0 ? kOk : kFailed;
+  print_summary(o, mode, counts, end, kernel);
+  exit_code() = end.signal != 0 ? 128 + end.signal : counts.failed == 0 ? kOk : kFailed;
 }
 
 // `sockspec rules`: how many corpus lines cite each rule.
-void list_rules(const std::vector<std::string>& paths, bool model_only, bool require_all) {
-  auto programs = load_or_report(paths);
+void list_rules(const std::vector<std::string>& paths, const ScenarioLimits& limits, bool model_only, bool require_all) {
+  auto programs = load_or_report(paths, limits);
   if (!programs) return;
   Mode mode = model_only ? Mode::Model : Mode::Lockstep;
   if (mode == Mode::Lockstep && !enter_sandbox_or_report()) return;
@@ -261,11 +308,13 @@ void add_scenario_commands(CLI::App& app) {
 
   static std::vector<std::string> rule_paths{"corpus"};
   static bool model_only = false, require_all = false;
+  static ScenarioLimits rule_limits;
   auto* rules = app.add_subcommand("rules", "every spec rule with how many corpus lines exercise it");
   rules->add_option("paths", rule_paths, "scenarios to count over")->capture_default_str();
   rules->add_flag("--model-only", model_only, "count on the model alone (no kernel needed)");
   rules->add_flag("--require-all", require_all, "exit 1 when a rule is exercised by no line");
-  rules->callback([] { list_rules(rule_paths, model_only, require_all); });
+  add_limit_options(rules, rule_limits);
+  rules->callback([] { list_rules(rule_paths, rule_limits, model_only, require_all); });
 }
 
 }  // namespace sockspec::cli

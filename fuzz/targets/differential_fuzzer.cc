@@ -15,9 +15,14 @@
 //   SOCKSPEC_FUZZ_PENDING   write confirmed divergences here, unminimized (default: minimize at once)
 //   SOCKSPEC_FUZZ_MINIMIZE  minimizing mode: this pending directory's divergences, then exit;
 //                           SOCKSPEC_FUZZ_SHARD=i/n takes every n-th file from the i-th
-//   SOCKSPEC_FUZZ_STATS     a directory for this process's covered rules (rules.<pid>), optional
+//   SOCKSPEC_FUZZ_STATS     a directory for this process's covered rules (rules.<pid>) and
+//                           the kernel profile its model answered for (kernel.<pid>), optional
 //   SOCKSPEC_FUZZ_ABORT=1   abort on a new finding
 //   SOCKSPEC_FUZZ_SETTLE_MS / SOCKSPEC_FUZZ_DELIVERY_MS  the oracle's waits (default 20 / 5)
+//   SOCKSPEC_FUZZ_LOOPBACK_DELIVERY_MS  a receive that finds nothing looks again after this
+//                           long (default 0; a guest under emulation needs it, docs/kernels.md)
+//   SOCKSPEC_FUZZ_PLANT_FAULT  a spec rule whose model results are made wrong, as
+//                           `check --plant-fault RULE` does (tests of the campaign)
 #include <cerrno>
 #include <signal.h>
 #include <unistd.h>
@@ -54,6 +59,7 @@ struct Campaign {
   std::set<std::string> signatures;    // seen by this process
   std::set<std::string> rules;         // covered by this process
   std::size_t rules_written = 0;
+  bool kernel_written = false;
   Clock::time_point next_stats = Clock::now();
 };
 
@@ -79,6 +85,14 @@ void write_stats(Campaign& c) {
   write_file_atomically(c.stats / fmt::format("rules.{}", getpid()), text);
   c.rules_written = c.rules.size();
   c.next_stats = Clock::now() + std::chrono::seconds(2);
+}
+
+// The kernel profile the model answers for (measured by the oracle), once.
+void write_kernel(Campaign& c, const KernelProfile& profile) {
+  if (c.stats.empty() || c.kernel_written) return;
+  fs::create_directories(c.stats);
+  write_file_atomically(c.stats / fmt::format("kernel.{}", getpid()), profile.describe() + "\n");
+  c.kernel_written = true;
 }
 
 bool shows(const Program& program, const DriverConfig& driver, const std::string& signature) {
@@ -160,12 +174,23 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
   campaign.abort_on_finding = env_int("SOCKSPEC_FUZZ_ABORT", 0) == 1;
   campaign.driver.oracle.settle_ms = env_int("SOCKSPEC_FUZZ_SETTLE_MS", 20);
   campaign.driver.oracle.delivery_ms = env_int("SOCKSPEC_FUZZ_DELIVERY_MS", 5);
+  campaign.driver.oracle.loopback_delivery_ms = env_int("SOCKSPEC_FUZZ_LOOPBACK_DELIVERY_MS", 0);
+  if (const char* rule = std::getenv("SOCKSPEC_FUZZ_PLANT_FAULT")) campaign.driver.planted_fault = rule;
   campaign.driver.time_limit_ms = 2000;
   // Before libFuzzer starts any thread: the sandbox's unshare needs a
   // single-threaded process.
   fs::path start = fs::current_path();
   if (auto why = enter_sandbox()) {
-    fmt::print(stderr, "sockspec-fuzz: the kernel oracle cannot run here: {}\n", *why);
+    // Exits at once, before any input: on a runner without namespaces (a
+    // GitHub Actions job's unprivileged container, as ClusterFuzzLite runs
+    // fuzzers) every input would fail the same way.
+    fmt::print(stderr,
+               "sockspec-fuzz: the kernel oracle cannot run here: {}\n"
+               "sockspec-fuzz: differential_fuzzer needs to create user, mount and network namespaces "
+               "(root with CAP_SYS_ADMIN, or unprivileged user namespaces, and no seccomp filter blocking "
+               "unshare): run it in a privileged container (docker run --privileged), or fuzz here with "
+               "model_fuzzer and parser_fuzzer, which need no kernel\n",
+               *why);
     std::exit(3);
   }
   // The sandbox moved us into its /tmp; libFuzzer's own paths (argv[0] for
@@ -205,6 +230,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (const LineVerdict& line : verdict.lines)
     for (auto rule : line.rules) c.rules.emplace(rule);
   write_stats(c);
+  write_kernel(c, verdict.profile);
   if (verdict.divergences() == 0) return 0;
   auto divergence = find_divergence(*program, verdict);
   // Each signature is minimized once: not again in this process, nor when
