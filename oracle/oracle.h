@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 
@@ -70,6 +71,15 @@ bool in_sandbox();
 const KernelProfile& host_kernel_profile();
 // The version and release uname(2) gives, without the probes (no sandbox needed).
 void utsname_version(KernelProfile* profile);
+
+// The kernel under test refuses a facility the oracle needs to run the
+// scenario as written: setns(2) into another network namespace answers
+// EOPNOTSUPP or ENOSYS (gVisor's 2022-12-19 sentry; Linux never answers
+// those). Thrown by KernelRun::execute; the driver reports the scenario as
+// one this target cannot run (ScenarioVerdict::limitation) and goes on.
+struct TargetLimitation : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
 
 class KernelRun final {
  public:

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <filesystem>
 #include <cstdio>
 #include <memory>
 #include <stdexcept>
@@ -11,12 +12,14 @@
 #include "check/driver.h"
 #include "check/files.h"
 #include "check/guest_run.h"
+#include "check/gvisor_findings.h"
 #include "check/interruption.h"
 #include "check/parallel.h"
 #include "check/progress.h"
 #include "check/report.h"
 #include "check/rule_usage.h"
 #include "check/verdict_codec.h"
+#include "guest/gvisor.h"
 #include "oracle/oracle.h"
 #include "scenario/parser.h"
 #include "tools/commands.h"
@@ -163,13 +166,14 @@ bool enter_sandbox_or_report() {
 
 // What the verdicts of a run came to.
 struct RunCounts {
-  int passed = 0, partial = 0, failed = 0;  // passed excludes partial
+  int passed = 0, partial = 0, unrunnable = 0, failed = 0;  // passed excludes partial and unrunnable
   std::string stopped_at;                   // the scenario an interruption stopped, and where
 
-  int scenarios() const { return passed + partial + failed; }
+  int scenarios() const { return passed + partial + unrunnable + failed; }
   void count(const ScenarioVerdict& verdict, bool failed_run) {
     if (failed_run) ++failed;
     else if (verdict.status() == ScenarioStatus::Partial) ++partial;
+    else if (verdict.status() == ScenarioStatus::Unrunnable) ++unrunnable;
     else ++passed;
     if (verdict.interrupted) stopped_at = fmt::format("{}: {}", verdict.file, verdict.error);
   }
@@ -202,6 +206,8 @@ void print_summary(const ScenarioOptions& o, Mode mode, const RunCounts& counts,
   }
   if (o.json || o.verdict_stream) return;
   std::string partial = counts.partial ? fmt::format("{} PARTIAL (lines unsupported by the model), ", counts.partial) : "";
+  if (counts.unrunnable)
+    partial += fmt::format("{} UNRUNNABLE (the kernel under test cannot run them as written), ", counts.unrunnable);
   fmt::print("{} passed, {}{} failed{}{}\n", counts.passed, partial, counts.failed,
              kernel.empty() ? "" : (mode == Mode::Model ? " (the model answering for " + kernel + ")" : " on " + kernel),
              interrupted.empty() ? "" : "; " + interrupted);
@@ -217,6 +223,11 @@ void run_all(const ScenarioOptions& o, Mode mode) {
   }
   const bool in_guest = mode != Mode::Model && !o.kernel.empty() && o.kernel != "host";
   std::optional<CheckOutputs> outputs;  // before the sandbox: it changes the working directory
+  // --out DIR on gVisor: DIR/gvisor-findings/ (check/gvisor_findings.h)
+  const std::filesystem::path gvisor_findings_dir =
+      o.kernel == kGvisorKernelName && mode == Mode::Lockstep && !o.outputs.out_dir.empty()
+          ? std::filesystem::absolute(o.outputs.out_dir) / "gvisor-findings"
+          : std::filesystem::path();
   try {
     outputs.emplace(o.outputs, mode);
   } catch (const std::exception& e) {
@@ -232,8 +243,15 @@ void run_all(const ScenarioOptions& o, Mode mode) {
   std::string kernel;  // the profile the verdicts were for, described
   const auto start = std::chrono::steady_clock::now();
   ProgressMeter progress(programs->size());  // only when stderr is a terminal
+  std::size_t next_program = 0;  // verdicts come in the programs' order
   auto on_verdict = [&](ScenarioVerdict&& verdict) {
     const bool failed = outputs->add(verdict);
+    if (!gvisor_findings_dir.empty() && next_program < programs->size()) try {
+        record_gvisor_findings(gvisor_findings_dir, (*programs)[next_program], verdict, driver.oracle);
+      } catch (const std::exception& e) {
+        fmt::print(stderr, "sockspec: {}\n", e.what());
+      }
+    ++next_program;
     counts.count(verdict, failed);
     kernel = verdict.profile.describe();
     progress.finish();  // clear the status line before printing
