@@ -126,7 +126,8 @@ std::string finding_scenario_text(const Program& program, const Divergence& d) {
   for (const auto& r : d.rules) rules += (rules.empty() ? "" : " ") + r;
   // on gVisor the finding is about gVisor: the model speaks for Linux
   const bool gvisor = is_gvisor_release(d.profile.release);
-  const std::string what = gvisor ? d.profile.release + " breaks a Linux rule" : "the model and the kernel disagree";
+  const std::string what = gvisor ? fmt::format("{} breaks a Linux rule in {}", d.profile.release, program.file)
+                                  : "the model and the kernel disagree";
   std::string out = fmt::format(
       "# sockspec finding {}: {} on line {}:\n"
       "#   {}\n"

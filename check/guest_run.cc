@@ -72,7 +72,11 @@ GuestRunReport run_in_kernel_guest(const std::string& kernel, const std::vector<
     guest = resolve_guest_kernel(kernel, on_progress);
   }
   GuestJob job;
-  job.argv = guest_argv(programs, mode, config, jobs, isolated_by);
+  // One scenario at a time on gVisor: there the workers' per-thread private
+  // /tmp (oracle/sandbox.cc prepare_thread) does not keep them apart, and
+  // two scenarios' unix socket files meet (seen with -j 2: bind EADDRINUSE,
+  // connect ENOENT on files of the other scenario).
+  job.argv = guest_argv(programs, mode, config, gvisor ? 1 : jobs, isolated_by);
   for (const Program& p : programs) job.carry.push_back(fs::absolute(p.file).lexically_normal());
   job.cwd = fs::current_path();
   job.cpus = jobs;
