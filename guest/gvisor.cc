@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -33,8 +34,7 @@ using guest::Fd;
 class StateDir {
  public:
   StateDir() {
-    const char* tmp = std::getenv("TMPDIR");
-    std::string pattern = (fs::path(tmp && *tmp ? tmp : "/var/tmp") / "sockspec-gvisor-XXXXXX").string();
+    std::string pattern = (parent() / "sockspec-gvisor-XXXXXX").string();
     if (!::mkdtemp(pattern.data()))
       throw GuestUnavailable(fmt::format("cannot make a runsc state directory {}: {}", pattern, std::strerror(errno)));
     path_ = pattern;
@@ -47,6 +47,17 @@ class StateDir {
   StateDir(const StateDir&) = delete;
   StateDir& operator=(const StateDir&) = delete;
   const fs::path& path() const { return path_; }
+
+  // $TMPDIR when runsc can start from under it, else /var/tmp. runsc keeps
+  // a unix socket in its state directory (sun_path holds 108 bytes), and
+  // its sandbox did not start under a directory closed to others (a
+  // `mktemp -d` $TMPDIR: "cannot read client sync file").
+  static fs::path parent() {
+    const char* tmp = std::getenv("TMPDIR");
+    struct stat st {};
+    if (tmp && *tmp && std::strlen(tmp) <= 48 && ::stat(tmp, &st) == 0 && (st.st_mode & S_IXOTH)) return tmp;
+    return "/var/tmp";
+  }
 
   // SIGKILL to every process whose command line names this directory (runsc
   // passes --root on to its gofer and sandbox), until none is left.

@@ -7,7 +7,8 @@
 //    --root STATE do` with this very binary (/proc/self/exe) and
 //    job.argv[1..], from inside a fresh network namespace (runsc and its
 //    sandbox never hold a socket in the host's), with a private state
-//    directory under $TMPDIR or /var/tmp that is removed afterwards. Every
+//    directory under $TMPDIR (when short and open to others, as runsc needs)
+//    or /var/tmp that is removed afterwards. Every
 //    line the command writes to stdout reaches job.on_line as it arrives.
 //    The run is bounded by job.timeout_s; on every way out (exit, timeout,
 //    exception) every process whose command line names the state directory

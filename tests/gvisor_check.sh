@@ -24,7 +24,7 @@ fi
 
 # short: runsc keeps a unix socket under its --root (sun_path is 108 bytes)
 WORKDIR=$(mktemp -d /var/tmp/sgt.XXXXXX)
-chmod 755 "$WORKDIR"  # runsc's sandbox, no longer root, must reach its state directory
+chmod 755 "$WORKDIR"  # open to others, or the launcher would not use it (guest/gvisor.cc StateDir::parent)
 trap 'rm -rf "$WORKDIR"' EXIT
 FAIL=0
 fail() { echo "FAIL: $*"; FAIL=1; }

@@ -114,8 +114,8 @@ echo "  sockspec check exited $STATUS"
 if [ "$STATUS" -ge 2 ]; then echo "FAIL: sockspec check did not run the corpus"; FAIL=1; fi
 
 if command -v runsc > /dev/null; then
-  # short and reachable: runsc keeps a unix socket there, and its sandbox is
-  # no longer root
+  # short and open to others, or the launcher would not put runsc's state
+  # there (guest/gvisor.cc StateDir::parent)
   GVISOR_STATE=$(mktemp -d /var/tmp/sgh.XXXXXX)
   chmod 755 "$GVISOR_STATE"
   echo "running sockspec check --kernel gvisor $CORPUS"
