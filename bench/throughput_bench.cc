@@ -7,15 +7,24 @@
 // (those measure the kernel's timers and veth set-up, not our overhead),
 // parsed once. Every benchmark runs the whole mix per iteration and reports
 // rates as counters: lines/s for the model, scenarios/s for the rest.
+//
+// With SOCKSPEC_BENCH_FUZZ_INPUTS=DIR (a fuzz campaign's corpus), one more:
+// BM_CheckFuzzInputs, `check -j1` on the inputs the fuzzer runs, each read
+// as the differential fuzzer reads it (fuzz::parse_input: cut to FuzzLimits,
+// `sleep` lines dropped), so its lines/s is the fuzzer's yardstick.
 #include <benchmark/benchmark.h>
 
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <string>
 #include <variant>
 #include <vector>
 
 #include "check/files.h"
 #include "check/parallel.h"
+#include "fuzz/input.h"
+#include "scenario/input_file.h"
 #include "oracle/namespace_pool.h"
 #include "oracle/oracle.h"
 
@@ -122,6 +131,23 @@ void BM_LockstepJobs(benchmark::State& state) {
   set_rates(state, mix());
 }
 
+// Every file of `dir` that parses as a fuzzer input, as the fuzzer runs it.
+std::vector<Program> fuzz_inputs(const std::filesystem::path& dir) {
+  std::vector<Program> programs;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    if (!entry.is_regular_file()) continue;
+    const std::string bytes = read_input_file(entry.path().string());
+    auto program = fuzz::parse_input(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size());
+    if (program) programs.push_back(std::move(*program));
+  }
+  return programs;
+}
+
+void BM_CheckFuzzInputs(benchmark::State& state, const std::vector<Program>* programs) {
+  for (auto _ : state) benchmark::DoNotOptimize(run_scenarios(*programs, Mode::Lockstep, DriverConfig{}, 1));
+  set_rates(state, *programs);
+}
+
 BENCHMARK(BM_ModelAlone)->Unit(benchmark::kMillisecond)->MinTime(1.0);  // CPU time: no waits
 BENCHMARK(BM_KernelPool)->Unit(benchmark::kMillisecond)->MinTime(2.0)->UseRealTime();
 BENCHMARK(BM_KernelFresh)->Unit(benchmark::kMillisecond)->MinTime(2.0)->UseRealTime();
@@ -140,6 +166,14 @@ int main(int argc, char** argv) {
   if (auto why = sockspec::enter_sandbox()) {
     std::fprintf(stderr, "sockspec_bench: the kernel oracle cannot run here: %s\n", why->c_str());
     return 3;
+  }
+  std::vector<sockspec::Program> fuzz_programs;
+  if (const char* dir = std::getenv("SOCKSPEC_BENCH_FUZZ_INPUTS"); dir && *dir) {
+    fuzz_programs = sockspec::fuzz_inputs(dir);
+    benchmark::RegisterBenchmark("BM_CheckFuzzInputs", sockspec::BM_CheckFuzzInputs, &fuzz_programs)
+        ->Unit(benchmark::kMillisecond)
+        ->MinTime(2.0)
+        ->UseRealTime();
   }
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();

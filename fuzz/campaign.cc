@@ -328,7 +328,7 @@ int fuzz(const std::vector<std::string>& args, const std::vector<std::string>& e
     next += std::chrono::seconds(sample_seconds);
     ResourceSample s = sample_processes(fuzzer);
     s.seconds = std::chrono::duration<double>(Clock::now() - start).count();
-    log << sample_line(s) << '\n';
+    log << sample_line(s) << std::endl;  // a long campaign's log is read while it runs
     samples.push_back(s);
   };
   auto status_line = [&] {

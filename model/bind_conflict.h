@@ -30,7 +30,8 @@ namespace sockspec {
 
 // Protocol classes: each has its own port space (tcp_hashinfo, udp_table,
 // udplite_table). UDP-Lite binds exactly like UDP (udp_lib_get_port), in
-// its own table; the solver searches TCP and UDP only.
+// its own table; the solver searches TCP, UDP and MPTCP (MPTCP in Tcp:
+// solver/bind_space.h, mptcp.bind.first_subflow).
 enum class PortSpace : std::int64_t { Tcp = 0, Udp = 1, UdpLite = 2 };
 
 // How a socket's bound address reads to the conflict check.
@@ -110,9 +111,22 @@ template <class D> typename D::Bool v4_any(const BindView<D>& s) {
 //  - [::] against anything, unless that [::] is IPV6_V6ONLY and the other
 //    reads as IPv4;
 //  - two IPv6 addresses that are equal.
+//  - an AF_INET newcomer on 0.0.0.0 against an inet6 holder on a plain IPv6
+//    address that is not IPV6_V6ONLY (bind.conflict.any4_covers_connected_v6).
 // Linux 6.18 (bhash2) no longer lets 0.0.0.0 cover an inet6 socket bound to
 // a plain IPv6 address (the indexed older `ipv4_rcv_saddr_equal` did, through
-// the placeholder 127.0.0.6); the model follows 6.18.
+// the placeholder 127.0.0.6); the model follows 6.18. Binding such an address
+// makes the socket IPV6_V6ONLY (__inet6_bind), so only a holder that bound
+// [::] and took its address from connect is not: tcp_v6_connect and
+// ip6_datagram_dst_update leave it on 127.0.0.6 for IPv4 eyes, and a
+// wildcard newcomer's full scan of the port (`inet_use_bhash2_on_bind` is
+// false for 0.0.0.0) meets it in `ipv4_rcv_saddr_equal`.
+template <class D>
+typename D::Bool any4_meets_connected_v6(const BindView<D>& holder, const BindView<D>& newcomer) {
+  using namespace bind_detail;
+  return all<D>(is<D>(holder.addr, AddrClass::Ip6), D::not_(holder.v6only), is<D>(newcomer.addr, AddrClass::Any4));
+}
+
 template <class D>
 typename D::Bool addresses_overlap(const BindView<D>& holder, const BindView<D>& newcomer) {
   using namespace bind_detail;
@@ -130,7 +144,7 @@ typename D::Bool addresses_overlap(const BindView<D>& holder, const BindView<D>&
   return D::ite(both_v4, v4_overlap,
                 D::or_(D::or_(any6_covers(holder_any6, holder, newcomer),
                               any6_covers(newcomer_any6, newcomer, holder)),
-                       same_v6));
+                       D::or_(same_v6, any4_meets_connected_v6<D>(holder, newcomer))));
 }
 
 // ---------------------------------------------------------------- the rules
@@ -142,7 +156,7 @@ enum class BindOutcome : std::uint8_t { NoConflict, Conflict };
 // outcome and guard travel together whatever the order of the rows.
 enum class BindRule : std::uint8_t {
   OtherProtocol, OtherPort, OtherDevice, DisjointAddresses, MappedAnyMissesMapped, EphemeralStrict,
-  TcpReuseaddr, Reuseport, UdpReuseaddr, SameAddress, WildcardV6, WildcardV4,
+  TcpReuseaddr, Reuseport, UdpReuseaddr, SameAddress, WildcardV6, Any4CoversConnectedV6, WildcardV4,
 };
 
 struct BindConflictRule {
@@ -152,7 +166,7 @@ struct BindConflictRule {
 };
 
 // In the order the relation tries them: the first whose guard holds decides.
-inline constexpr std::array<BindConflictRule, 12> kBindConflictRules{{
+inline constexpr std::array<BindConflictRule, 13> kBindConflictRules{{
     {BindRule::OtherProtocol, "bind.conflict.other_protocol", BindOutcome::NoConflict},
     {BindRule::OtherPort, "bind.conflict.other_port", BindOutcome::NoConflict},
     {BindRule::OtherDevice, "bind.conflict.other_device", BindOutcome::NoConflict},
@@ -164,6 +178,7 @@ inline constexpr std::array<BindConflictRule, 12> kBindConflictRules{{
     {BindRule::UdpReuseaddr, "bind.conflict.udp_reuseaddr", BindOutcome::NoConflict},
     {BindRule::SameAddress, "bind.conflict.same_address", BindOutcome::Conflict},
     {BindRule::WildcardV6, "bind.conflict.wildcard_v6", BindOutcome::Conflict},
+    {BindRule::Any4CoversConnectedV6, "bind.conflict.any4_covers_connected_v6", BindOutcome::Conflict},
     {BindRule::WildcardV4, "bind.conflict.wildcard_v4", BindOutcome::Conflict},
 }};
 
@@ -214,6 +229,8 @@ typename D::Bool bind_conflict_guard(std::size_t i, const BindView<D>& h, const 
                     D::and_(D::eq(h.v6_hi, n.v6_hi), D::eq(h.v6_lo, n.v6_lo)));
     case BindRule::WildcardV6:  // what overlaps and is not equal is covered by a wildcard: [::] ...
       return D::or_(is<D>(h.addr, AddrClass::Any6), is<D>(n.addr, AddrClass::Any6));
+    case BindRule::Any4CoversConnectedV6:  // ... or 0.0.0.0 over an inet6 holder that connected from [::]
+      return any4_meets_connected_v6<D>(h, n);
     case BindRule::WildcardV4:  // ... or 0.0.0.0 (also as ::ffff:0.0.0.0)
       return D::lit(true);
   }

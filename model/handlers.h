@@ -64,6 +64,7 @@ void tcp_fin_sent(Ctx&, SocketId);
 // MPTCP, where it differs from the TCP handlers that serve it (model/mptcp.cc)
 std::optional<Result> mptcp_create_refused(Ctx&);   // net.mptcp.enabled off; cites the create rule
 std::optional<Result> mptcp_setsockopt_refused(Ctx&, const Socket&, SockOpt);
+std::optional<Result> mptcp_getsockopt_refused(Ctx&, const Socket&, SockOpt);  // before 6.8 only
 MsgFlags mptcp_data_flags(Ctx&, const Socket&, MsgFlags);  // MSG_OOB dropped on MPTCP
 int mptcp_child_protocol(Ctx&, const Socket& listener, const Socket& client);
 // A connected socket whose MPTCP connection (either end MPTCP) sends its

@@ -219,6 +219,7 @@ Result handle(Ctx& ctx, const op::GetSockOpt& o) {
     ctx.rule("socket.option.v6only_on_inet");  // do_ip_getsockopt: not SOL_IP
     return Result::err(EOPNOTSUPP);
   }
+  if (auto refused = mptcp_getsockopt_refused(ctx, s, o.opt)) return *refused;
   ctx.rule("socket.option.get");
   if (is_bool_option(o.opt)) return Result::num(*bool_option(s, o.opt) ? 1 : 0);
   switch (o.opt) {

@@ -44,6 +44,11 @@ constexpr VariationRule kVariations[] = {
     {Variation::UnixInqKeepsDroppedByte, "oob.unix.dropped_byte_stays_in_inq", {.kind = K::AtLeast, .version = {6, 17, 0}},
      "\"af_unix: Use cached value for SOCK_STREAM in unix_inq_len().\" (6.17, with SO_INQ) made Recv-Q a counter "
      "that a dropped urgent byte never leaves (seen on 6.18.44, not on 6.12.118)"},
+    // ---- MPTCP (helper: issue 15a)
+    {Variation::MptcpPortOptionsUnsupported, "mptcp.option.port_options_before_6_8",
+     {.kind = K::Below, .version = {6, 8, 0}},
+     "\"mptcp: sockopt: support IP_LOCAL_PORT_RANGE and IP_BIND_ADDRESS_NO_PORT\" (6.8) added both to "
+     "mptcp_supported_sockopt and mptcp_setsockopt_sol_ip_set"},
 };
 
 }  // namespace

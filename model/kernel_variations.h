@@ -31,6 +31,8 @@ enum class Variation : std::uint8_t {
   UnixStopsAtAnyConsumed,   // oob.unix.recv_stops_at_any_consumed
   UnixAtMarkHeadOnly,       // oob.unix.sockatmark_head_only
   UnixInqKeepsDroppedByte,  // oob.unix.dropped_byte_stays_in_inq
+  // ---- MPTCP (helper: issue 15a)
+  MptcpPortOptionsUnsupported,  // mptcp.option.port_options_before_6_8
 };
 
 struct VariationRule {

@@ -27,6 +27,21 @@ bool reads_the_namespace(const Operation& op) {
          std::holds_alternative<op::Listen>(op) || std::holds_alternative<op::Connect>(op);
 }
 
+// IP_LOCAL_PORT_RANGE and IP_BIND_ADDRESS_NO_PORT reach an MPTCP socket
+// only from 6.8 on (Variation::MptcpPortOptionsUnsupported): before, both
+// fall to mptcp_setsockopt_v4 / mptcp_getsockopt_v4 (EOPNOTSUPP), and
+// IP_LOCAL_PORT_RANGE, not yet in mptcp_supported_sockopt, stops earlier
+// (ENOPROTOOPT). A socket that fell back to TCP hands the others to
+// tcp_setsockopt / tcp_getsockopt, and whether it fell back is the peer's say.
+std::optional<Result> port_option_refused(Ctx& ctx, const Socket& s, SockOpt opt, bool set) {
+  if (opt != SockOpt::IpLocalPortRange && opt != SockOpt::IpBindAddressNoPort) return std::nullopt;
+  if (!ctx.applies(Variation::MptcpPortOptionsUnsupported)) return std::nullopt;
+  if (set && opt == SockOpt::IpLocalPortRange) return Result::err(ENOPROTOOPT);
+  if (s.took_connect_role)
+    return ctx.unsupported("an MPTCP socket that connected, before 6.8: whether it fell back to TCP decides");
+  return Result::err(EOPNOTSUPP);
+}
+
 }  // namespace
 
 bool inet::is_mptcp(const Socket& s) { return is_inet(s) && s.protocol == IPPROTO_MPTCP; }
@@ -41,8 +56,14 @@ std::optional<Result> mptcp_create_refused(Ctx& ctx) {
   return std::nullopt;
 }
 
+std::optional<Result> mptcp_getsockopt_refused(Ctx& ctx, const Socket& s, SockOpt opt) {
+  if (!is_mptcp(s)) return std::nullopt;
+  return port_option_refused(ctx, s, opt, false);
+}
+
 std::optional<Result> mptcp_setsockopt_refused(Ctx& ctx, const Socket& s, SockOpt opt) {
   if (!is_mptcp(s)) return std::nullopt;
+  if (auto refused = port_option_refused(ctx, s, opt, true)) return refused;
   // mptcp_setsockopt_sol_socket: SO_OOBINLINE ("not supported, let's avoid
   // the related mess") and the read-only options fall to -EOPNOTSUPP
   const bool refused = opt == SockOpt::SoOobinline || opt == SockOpt::SoError || opt == SockOpt::SoAcceptconn ||

@@ -9,9 +9,11 @@ namespace {
 
 std::int64_t cls(AddrClass a) { return static_cast<std::int64_t>(a); }
 std::int64_t num(Role r) { return static_cast<std::int64_t>(r); }
+std::int64_t num(Proto p) { return static_cast<std::int64_t>(p); }
 
 z3::expr is(const z3::expr& x, AddrClass a) { return x == x.ctx().int_val(cls(a)); }
 z3::expr is(const z3::expr& x, Role r) { return x == x.ctx().int_val(num(r)); }
+z3::expr is(const z3::expr& x, Proto p) { return x == x.ctx().int_val(num(p)); }
 
 z3::expr one_of_v4_menu(const z3::expr& v4) {
   z3::expr any = v4.ctx().bool_val(false);
@@ -39,6 +41,15 @@ std::string_view role_name(Role r) {
   return "?";
 }
 
+std::string_view proto_word(Proto p) {
+  switch (p) {
+    case Proto::Tcp: return "tcp";
+    case Proto::Udp: return "udp";
+    case Proto::Mptcp: return "mptcp";
+  }
+  return "?";
+}
+
 SymKnobs SymKnobs::make(z3::context& c, std::string_view prefix) {
   return {c.bool_const(fmt::format("{}bindv6only", prefix).c_str())};
 }
@@ -46,8 +57,9 @@ SymKnobs SymKnobs::make(z3::context& c, std::string_view prefix) {
 SymSocket SymSocket::make(z3::context& c, std::string_view name) {
   auto b = [&](std::string_view field) { return c.bool_const(fmt::format("{}.{}", name, field).c_str()); };
   auto i = [&](std::string_view field) { return c.int_const(fmt::format("{}.{}", name, field).c_str()); };
-  return {b("tcp"),        b("inet6"),      i("addr"),      i("v4"),        i("v6"),   i("port"),
-          b("v6only_set"), b("v6only_value"), b("reuseaddr"), b("reuseport"), i("uid"), i("role")};
+  return {i("proto"),      b("inet6"),        i("addr"),      i("v4"),        i("v6"),  i("port"),
+          b("v6only_set"), b("v6only_value"), b("reuseaddr"), b("reuseport"), i("uid"), i("role"),
+          b("wild_connect")};
 }
 
 z3::expr effective_v6only(const SymSocket& s, const SymKnobs& k) {
@@ -55,7 +67,7 @@ z3::expr effective_v6only(const SymSocket& s, const SymKnobs& k) {
 }
 
 z3::expr well_formed(const SymSocket& s, const SymKnobs& k) {
-  z3::context& c = s.tcp.ctx();
+  z3::context& c = s.proto.ctx();
   auto in = [&](const z3::expr& x, std::int64_t lo, std::int64_t hi) { return x >= c.int_val(lo) && x <= c.int_val(hi); };
   const auto any4 = is(s.addr, AddrClass::Any4), ip4 = is(s.addr, AddrClass::Ip4);
   const auto any6 = is(s.addr, AddrClass::Any6), mapped = is(s.addr, AddrClass::Mapped), ip6 = is(s.addr, AddrClass::Ip6);
@@ -76,28 +88,39 @@ z3::expr well_formed(const SymSocket& s, const SymKnobs& k) {
   all.push_back(s.port == c.int_val(kPortA) || s.port == c.int_val(kPortB));
   all.push_back(s.uid == c.int_val(kUids[0]) || s.uid == c.int_val(kUids[1]));
   all.push_back(in(s.role, num(Role::Bound), num(Role::TimeWait)));
+  all.push_back(in(s.proto, num(Proto::Tcp), num(Proto::Mptcp)));
   // UDP has no listen and no TIME_WAIT
-  all.push_back(z3::implies(!s.tcp, is(s.role, Role::Bound) || is(s.role, Role::Connected)));
+  all.push_back(z3::implies(is(s.proto, Proto::Udp), is(s.role, Role::Bound) || is(s.role, Role::Connected)));
+  // an MPTCP connection that closes ends on mptcp_worker's schedule
+  // (mptcp.close.data_fin_unsettled): no TIME_WAIT witness can be checked
+  all.push_back(z3::implies(is(s.proto, Proto::Mptcp), !is(s.role, Role::TimeWait)));
   // connect() replaces a wildcard address with the route's source
   // (tcp_v4_connect, ip4_datagram_connect): a connected holder is bound to a
   // specific address from the start, so the view before and after agree
-  all.push_back(z3::implies(is(s.role, Role::Connected) || is(s.role, Role::TimeWait),
-                            !any4 && !any6 && !(mapped && s.v4 == zero)));
+  const auto connected = is(s.role, Role::Connected) || is(s.role, Role::TimeWait);
+  all.push_back(z3::implies(connected, !any4 && !any6 && !(mapped && s.v4 == zero)));
+  // a holder that bound the wildcard holds the source of the route to the
+  // helper listener (127.0.0.1, ::1 or ::ffff:127.0.0.1) once connected
+  const auto loop4 = s.v4 == c.int_val(static_cast<std::int64_t>(kV4Menu[0]));
+  all.push_back(z3::implies(s.wild_connect, connected && ((ip4 && loop4) || (mapped && loop4) ||
+                                                         (ip6 && s.v6 == c.int_val(kV6Loopback)))));
   return z3::mk_and(all);
 }
 
 BindView<Z3Domain> view(const SymSocket& s, const SymKnobs& k) {
-  z3::context& c = s.tcp.ctx();
+  z3::context& c = s.proto.ctx();
   auto i = [&](std::int64_t v) { return c.int_val(v); };
   const auto tw = is(s.role, Role::TimeWait), listening = is(s.role, Role::Listening);
   return BindView<Z3Domain>{
-      .space = z3::ite(s.tcp, i(static_cast<std::int64_t>(PortSpace::Tcp)), i(static_cast<std::int64_t>(PortSpace::Udp))),
+      .space = z3::ite(is(s.proto, Proto::Udp), i(static_cast<std::int64_t>(port_space(Proto::Udp))),
+                       i(static_cast<std::int64_t>(port_space(Proto::Tcp)))),
       .addr = s.addr,
       .v4 = s.v4,
       .v6_hi = z3::ite(s.v6 == i(kV6Extra), i(as_signed(kExtraHi)), i(0)),
       .v6_lo = z3::ite(s.v6 == i(kV6Loopback), i(1), z3::ite(s.v6 == i(kV6Extra), i(2), i(0))),
       .port = s.port,
-      .v6only = effective_v6only(s, k),
+      // binding a plain IPv6 address makes the socket IPv6-only (__inet6_bind)
+      .v6only = effective_v6only(s, k) || (is(s.addr, AddrClass::Ip6) && !s.wild_connect),
       .reuseaddr = s.reuseaddr,
       .reuseport = s.reuseport,
       .uid = s.uid,
@@ -109,10 +132,18 @@ BindView<Z3Domain> view(const SymSocket& s, const SymKnobs& k) {
 }
 
 std::vector<z3::expr> simplicity_preferences(const SymSocket& s) {
-  z3::context& c = s.tcp.ctx();
-  return {s.uid == c.int_val(0), !s.reuseport, !s.reuseaddr, !s.v6only_set,
+  z3::context& c = s.proto.ctx();
+  return {s.uid == c.int_val(0), !s.wild_connect, !s.reuseport, !s.reuseaddr, !s.v6only_set,
           s.v6 != c.int_val(kV6Extra), s.port == c.int_val(kPortA),
           s.v4 == c.int_val(0) || s.v4 == c.int_val(static_cast<std::int64_t>(kV4Menu[0]))};
+}
+
+Address SocketChoice::bound_address() const {
+  if (!wild_connect) return address();
+  Address a;
+  a.kind = family == Family::Inet ? AddressKind::Inet4 : AddressKind::Inet6;
+  a.port = port;
+  return a;
 }
 
 Address SocketChoice::address() const {
@@ -140,7 +171,7 @@ SocketChoice read(const z3::model& m, const SymSocket& s) {
   auto b = [&](const z3::expr& e) { return m.eval(e, true).is_true(); };
   auto n = [&](const z3::expr& e) { return m.eval(e, true).get_numeral_int64(); };
   SocketChoice c;
-  c.tcp = b(s.tcp);
+  c.proto = static_cast<Proto>(n(s.proto));
   c.family = b(s.inet6) ? Family::Inet6 : Family::Inet;
   c.addr = static_cast<AddrClass>(n(s.addr));
   c.v4 = bits_of(m.eval(s.v4, true));
@@ -152,16 +183,17 @@ SocketChoice read(const z3::model& m, const SymSocket& s) {
   c.reuseport = b(s.reuseport);
   c.uid = n(s.uid);
   c.role = static_cast<Role>(n(s.role));
+  c.wild_connect = b(s.wild_connect);
   return c;
 }
 
 KnobChoice read(const z3::model& m, const SymKnobs& k) { return {m.eval(k.bindv6only, true).is_true()}; }
 
 z3::expr fixed_to(const SymSocket& s, const SocketChoice& c) {
-  z3::context& ctx = s.tcp.ctx();
+  z3::context& ctx = s.proto.ctx();
   auto i = [&](std::int64_t v) { return ctx.int_val(v); };
   auto flag = [&](const z3::expr& e, bool v) { return v ? e : !e; };
-  return flag(s.tcp, c.tcp) && flag(s.inet6, c.family == Family::Inet6) && s.addr == i(cls(c.addr)) &&
+  return s.proto == i(num(c.proto)) && flag(s.wild_connect, c.wild_connect) && flag(s.inet6, c.family == Family::Inet6) && s.addr == i(cls(c.addr)) &&
          s.v4 == i(c.v4) && s.v6 == i(c.v6) && s.port == i(c.port) && flag(s.v6only_set, c.v6only_set) &&
          flag(s.v6only_value, c.v6only_value) && flag(s.reuseaddr, c.reuseaddr) &&
          flag(s.reuseport, c.reuseport) && s.uid == i(c.uid) && s.role == i(num(c.role));

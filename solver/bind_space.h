@@ -8,7 +8,11 @@
 // view() is the BindView the model's bind_view() would build for the same
 // socket; read() turns a Z3 model back into a SocketChoice, the concrete
 // socket a witness scenario creates. Addresses come from a small fixed
-// menu (kV4Menu, kV6Menu), ports from {kPortA, kPortB}, uids from {0, 1000}.
+// menu (kV4Menu, kV6Menu), ports from {kPortA, kPortB}, uids from {0, 1000};
+// protocols are TCP, UDP and MPTCP (Proto), MPTCP in TCP's port space.
+// A connected holder's address fields are the address it holds after
+// connect: one that bound the wildcard (`wild_connect`) holds the route's
+// source there.
 #pragma once
 
 #include <z3++.h>
@@ -34,6 +38,15 @@ enum class Role : std::int64_t {
 };
 std::string_view role_name(Role r);  // "bound", "listening", "connected", "time-wait"
 
+// The protocols the solver searches, each with its own `socket` line. MPTCP
+// binds through its first subflow, a TCP socket in TCP's tables
+// (mptcp.bind.first_subflow), so the relation sees it in PortSpace::Tcp.
+enum class Proto : std::int64_t { Tcp = 0, Udp = 1, Mptcp = 2 };
+inline constexpr Proto kProtos[] = {Proto::Tcp, Proto::Udp, Proto::Mptcp};
+std::string_view proto_word(Proto p);  // "tcp", "udp", "mptcp"
+constexpr bool is_stream(Proto p) { return p != Proto::Udp; }
+constexpr PortSpace port_space(Proto p) { return is_stream(p) ? PortSpace::Tcp : PortSpace::Udp; }
+
 // The ports witnesses use: both sockets take one of these two; the helper
 // listener of a connected holder takes kPortListener. At or above 1024, so
 // any uid may bind them and ip_local_port_range may start at them.
@@ -55,7 +68,7 @@ struct KnobChoice {
 };
 
 struct SymSocket {
-  z3::expr tcp;           // Bool: stream (TCP) or datagram (UDP)
+  z3::expr proto;         // Int: Proto
   z3::expr inet6;         // Bool: AF_INET6 or AF_INET
   z3::expr addr;          // Int: AddrClass
   z3::expr v4;            // Int: the IPv4 address (Ip4, Mapped; 0 = any)
@@ -66,6 +79,7 @@ struct SymSocket {
   z3::expr reuseaddr, reuseport;  // Bool
   z3::expr uid;           // Int: one of kUids
   z3::expr role;          // Int: Role
+  z3::expr wild_connect;  // Bool: bound the family's wildcard; connect gave it `addr`
 
   static SymSocket make(z3::context& c, std::string_view name);
 };
@@ -85,7 +99,7 @@ std::vector<z3::expr> simplicity_preferences(const SymSocket& s);
 
 // One concrete socket of a witness.
 struct SocketChoice {
-  bool tcp = true;
+  Proto proto = Proto::Tcp;
   Family family = Family::Inet;
   AddrClass addr = AddrClass::Any4;
   std::uint32_t v4 = 0;
@@ -95,9 +109,11 @@ struct SocketChoice {
   bool reuseaddr = false, reuseport = false;
   std::int64_t uid = 0;
   Role role = Role::Bound;
+  bool wild_connect = false;       // binds the wildcard; connect gives it address()
   std::optional<Address> literal;  // an address given by the user (coexist), used as is
 
-  Address address() const;  // the address bind() names (port included)
+  Address address() const;  // the address it holds (port included): bind() names it unless wild_connect
+  Address bound_address() const;  // the address bind() names
 };
 
 SocketChoice read(const z3::model& m, const SymSocket& s);

@@ -55,12 +55,13 @@ Address parse_address(const std::string& text, std::string_view file, int line) 
 CoexistSocket parse_socket(const std::vector<std::string>& w, std::string_view file, int line) {
   CoexistSocket s;
   s.line_no = line;
-  if (w[0] != "tcp" && w[0] != "udp") fail(file, line, fmt::format("expected tcp, udp or sysctl, not `{}`", w[0]));
-  s.tcp = w[0] == "tcp";
+  const auto proto = std::find_if(std::begin(kProtos), std::end(kProtos), [&](Proto p) { return proto_word(p) == w[0]; });
+  if (proto == std::end(kProtos)) fail(file, line, fmt::format("expected tcp, udp, mptcp or sysctl, not `{}`", w[0]));
+  s.proto = *proto;
   if (w.size() < 3) fail(file, line, "expected PROTO ACTION ADDRESS [OPTION=VALUE]...");
   if (w[1] != "bind" && w[1] != "listen") fail(file, line, fmt::format("expected bind or listen, not `{}`", w[1]));
   s.listen = w[1] == "listen";
-  if (s.listen && !s.tcp) fail(file, line, "only tcp sockets listen");
+  if (s.listen && !is_stream(s.proto)) fail(file, line, "only tcp and mptcp sockets listen");
   s.address = parse_address(w[2], file, line);
   for (std::size_t i = 3; i < w.size(); ++i) {
     const auto eq = w[i].find('=');
@@ -127,7 +128,8 @@ SymCoexist symbolic(z3::context& c, const CoexistSocket& s, std::size_t k, const
   const bool carries_v4 = cls == AddrClass::Ip4 || cls == AddrClass::Mapped;
   const z3::expr written = c.bool_val(s.v6only.has_value());
   const z3::expr value = s.v6only ? open_bool(c, *s.v6only, p + "v6only") : c.bool_val(false);
-  const z3::expr v6only = c.bool_val(inet6) && z3::ite(written, value, bindv6only);
+  // binding a plain IPv6 address makes the socket IPv6-only (__inet6_bind)
+  const z3::expr v6only = c.bool_val(inet6) && (z3::ite(written, value, bindv6only) || c.bool_val(cls == AddrClass::Ip6));
   const z3::expr uid = s.uid ? c.int_val(*s.uid) : c.int_const((p + "uid").c_str());
   z3::expr constraints = uid == c.int_val(0) || uid == c.int_val(1000);
   // ports below ip_unprivileged_port_start need root (inet_port_requires_bind_service)
@@ -136,7 +138,7 @@ SymCoexist symbolic(z3::context& c, const CoexistSocket& s, std::size_t k, const
   if (cls == AddrClass::Mapped) constraints = constraints && !v6only;
   const bool ip6 = cls == AddrClass::Ip6;
   BindView<Z> v{
-      .space = c.int_val(static_cast<std::int64_t>(s.tcp ? PortSpace::Tcp : PortSpace::Udp)),
+      .space = c.int_val(static_cast<std::int64_t>(port_space(s.proto))),
       .addr = c.int_val(static_cast<std::int64_t>(cls)),
       .v4 = c.int_val(static_cast<std::int64_t>(carries_v4 ? v4_of(s.address) : 0)),
       .v6_hi = c.int_val(ip6 ? v6_half(s.address, 0) : 0),
@@ -239,7 +241,7 @@ CoexistAnswer solve_coexist(const CoexistProblem& problem) {
   for (std::size_t k = 0; k < socks.size(); ++k) {
     const CoexistSocket& in = problem.sockets[k];
     SocketChoice sc;
-    sc.tcp = in.tcp;
+    sc.proto = in.proto;
     sc.family = in.address.kind == AddressKind::Inet6 ? Family::Inet6 : Family::Inet;
     sc.addr = class_of(in.address);
     sc.port = in.address.port;

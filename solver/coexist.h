@@ -6,7 +6,7 @@
 //   # a comment
 //   sysctl net.ipv6.bindv6only 0|1|?
 //   PROTO ACTION ADDRESS [OPTION=VALUE]...
-// PROTO is tcp or udp; ACTION bind, or listen (tcp: bind, then listen);
+// PROTO is tcp, udp or mptcp; ACTION bind, or listen (tcp, mptcp: bind, then listen);
 // ADDRESS is a scenario-language address with a nonzero port; OPTION is
 // v6only, reuseaddr or reuseport (VALUE 0, 1 or ?) or uid (0, 1000 or ?).
 // An option not written is off (v6only: the sysctl decides; uid: 0).
@@ -42,7 +42,7 @@ struct OpenBool {
 
 struct CoexistSocket {
   int line_no = 0;
-  bool tcp = true;
+  Proto proto = Proto::Tcp;
   bool listen = false;
   Address address;
   std::optional<OpenBool> v6only;  // not written: the sysctl decides

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "model/bind_conflict.h"
+#include "model/kernel_variations.h"
 #include "scenario/vocabulary.h"
 
 namespace sockspec::solver {
@@ -14,8 +15,6 @@ using Z = Z3Domain;
 
 constexpr std::size_t kRuleCount = kBindConflictRules.size();
 constexpr std::size_t kDisjointAddresses = bind_rule_index(BindRule::DisjointAddresses);  // the rule the legacy switch changes
-
-std::string_view proto_word(bool tcp) { return tcp ? "tcp" : "udp"; }
 
 // The relation as kernels before bhash2 read it (Knob::LegacyAny4CoversIp6):
 // identical to today's but for address overlap, where 0.0.0.0 on one side
@@ -35,6 +34,21 @@ typename D::Bool legacy_path(std::size_t i, const BindView<D>& h, const BindView
   auto path = legacy_guard<D>(i, h, n, env);
   for (std::size_t j = 0; j < i; ++j) path = D::and_(path, D::not_(legacy_guard<D>(j, h, n, env)));
   return path;
+}
+
+// The searches answer for the reference kernel. Where the relation's
+// variation (bind.conflict.mapped_any_misses_mapped) gives the pair `m`
+// found another outcome, the witness says so in an `@COND -> EXPECT`.
+std::optional<KernelPrediction> on_variant_kernels(const z3::model& m, const BindView<Z>& h, const BindView<Z>& n,
+                                                   const z3::expr& explicit_port, BindOutcome reference) {
+  const BindEnv<Z> hole{explicit_port, explicit_port.ctx().bool_val(true)};
+  for (std::size_t i = 0; i < kRuleCount; ++i) {
+    if (!m.eval(bind_conflict_guard<Z>(i, h, n, hole), true).is_true()) continue;
+    if (kBindConflictRules[i].outcome == reference) return std::nullopt;
+    return KernelPrediction{variation_rule(Variation::MappedAnyMissesMapped).when,
+                            expect_word(kBindConflictRules[i].outcome)};
+  }
+  return std::nullopt;
 }
 
 // `# ` lines naming the guards that were false before the deciding one.
@@ -74,19 +88,19 @@ struct PairSpace {
 };
 
 z3::expr is_family(const SymSocket& s, Family f) { return f == Family::Inet6 ? s.inet6 : !s.inet6; }
-z3::expr is_tcp(const SymSocket& s, bool tcp) { return tcp ? s.tcp : !s.tcp; }
+z3::expr is_proto(const SymSocket& s, Proto p) { return s.proto == s.proto.ctx().int_val(static_cast<std::int64_t>(p)); }
 
 std::string class_name(const ClassKey& k) {
-  return fmt::format("{}-{}-{}-vs-{}-{}-{}", proto_word(k.holder_tcp), role_name(k.role), vocab::family(k.holder_family).word,
-                     proto_word(k.newcomer_tcp), vocab::family(k.newcomer_family).word, short_rule(k.rule));
+  return fmt::format("{}-{}-{}-vs-{}-{}-{}", proto_word(k.holder_proto), role_name(k.role), vocab::family(k.holder_family).word,
+                     proto_word(k.newcomer_proto), vocab::family(k.newcomer_family).word, short_rule(k.rule));
 }
 
 std::string class_title(const ClassKey& k) {
-  return fmt::format("A {} {} {}, B {} {} binds", proto_word(k.holder_tcp), vocab::family(k.holder_family).word,
-                     role_name(k.role), proto_word(k.newcomer_tcp), vocab::family(k.newcomer_family).word);
+  return fmt::format("A {} {} {}, B {} {} binds", proto_word(k.holder_proto), vocab::family(k.holder_family).word,
+                     role_name(k.role), proto_word(k.newcomer_proto), vocab::family(k.newcomer_family).word);
 }
 
-Witness class_witness(const ClassResult& r) {
+Witness class_witness(const ClassResult& r, std::optional<KernelPrediction> elsewhere) {
   ScenarioWriter w;
   w.comment("sockspec solve classes: a witness of one decision path of the bind-conflict relation\n"
             "(model/bind_conflict.h), found by Z3. Regenerate with `sockspec solve classes --write corpus/solver/classes`.");
@@ -99,7 +113,8 @@ Witness class_witness(const ClassResult& r) {
   if (!r.explicit_port) w.single_port_range(r.newcomer.port);
   w.create_and_bind("a", r.holder);
   w.enter_role("a", r.holder, "");
-  w.bind_predicted("b", r.newcomer, r.explicit_port, expect_word(r.predicted), kBindConflictRules[r.key.rule].name);
+  w.bind_predicted("b", r.newcomer, r.explicit_port, expect_word(r.predicted), kBindConflictRules[r.key.rule].name,
+                   elsewhere);
   return {class_name(r.key), class_title(r.key), w.text(), w.decisive()};
 }
 
@@ -135,21 +150,22 @@ std::vector<ClassResult> enumerate_classes() {
   z3::solver s(c);
   s.add(p.well_formed_pair());
   std::vector<ClassResult> out;
-  for (bool holder_tcp : {true, false})
-    for (bool newcomer_tcp : {true, false})
+  for (Proto holder_proto : kProtos)
+    for (Proto newcomer_proto : kProtos)
       for (Role role : {Role::Bound, Role::Listening, Role::Connected, Role::TimeWait})
         for (Family hf : {Family::Inet, Family::Inet6})
           for (Family nf : {Family::Inet, Family::Inet6})
             for (std::size_t rule = 0; rule < kRuleCount; ++rule) {
-              const ClassKey key{holder_tcp, newcomer_tcp, role, hf, nf, rule};
+              const ClassKey key{holder_proto, newcomer_proto, role, hf, nf, rule};
               s.push();
-              s.add(is_tcp(p.holder, holder_tcp) && is_tcp(p.newcomer, newcomer_tcp) &&
+              s.add(is_proto(p.holder, holder_proto) && is_proto(p.newcomer, newcomer_proto) &&
                     p.holder.role == c.int_val(static_cast<std::int64_t>(role)) && is_family(p.holder, hf) &&
                     is_family(p.newcomer, nf) && p.path(rule));
               if (auto m = solve_simply(s, prefs)) {
                 ClassResult r{key, read(*m, p.holder), read(*m, p.newcomer), read(*m, p.knobs),
                               m->eval(p.explicit_port, true).is_true(), kBindConflictRules[rule].outcome, {}};
-                r.witness = class_witness(r);
+                r.witness = class_witness(r, on_variant_kernels(*m, view(p.holder, p.knobs), view(p.newcomer, p.knobs),
+                                                                p.explicit_port, r.predicted));
                 out.push_back(std::move(r));
               }
               s.pop();
@@ -166,7 +182,8 @@ std::vector<AsymmetricResult> enumerate_asymmetric() {
   SymSocket a = p.holder, b = p.newcomer;
   const auto ka = p.knobs;
   z3::solver s(c);
-  s.add(well_formed(a, ka) && well_formed(b, ka));
+  // each binds as a newcomer too, so each names its address in bind()
+  s.add(well_formed(a, ka) && well_formed(b, ka) && !a.wild_connect && !b.wild_connect);
   const BindEnv<Z> bind_env{c.bool_val(true), c.bool_val(false)};
   std::vector<z3::expr> prefs{!ka.bindv6only};
   for (const auto& x : {a, b})
@@ -195,12 +212,15 @@ std::vector<AsymmetricResult> enumerate_asymmetric() {
         w.section("a_then_b", r.knobs, extra);
         w.create_and_bind("a1", r.a);
         w.enter_role("a1", r.a, "1");
-        w.bind_predicted("b1", r.b, true, expect_word(kBindConflictRules[ab].outcome), kBindConflictRules[ab].name);
+        const z3::expr explicit_port = c.bool_val(true);
+        w.bind_predicted("b1", r.b, true, expect_word(kBindConflictRules[ab].outcome), kBindConflictRules[ab].name,
+                         on_variant_kernels(*m, view(a, ka), view(b, ka), explicit_port, kBindConflictRules[ab].outcome));
         w.blank();
         w.section("b_then_a", r.knobs, extra);
         w.create_and_bind("b2", r.b);
         w.enter_role("b2", r.b, "2");
-        w.bind_predicted("a2", r.a, true, expect_word(kBindConflictRules[ba].outcome), kBindConflictRules[ba].name);
+        w.bind_predicted("a2", r.a, true, expect_word(kBindConflictRules[ba].outcome), kBindConflictRules[ba].name,
+                         on_variant_kernels(*m, view(b, ka), view(a, ka), explicit_port, kBindConflictRules[ba].outcome));
         r.witness = {name, title, w.text(), w.decisive()};
         out.push_back(std::move(r));
       }
@@ -256,8 +276,11 @@ std::vector<DiffResult> enumerate_diff(Knob knob) {
           w.create_and_bind(a, r.holder);
           w.enter_role(a, r.holder, tag);
           const std::size_t rule = knob_on ? j : i;
+          const SymKnobs& k = knob_on && sysctl ? on : off;
           w.bind_predicted(b, r.newcomer, explicit_port, expect_word(kBindConflictRules[rule].outcome),
-                           kBindConflictRules[rule].name);
+                           kBindConflictRules[rule].name,
+                           on_variant_kernels(*m, view(p.holder, k), view(p.newcomer, k), p.explicit_port,
+                                              kBindConflictRules[rule].outcome));
         };
         if (sysctl) {
           section("bindv6only_0", false, "0");

@@ -37,7 +37,7 @@ std::optional<z3::model> solve_simply(z3::solver& s, const std::vector<z3::expr>
 // A decision path of "newcomer B binds while holder A holds its binding",
 // refined by the protocols, families and A's role.
 struct ClassKey {
-  bool holder_tcp = true, newcomer_tcp = true;
+  Proto holder_proto = Proto::Tcp, newcomer_proto = Proto::Tcp;
   Role role = Role::Bound;
   Family holder_family = Family::Inet, newcomer_family = Family::Inet;
   std::size_t rule = 0;  // index in kBindConflictRules

@@ -108,7 +108,8 @@ void ScenarioWriter::switch_uid(std::int64_t uid) {
 
 void ScenarioWriter::create(std::string_view name, const SocketChoice& s) {
   switch_uid(s.uid);
-  add(named(name, op::Socket{s.family, s.tcp ? SockType::Stream : SockType::Dgram, {}}));
+  const Protocol proto{.name = s.proto == Proto::Mptcp ? Protocol::Name::Mptcp : Protocol::Name::Default};
+  add(named(name, op::Socket{s.family, is_stream(s.proto) ? SockType::Stream : SockType::Dgram, proto}));
   auto set = [&](SockOpt opt, std::int64_t value) { add(make_line(name, op::SetSockOpt{opt, OptValue{.integer = value}})); };
   if (s.v6only_set) set(SockOpt::Ipv6V6only, s.v6only_value ? 1 : 0);
   if (s.reuseaddr) set(SockOpt::SoReuseaddr, 1);
@@ -117,7 +118,7 @@ void ScenarioWriter::create(std::string_view name, const SocketChoice& s) {
 
 void ScenarioWriter::create_and_bind(std::string_view name, const SocketChoice& s) {
   create(name, s);
-  add(make_line(name, op::Bind{term(s.address())}));
+  add(make_line(name, op::Bind{term(s.bound_address())}));
 }
 
 void ScenarioWriter::enter_role(std::string_view name, const SocketChoice& s, std::string_view tag) {
@@ -132,7 +133,7 @@ void ScenarioWriter::enter_role(std::string_view name, const SocketChoice& s, st
       break;
   }
   const std::string l = fmt::format("l{}", tag);
-  if (s.tcp) {
+  if (is_stream(s.proto)) {
     add(named(l, op::Socket{Family::Inet6, SockType::Stream, {}}));
     add(make_line(l, op::SetSockOpt{SockOpt::Ipv6V6only, OptValue{.integer = 0}}));
     add(make_line(l, op::Bind{term(dual_stack_any(kPortListener))}));
@@ -151,11 +152,14 @@ void ScenarioWriter::enter_role(std::string_view name, const SocketChoice& s, st
 }
 
 void ScenarioWriter::bind_predicted(std::string_view name, const SocketChoice& s, bool explicit_port,
-                                    std::string_view expect, std::string_view rule) {
+                                    std::string_view expect, std::string_view rule,
+                                    std::optional<KernelPrediction> elsewhere) {
   create(name, s);
   Address a = s.address();
   if (!explicit_port) a.port = 0;
-  add(make_line(name, op::Bind{term(a)}, expecting(predicted_result(expect))));
+  Line bind = make_line(name, op::Bind{term(a)}, expecting(predicted_result(expect)));
+  if (elsewhere) bind.on_kernels.push_back({elsewhere->when, expecting(predicted_result(elsewhere->expect))});
+  add(bind);
   decisive_.push_back({line_no_, rule});
 }
 
@@ -165,7 +169,8 @@ void ScenarioWriter::listen_predicted(std::string_view name, std::string_view ex
 }
 
 std::string describe(const SocketChoice& s) {
-  std::string d = fmt::format("{} {} {}", s.tcp ? "tcp" : "udp", vocab::family(s.family).word, print_address(s.address()));
+  std::string d = fmt::format("{} {} {}", proto_word(s.proto), vocab::family(s.family).word, print_address(s.address()));
+  if (s.wild_connect) d += fmt::format(" (bound {}, then connected)", print_address(s.bound_address()));
   if (s.v6only_set) d += fmt::format(" v6only={}", s.v6only_value ? 1 : 0);
   if (s.reuseaddr) d += " SO_REUSEADDR";
   if (s.reuseport) d += " SO_REUSEPORT";

@@ -10,6 +10,7 @@
 // parse_scenario and needs nothing outside its own namespaces.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,6 +19,13 @@
 #include "solver/bind_space.h"
 
 namespace sockspec::solver {
+
+// A prediction for the kernels a variation of the relation holds on
+// (model/kernel_variations.h), written as the line's `@COND -> EXPECT`.
+struct KernelPrediction {
+  KernelCondition when;
+  std::string_view expect;  // "ok" or an errno name
+};
 
 // A line that carries a prediction of the relation, and the rule that made it.
 struct Decisive {
@@ -39,8 +47,9 @@ class ScenarioWriter {
   // Takes `name` (created and bound) into its role; `tag` names helpers uniquely.
   void enter_role(std::string_view name, const SocketChoice& s, std::string_view tag);
   // Creates `name`, sets its options and binds it with the predicted result.
+  // `elsewhere`: what the bind gives instead on the kernels it names.
   void bind_predicted(std::string_view name, const SocketChoice& s, bool explicit_port, std::string_view expect,
-                      std::string_view rule);
+                      std::string_view rule, std::optional<KernelPrediction> elsewhere = std::nullopt);
   // `listen NAME 5` with the predicted result.
   void listen_predicted(std::string_view name, std::string_view expect, std::string_view rule);
 

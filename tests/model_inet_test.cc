@@ -71,6 +71,30 @@ TEST(ModelInet, DualStackWildcardCoversIpv4UnlessV6only) {
   EXPECT_TRUE(s.rules.contains("bind.conflict.disjoint_addresses"));
 }
 
+// connect gives a [::]-bound socket the route's source but leaves it
+// dual-stack; one that bound ::1 itself is IPv6-only and keeps 0.0.0.0 off
+// nothing (bind.conflict.any4_covers_connected_v6).
+TEST(ModelInet, AnInet6SocketConnectedFromTheWildcardKeepsAny4Off) {
+  const std::string connected =
+      "l = socket inet6 stream\nbind l [::]:9000\nlisten l 5\n"
+      "a = socket inet6 stream\nbind a [::]:8080\nconnect a [::1]:9000\n";
+  Step s = run(connected + "w = socket inet stream\nbind w 0.0.0.0:8080\n");
+  EXPECT_EQ(printed(s), "EADDRINUSE");
+  EXPECT_TRUE(s.rules.contains("bind.conflict.any4_covers_connected_v6"));
+  s = run(connected + "w = socket inet stream\nbind w 127.0.0.1:8080\n");
+  EXPECT_EQ(printed(s), "ok");
+  s = run(connected + "w = socket inet6 stream\nbind w [::ffff:0.0.0.0]:8080\n");
+  EXPECT_EQ(printed(s), "ok");
+  s = run("a = socket inet6 stream\nsetsockopt a IPV6_V6ONLY 0\nbind a [::1]:8080\n"
+          "w = socket inet stream\nbind w 0.0.0.0:8080\n");
+  EXPECT_EQ(printed(s), "ok");
+  s = run("l = socket inet6 stream\nbind l [::]:9000\nlisten l 5\n"
+          "a = socket inet6 stream\nsetsockopt a IPV6_V6ONLY 1\nbind a [::]:8080\nconnect a [::1]:9000\n"
+          "w = socket inet stream\nbind w 0.0.0.0:8080\n");
+  EXPECT_EQ(printed(s), "ok");
+  EXPECT_TRUE(s.rules.contains("bind.conflict.disjoint_addresses"));
+}
+
 TEST(ModelInet, ReuseportNeedsTheSameOwner) {
   const std::string both =
       "a = socket inet stream\nsetsockopt a SO_REUSEPORT 1\nbind a 127.0.0.1:8080\nlisten a 5\n";

@@ -5,6 +5,7 @@
 // rule decide_bind_conflict returns. A second property ties the solver's
 // socket space (solver/bind_space.h) to the model's own inet::bind_view.
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <rapidcheck/gtest.h>
 
 #include "model/inet.h"
@@ -100,7 +101,7 @@ RC_GTEST_PROP(SolverRelation, TheSatisfiablePathIsTheModelsDecision, ()) {
 rc::Gen<SocketChoice> gen_choice() {
   return rc::gen::exec([] {
     SocketChoice s;
-    s.tcp = *rc::gen::arbitrary<bool>();
+    s.proto = *rc::gen::element(Proto::Tcp, Proto::Udp, Proto::Mptcp);
     s.family = *rc::gen::element(Family::Inet, Family::Inet6);
     s.addr = s.family == Family::Inet ? *rc::gen::element(AddrClass::Any4, AddrClass::Ip4)
                                       : *rc::gen::element(AddrClass::Any6, AddrClass::Mapped, AddrClass::Ip6);
@@ -115,8 +116,14 @@ rc::Gen<SocketChoice> gen_choice() {
     s.reuseaddr = *rc::gen::arbitrary<bool>();
     s.reuseport = *rc::gen::arbitrary<bool>();
     s.uid = *rc::gen::element<std::int64_t>(0, 1000);
-    s.role = s.tcp ? *rc::gen::element(Role::Bound, Role::Listening, Role::Connected, Role::TimeWait)
-                   : *rc::gen::element(Role::Bound, Role::Connected);
+    s.role = s.proto == Proto::Tcp     ? *rc::gen::element(Role::Bound, Role::Listening, Role::Connected, Role::TimeWait)
+             : s.proto == Proto::Mptcp ? *rc::gen::element(Role::Bound, Role::Listening, Role::Connected)
+                                       : *rc::gen::element(Role::Bound, Role::Connected);
+    // connect gives a wildcard-bound socket the loopback source
+    const bool loopback = (s.addr == AddrClass::Ip4 || s.addr == AddrClass::Mapped) ? s.v4 == kV4Menu[0]
+                                                                                    : s.v6 == kV6Loopback;
+    if (s.role == Role::Connected || s.role == Role::TimeWait)
+      s.wild_connect = s.addr != AddrClass::Any4 && s.addr != AddrClass::Any6 && loopback && *rc::gen::arbitrary<bool>();
     return s;
   });
 }
@@ -125,14 +132,16 @@ rc::Gen<SocketChoice> gen_choice() {
 Socket model_socket(const SocketChoice& c, bool bindv6only) {
   Socket s;
   s.family = c.family;
-  s.type = c.tcp ? SockType::Stream : SockType::Dgram;
+  s.type = is_stream(c.proto) ? SockType::Stream : SockType::Dgram;
+  s.protocol = c.proto == Proto::Mptcp ? IPPROTO_MPTCP : 0;
   s.uid = c.uid;
   s.opt.reuseaddr = c.reuseaddr;
   s.opt.reuseport = c.reuseport;
   s.opt.v6only = c.family == Family::Inet6 && (c.v6only_set ? c.v6only_value : bindv6only);
+  if (c.addr == AddrClass::Ip6 && !c.wild_connect) s.opt.v6only = true;  // bind_inet: bind.address.v6_specific_sets_v6only
   s.state = c.role == Role::Listening  ? SockState::Listen
             : c.role == Role::TimeWait ? SockState::TimeWait
-            : c.role == Role::Connected && c.tcp ? SockState::Established
+            : c.role == Role::Connected && is_stream(c.proto) ? SockState::Established
                                                  : SockState::Unconn;
   return s;
 }

@@ -9,6 +9,7 @@
 
 #include "check/driver.h"
 #include "check/witness_confirmation.h"
+#include "model/kernel_variations.h"
 #include "oracle/oracle.h"
 #include "scenario/parser.h"
 #include "solver/coexist.h"
@@ -52,8 +53,8 @@ TEST(SolverClasses, EveryRuleButOtherDeviceHasAClassAndEveryWitnessParses) {
     EXPECT_EQ(c.witness.decisive[0].rule, kBindConflictRules[c.key.rule].name);
     EXPECT_EQ(c.predicted, kBindConflictRules[c.key.rule].outcome);
     // the witness's sockets fit the class key
-    EXPECT_EQ(c.holder.tcp, c.key.holder_tcp);
-    EXPECT_EQ(c.newcomer.tcp, c.key.newcomer_tcp);
+    EXPECT_EQ(c.holder.proto, c.key.holder_proto);
+    EXPECT_EQ(c.newcomer.proto, c.key.newcomer_proto);
     EXPECT_EQ(c.holder.role, c.key.role);
     EXPECT_EQ(c.holder.family, c.key.holder_family);
     EXPECT_EQ(c.newcomer.family, c.key.newcomer_family);
@@ -68,7 +69,8 @@ TEST(SolverClasses, EveryRuleButOtherDeviceHasAClassAndEveryWitnessParses) {
   }
   // UDP has no listen and no TIME_WAIT; TCP's SO_REUSEADDR rule needs a holder not listening
   for (const auto& c : classes) {
-    if (!c.key.holder_tcp) EXPECT_TRUE(c.key.role == Role::Bound || c.key.role == Role::Connected);
+    if (c.key.holder_proto == Proto::Udp) EXPECT_TRUE(c.key.role == Role::Bound || c.key.role == Role::Connected);
+    if (c.key.holder_proto == Proto::Mptcp) EXPECT_NE(c.key.role, Role::TimeWait);
     if (short_rule(c.key.rule) == "tcp_reuseaddr") EXPECT_NE(c.key.role, Role::Listening);
   }
 }
@@ -80,6 +82,67 @@ TEST(SolverClasses, EveryPredictionHoldsOnTheModel) {
 TEST(SolverClasses, EveryPredictionHoldsOnTheKernelInLockstep) {
   if (!kernel_available()) GTEST_SKIP() << "no namespace permission here";
   for (const auto& c : enumerate_classes()) expect_confirmed(c.witness, Mode::Lockstep);
+}
+
+// MPTCP binds in TCP's table (mptcp.bind.first_subflow): the search finds
+// an MPTCP socket keeping a TCP one off its address, the kernel confirms it,
+// and against UDP an MPTCP holder only ever meets other_protocol.
+TEST(SolverClasses, AnMptcpHolderKeepsTcpOffItsAddressOnTheKernel) {
+  const auto classes = enumerate_classes();
+  const auto mptcp_tcp = std::find_if(classes.begin(), classes.end(), [](const ClassResult& c) {
+    return c.key.holder_proto == Proto::Mptcp && c.key.newcomer_proto == Proto::Tcp && c.key.role == Role::Listening &&
+           short_rule(c.key.rule) == "same_address";
+  });
+  ASSERT_NE(mptcp_tcp, classes.end());
+  EXPECT_EQ(mptcp_tcp->predicted, BindOutcome::Conflict);
+  EXPECT_NE(mptcp_tcp->witness.scenario.find("stream mptcp"), std::string::npos) << mptcp_tcp->witness.scenario;
+  for (const auto& c : classes)
+    if ((c.key.holder_proto == Proto::Mptcp) != (c.key.newcomer_proto == Proto::Mptcp) &&
+        (c.key.holder_proto == Proto::Udp || c.key.newcomer_proto == Proto::Udp))
+      EXPECT_EQ(short_rule(c.key.rule), "other_protocol") << c.witness.name;
+  if (!kernel_available()) GTEST_SKIP() << "no namespace permission here";
+  EXPECT_TRUE(confirm_witness(mptcp_tcp->witness).confirmed()) << mptcp_tcp->witness.scenario;
+}
+
+// The searches answer for the reference kernel; a witness whose pair the
+// 6.1.y variation of the relation decides otherwise says so in an `@COND`
+// clause, and the model answering for such a kernel holds it.
+TEST(SolverClasses, AWitnessTheVariationChangesCarriesItsKernelClause) {
+  const KernelCondition hole = variation_rule(Variation::MappedAnyMissesMapped).when;
+  int with_clause = 0;
+  for (const auto& c : enumerate_classes()) {
+    const Program program = parse_scenario(c.witness.scenario, c.witness.name);
+    for (const Line& line : program.lines) {
+      if (line.line_no != c.witness.decisive[0].line_no || line.on_kernels.empty()) continue;
+      ++with_clause;
+      ASSERT_EQ(line.on_kernels.size(), 1u);
+      EXPECT_EQ(line.on_kernels[0].when, hole) << c.witness.name;
+      EXPECT_EQ(c.predicted, BindOutcome::Conflict) << c.witness.name;
+      DriverConfig on_hole;
+      on_hole.profile = profile_where(hole);
+      EXPECT_TRUE(run_scenario(program, Mode::Model, on_hole).passed()) << c.witness.scenario;
+      DriverConfig reference;
+      reference.profile = reference_kernel_profile();
+      EXPECT_TRUE(run_scenario(program, Mode::Model, reference).passed()) << c.witness.scenario;
+    }
+  }
+  EXPECT_GT(with_clause, 0);
+}
+
+// A holder that bound [::] and connected to ::1 is dual-stack on ::1: the
+// search finds 0.0.0.0 refused by it, and the witness binds the wildcard.
+TEST(SolverClasses, AnInet6HolderConnectedFromTheWildcardKeepsAny4Off) {
+  const auto classes = enumerate_classes();
+  const auto it = std::find_if(classes.begin(), classes.end(), [](const ClassResult& c) {
+    return short_rule(c.key.rule) == "any4_covers_connected_v6" && c.key.holder_proto == Proto::Tcp &&
+           c.key.newcomer_proto == Proto::Tcp && c.key.role == Role::Connected;
+  });
+  ASSERT_NE(it, classes.end());
+  EXPECT_TRUE(it->holder.wild_connect);
+  EXPECT_EQ(it->newcomer.addr, AddrClass::Any4);
+  EXPECT_NE(it->witness.scenario.find("bind a [::]:40000 -> ok"), std::string::npos) << it->witness.scenario;
+  if (!kernel_available()) GTEST_SKIP() << "no namespace permission here";
+  EXPECT_TRUE(confirm_witness(it->witness).confirmed()) << it->witness.scenario;
 }
 
 // `solve`'s confirmation must be able to fail: a witness whose decisive line
@@ -183,6 +246,18 @@ TEST(SolverCoexist, SoReuseportLetsTwoListenersShareWhenTheUidIsOpen) {
   EXPECT_EQ(a.sockets[0].uid, a.sockets[1].uid);
 }
 
+TEST(SolverCoexist, AnMptcpListenerAndATcpListenerShareAPortOnlyWithReuseport) {
+  const auto answer = solve_coexist(parse_coexist(
+      "mptcp listen 127.0.0.1:8080 reuseport=?\n"
+      "tcp listen 127.0.0.1:8080 reuseport=?\n"));
+  ASSERT_TRUE(answer.sat);
+  EXPECT_TRUE(answer.sockets[0].reuseport && answer.sockets[1].reuseport);
+  EXPECT_NE(answer.witness.scenario.find("s1 = socket inet stream mptcp"), std::string::npos) << answer.witness.scenario;
+  EXPECT_FALSE(solve_coexist(parse_coexist("mptcp listen 127.0.0.1:8080\ntcp listen 127.0.0.1:8080\n")).sat);
+  if (!kernel_available()) GTEST_SKIP() << "no namespace permission here";
+  expect_confirmed(answer.witness, Mode::Lockstep);
+}
+
 TEST(SolverCoexist, BadInputNamesTheLine) {
   auto error_of = [](std::string_view text) {
     try {
@@ -193,12 +268,12 @@ TEST(SolverCoexist, BadInputNamesTheLine) {
     return std::string("no error");
   };
   EXPECT_EQ(error_of("tcp listen [::]:443 v6only=2\n"), "f:1: v6only must be 0, 1 or ?, not `2`");
-  EXPECT_EQ(error_of("\nudp listen 0.0.0.0:53\n"), "f:2: only tcp sockets listen");
+  EXPECT_EQ(error_of("\nudp listen 0.0.0.0:53\n"), "f:2: only tcp and mptcp sockets listen");
   EXPECT_EQ(error_of("tcp bind 0.0.0.0:0\n"), "f:1: `0.0.0.0:0`: the port must not be 0");
   EXPECT_EQ(error_of("tcp bind 0.0.0.0:80 v6only=1\n"), "f:1: v6only is an option of inet6 sockets");
   EXPECT_EQ(error_of("# nothing\n"), "f:1: no sockets: expected lines like `tcp listen [::]:443 v6only=?`");
   EXPECT_NE(error_of("tcp bind nonsense\n").find("f:1: `nonsense` is not an address"), std::string::npos);
-  EXPECT_EQ(error_of("sctp bind 0.0.0.0:80\n"), "f:1: expected tcp, udp or sysctl, not `sctp`");
+  EXPECT_EQ(error_of("sctp bind 0.0.0.0:80\n"), "f:1: expected tcp, udp, mptcp or sysctl, not `sctp`");
 }
 
 }  // namespace

@@ -18,6 +18,9 @@
 //   SOCKSPEC_FUZZ_STATS     a directory for this process's covered rules (rules.<pid>) and
 //                           the kernel profile its model answered for (kernel.<pid>), optional
 //   SOCKSPEC_FUZZ_ABORT=1   abort on a new finding
+//   SOCKSPEC_FUZZ_COUNTS    a directory where each fuzzing (not merging) process writes, at exit,
+//                           the inputs and scenario lines it ran (counts.<pid>: "INPUTS LINES"),
+//                           for the benchmark's lines/s (scripts/bench.sh), optional
 //   SOCKSPEC_FUZZ_SETTLE_MS / SOCKSPEC_FUZZ_DELIVERY_MS  the oracle's waits (default 20 / 5)
 //   SOCKSPEC_FUZZ_LOOPBACK_DELIVERY_MS  a receive that finds nothing looks again after this
 //                           long (default 0; a guest under emulation needs it, docs/kernels.md)
@@ -33,6 +36,7 @@
 #include <filesystem>
 #include <set>
 #include <string>
+#include <string_view>
 
 #include <fmt/format.h>
 
@@ -61,6 +65,8 @@ struct Campaign {
   std::size_t rules_written = 0;
   bool kernel_written = false;
   Clock::time_point next_stats = Clock::now();
+  fs::path counts;                     // empty: not counted
+  std::size_t inputs_run = 0, lines_run = 0;
 };
 
 Campaign* g_campaign = nullptr;
@@ -93,6 +99,22 @@ void write_kernel(Campaign& c, const KernelProfile& profile) {
   fs::create_directories(c.stats);
   write_file_atomically(c.stats / fmt::format("kernel.{}", getpid()), profile.describe() + "\n");
   c.kernel_written = true;
+}
+
+// At exit: the inputs and lines this process ran (SOCKSPEC_FUZZ_COUNTS).
+void write_counts() {
+  const Campaign& c = *g_campaign;
+  if (c.counts.empty() || c.inputs_run == 0) return;
+  fs::create_directories(c.counts);
+  write_file_atomically(c.counts / fmt::format("counts.{}", getpid()), fmt::format("{} {}\n", c.inputs_run, c.lines_run));
+}
+
+// libFuzzer's merge passes (-merge=1, and the -merge_inner=1 processes fork
+// mode starts) run inputs to sort a corpus, not to fuzz.
+bool merging(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i)
+    if (std::string_view(argv[i]).starts_with("-merge")) return true;
+  return false;
 }
 
 bool shows(const Program& program, const DriverConfig& driver, const std::string& signature) {
@@ -167,7 +189,7 @@ int minimize_pending(Campaign& c, const fs::path& pending, const std::string& sh
 
 }  // namespace
 
-extern "C" int LLVMFuzzerInitialize(int*, char***) {
+extern "C" int LLVMFuzzerInitialize(int* argc, char*** argv) {
   static Campaign campaign;
   campaign.findings = env_path("SOCKSPEC_FUZZ_FINDINGS", "fuzz-findings");
   if (std::getenv("SOCKSPEC_FUZZ_STATS")) campaign.stats = env_path("SOCKSPEC_FUZZ_STATS", {});
@@ -200,6 +222,10 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
   // scenario, keep the start directory.
   fs::current_path(start);
   g_campaign = &campaign;
+  if (std::getenv("SOCKSPEC_FUZZ_COUNTS") && !merging(*argc, *argv)) {
+    campaign.counts = env_path("SOCKSPEC_FUZZ_COUNTS", {});
+    std::atexit(write_counts);
+  }
   if (std::getenv("SOCKSPEC_FUZZ_PENDING")) campaign.pending = env_path("SOCKSPEC_FUZZ_PENDING", {});
   if (std::getenv("SOCKSPEC_FUZZ_MINIMIZE")) {
     const char* shard = std::getenv("SOCKSPEC_FUZZ_SHARD");
@@ -227,6 +253,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!program) return -1;  // not a scenario: keep it out of the corpus
   Campaign& c = *g_campaign;
   ScenarioVerdict verdict = run_scenario(*program, Mode::Lockstep, c.driver);
+  ++c.inputs_run;
+  c.lines_run += program->lines.size();
   for (const LineVerdict& line : verdict.lines)
     for (auto rule : line.rules) c.rules.emplace(rule);
   write_stats(c);
