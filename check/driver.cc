@@ -10,6 +10,7 @@
 
 #include "check/interruption.h"
 #include "scenario/match.h"
+#include "scenario/printer.h"
 
 namespace sockspec {
 
@@ -106,6 +107,7 @@ int ScenarioVerdict::skipped() const {
 
 ScenarioStatus ScenarioVerdict::status() const {
   if (!passed()) return ScenarioStatus::Fail;
+  if (!limitation.empty()) return ScenarioStatus::Unrunnable;
   return unsupported() > 0 ? ScenarioStatus::Partial : ScenarioStatus::Pass;
 }
 
@@ -113,10 +115,21 @@ const char* status_word(ScenarioStatus status) {
   switch (status) {
     case ScenarioStatus::Pass: return "PASS";
     case ScenarioStatus::Partial: return "PARTIAL";
+    case ScenarioStatus::Unrunnable: return "UNRUNNABLE";
     case ScenarioStatus::Fail: return "FAIL";
   }
   return "FAIL";
 }
+
+namespace {
+
+// `not runnable on gVisor runsc 20221219: line 5 (ns b): setns(2) ...`
+std::string limitation_text(const KernelProfile& profile, const Line& line, std::string_view what) {
+  const std::string target = is_gvisor_release(profile.release) ? profile.release : "this kernel";
+  return fmt::format("not runnable on {}: line {} ({}): {}", target, line.line_no, print_operation(line), what);
+}
+
+}  // namespace
 
 ScenarioVerdict run_scenario(const Program& program, Mode mode, const DriverConfig& config) {
   ScenarioVerdict verdict;
@@ -138,7 +151,7 @@ ScenarioVerdict run_scenario(const Program& program, Mode mode, const DriverConf
   for (const Line& line : program.lines) {
     LineVerdict& v = verdict.lines.emplace_back();
     v.line = &line;
-    if (!verdict.error.empty()) {
+    if (!verdict.error.empty() || !verdict.limitation.empty()) {
       v.skipped = true;
       continue;
     }
@@ -165,8 +178,17 @@ ScenarioVerdict run_scenario(const Program& program, Mode mode, const DriverConf
       }
     }
     if (config.before_model_step && model) config.before_model_step(resolved ? *resolved : line, *model);
-    step_line(resolved ? *resolved : line, kernel ? &*kernel : nullptr, model ? &*model : nullptr,
-              config.planted_fault, untracked, v);
+    try {
+      step_line(resolved ? *resolved : line, kernel ? &*kernel : nullptr, model ? &*model : nullptr,
+                config.planted_fault, untracked, v);
+    } catch (const TargetLimitation& e) {
+      verdict.limitation = limitation_text(profile, line, e.what());
+      v = LineVerdict();
+      v.line = &line;
+      v.skipped = true;
+      v.note = e.what();
+      continue;
+    }
     const Expectation* expect = expectation_for(line, profile);
     v.expect = expect;
     if (!expect) continue;

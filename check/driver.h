@@ -39,8 +39,12 @@ struct LineVerdict {
 // What a scenario's verdict comes to. PARTIAL is a pass of the lines the
 // model covers, with some it does not (their results were not compared):
 // it does not fail a run, and is never reported as a plain PASS.
-enum class ScenarioStatus { Pass, Partial, Fail };
-const char* status_word(ScenarioStatus status);  // PASS, PARTIAL, FAIL (JSON: the same in lower case)
+// UNRUNNABLE: the kernel under test could not run the scenario to its end
+// (a TargetLimitation, oracle/oracle.h): the lines before it were judged and
+// agreed, the rest was not run. It does not fail a run either.
+enum class ScenarioStatus { Pass, Partial, Unrunnable, Fail };
+// PASS, PARTIAL, UNRUNNABLE, FAIL (JSON: the same in lower case)
+const char* status_word(ScenarioStatus status);
 
 struct ScenarioVerdict {
   std::string file;
@@ -48,6 +52,10 @@ struct ScenarioVerdict {
   std::vector<LineVerdict> lines;
   std::string error;  // non-empty when the scenario was stopped (time limit, ...)
   bool interrupted = false;  // stopped by a signal (DriverConfig::stop_signal); `error` says before which line
+  // Non-empty when the kernel under test cannot run the scenario as written
+  // (`not runnable on gVisor runsc 20221219: line 5 ns b: setns(2) ...`):
+  // a fact about that kernel, not a fault of the model or the scenario.
+  std::string limitation;
 
   int expectation_failures() const;
   int divergences() const;

@@ -124,17 +124,23 @@ std::string finding_header_signature(std::string_view text) {
 std::string finding_scenario_text(const Program& program, const Divergence& d) {
   std::string rules;
   for (const auto& r : d.rules) rules += (rules.empty() ? "" : " ") + r;
+  // on gVisor the finding is about gVisor: the model speaks for Linux
+  const bool gvisor = is_gvisor_release(d.profile.release);
+  const std::string what = gvisor ? fmt::format("{} breaks a Linux rule in {}", d.profile.release, program.file)
+                                  : "the model and the kernel disagree";
   std::string out = fmt::format(
-      "# sockspec finding {}: the model and the kernel disagree on line {}:\n"
+      "# sockspec finding {}: {} on line {}:\n"
       "#   {}\n"
-      "# kernel: {}\n"
-      "# model:  {}\n"
+      "# {}: {}\n"
+      "# {}:  {}\n"
       "# rules:  {}\n"
       "# signature: {}\n"
       "# kernel: {} (the model answered for this profile)\n"
-      "# Reproduce: sockspec check -v THIS_FILE, or cc the .c file next to it and run it.\n",
-      finding_id(d.signature), d.line + 1, d.operation, print_result(d.kernel), print_result(d.model),
-      rules.empty() ? "(none)" : rules, d.signature, d.profile.describe());
+      "# Reproduce: sockspec check{} -v THIS_FILE, or cc the .c file next to it and run it{}.\n",
+      finding_id(d.signature), what, d.line + 1, d.operation, gvisor ? "gVisor" : "kernel", print_result(d.kernel),
+      gvisor ? "Linux" : "model", print_result(d.model), rules.empty() ? "(none)" : rules, d.signature,
+      d.profile.describe(), gvisor ? " --kernel gvisor" : "",
+      gvisor ? " (cc -static) with `runsc --network=none --platform=ptrace do ./a.out`, as root" : "");
   return out + print_program(program);
 }
 

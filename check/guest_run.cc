@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "check/verdict_codec.h"
+#include "guest/gvisor.h"
 
 namespace sockspec {
 
@@ -15,8 +16,12 @@ namespace fs = std::filesystem;
 
 // The command the guest runs: this binary, the same subcommand and settings,
 // on the host kernel of the guest, sending verdicts as data.
+// gVisor (ptrace platform) pays a context switch or more per system call and
+// runs its loopback on goroutines: it gets the guest's slack too.
+// `isolated_by` non-empty: the sandbox mode the executor declares
+// (oracle.h: declare_isolated_by_gvisor).
 std::vector<std::string> guest_argv(const std::vector<Program>& programs, Mode mode, const DriverConfig& config,
-                                    int jobs) {
+                                    int jobs, const std::string& isolated_by) {
   std::vector<std::string> argv = {"sockspec",
                                    mode == Mode::Kernel ? "run" : "check",
                                    "--verdict-stream",
@@ -32,6 +37,10 @@ std::vector<std::string> guest_argv(const std::vector<Program>& programs, Mode m
                                                       : kGuestLoopbackDeliveryMs),
                                    "--time-limit-ms",
                                    std::to_string(config.time_limit_ms)};
+  if (!isolated_by.empty()) {
+    argv.push_back("--isolated-by");
+    argv.push_back(isolated_by);
+  }
   if (!config.planted_fault.empty()) {
     argv.push_back("--plant-fault");
     argv.push_back(config.planted_fault);
@@ -52,16 +61,29 @@ GuestRunReport run_in_kernel_guest(const std::string& kernel, const std::vector<
                                    const DriverConfig& config, int jobs,
                                    const std::function<void(ScenarioVerdict&&)>& on_verdict,
                                    const std::function<void(std::string_view)>& on_progress) {
-  require_guest_tools();  // before a kernel is fetched for nothing
-  const GuestKernel guest = resolve_guest_kernel(kernel, on_progress);
+  const bool gvisor = kernel == kGvisorKernelName;
+  GuestKernel guest;
+  std::string isolated_by;
+  if (gvisor) {
+    isolated_by = "gvisor:" + runsc_version();  // throws GuestUnavailable without runsc
+    guest.release = gvisor_release(isolated_by.substr(7));
+  } else {
+    require_guest_tools();  // before a kernel is fetched for nothing
+    guest = resolve_guest_kernel(kernel, on_progress);
+  }
   GuestJob job;
-  job.argv = guest_argv(programs, mode, config, jobs);
+  // One scenario at a time on gVisor: there the workers' per-thread private
+  // /tmp (oracle/sandbox.cc prepare_thread) does not keep them apart, and
+  // two scenarios' unix socket files meet (seen with -j 2: bind EADDRINUSE,
+  // connect ENOENT on files of the other scenario).
+  job.argv = guest_argv(programs, mode, config, gvisor ? 1 : jobs, isolated_by);
   for (const Program& p : programs) job.carry.push_back(fs::absolute(p.file).lexically_normal());
   job.cwd = fs::current_path();
   job.cpus = jobs;
   job.on_progress = on_progress;
   GuestRunReport report;
   report.release = guest.release;
+  report.gvisor = gvisor;
   std::string stream_error;
   job.on_line = [&](std::string_view line) {
     if (!stream_error.empty()) return;
@@ -77,7 +99,8 @@ GuestRunReport run_in_kernel_guest(const std::string& kernel, const std::vector<
       stream_error = fmt::format("a verdict from the guest could not be read ({}): {:.200}", e.what(), line);
     }
   };
-  const GuestOutcome outcome = run_in_guest(guest, job);
+  if (gvisor && on_progress) on_progress("starting " + guest.release);
+  const GuestOutcome outcome = gvisor ? run_in_gvisor(job) : run_in_guest(guest, job);
   report.boot_seconds = outcome.boot_seconds;
   report.total_seconds = outcome.total_seconds;
   if (!stream_error.empty()) throw std::runtime_error(stream_error);

@@ -1,4 +1,5 @@
-// Scenarios run on another kernel: one qemu guest per run (guest/guest.h).
+// Scenarios run on another kernel: one qemu guest per run (guest/guest.h),
+// or, for `--kernel gvisor`, one runsc sandbox per run (guest/gvisor.h).
 //
 // Contract: run_in_kernel_guest boots `kernel` once, runs `sockspec
 // check|run` with the same settings on every program inside it (-j: the
@@ -29,7 +30,8 @@ inline constexpr int kGuestSlowdown = 4;
 inline constexpr int kGuestLoopbackDeliveryMs = 10;
 
 struct GuestRunReport {
-  std::string release;       // the guest kernel's modules directory name (`6.1.0-57-amd64`)
+  std::string release;       // the guest kernel's modules directory name (`6.1.0-57-amd64`), or `gVisor runsc 20221219`
+  bool gvisor = false;       // the run was on gVisor's netstack (guest/gvisor.h), not a qemu guest
   double boot_seconds = 0, total_seconds = 0;
   int verdicts = 0;
 };

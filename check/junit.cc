@@ -51,11 +51,13 @@ void JunitReport::add(const ScenarioVerdict& verdict, bool failed, std::string_v
     if (int n = verdict.expectation_failures()) parts.push_back(fmt::format("{} failed expectation(s)", n));
     if (int n = verdict.divergences()) parts.push_back(fmt::format("{} divergence(s)", n));
     if (!verdict.error.empty()) parts.push_back(verdict.error);
+    if (!verdict.limitation.empty()) parts.push_back(verdict.limitation);
     c.failure_message = fmt::format("{}", fmt::join(parts, ", "));
     c.failure_body = verdict_text_summary(verdict, Mode::Lockstep);
   }
   c.system_out = std::string(known);
   if (verdict.status() == ScenarioStatus::Partial) c.system_out += partial_text(verdict);
+  if (!verdict.limitation.empty()) c.system_out += "UNRUNNABLE: " + verdict.limitation + "\n";
   cases_.push_back(std::move(c));
 }
 

@@ -33,6 +33,16 @@ struct KernelDifference {
   std::vector<KernelDifferenceLine> lines;  // the confirming lines; empty: unconfirmed
 };
 
+// A Linux rule another stack breaks (B is gVisor): each scenario's first
+// line where gVisor diverged from the model while Linux (A) agreed with it
+// and gave another result, under the rules the model decided it by (later
+// lines may be consequences: the two stacks' states have parted). result_a
+// is Linux's result, result_b gVisor's; one line per scenario.
+struct BrokenRule {
+  std::string rules;  // the deciding rules, as the verdict lists them
+  std::vector<KernelDifferenceLine> lines;
+};
+
 struct KernelsDiff {
   KernelProfile a, b;
   int scenarios = 0;
@@ -40,10 +50,17 @@ struct KernelsDiff {
   std::vector<KernelDifference> rules;
   std::vector<KernelDifferenceLine> unexplained;
   int follow_on = 0;  // unexplained lines after an earlier difference in their scenario
+  // B is gVisor: the Linux rules it breaks, and the scenarios it cannot run
+  // (file and ScenarioVerdict::limitation).
+  bool b_is_gvisor = false;
+  std::vector<BrokenRule> broken;
+  int follow_on_b = 0;  // gVisor's divergent lines after the first of their scenario
+  std::vector<std::pair<std::string, std::string>> unrunnable_b;
 };
 
-// Whether `kernel` names this host ("host", or the host's own series by
-// version: `6.18` on a 6.18.44 host); anything else boots a guest.
+// Whether `kernel` names this host ("host" or "linux", or the host's own
+// series by version: `6.18` on a 6.18.44 host); anything else boots a guest
+// (or, for "gvisor", starts a runsc sandbox).
 bool names_this_host(const std::string& kernel);
 
 // Runs `programs` in lockstep on kernels A and B (guests first: the host's
@@ -52,7 +69,8 @@ bool names_this_host(const std::string& kernel);
 KernelsDiff diff_on_kernels(const std::string& a, const std::string& b, const std::vector<Program>& programs,
                             int jobs, const std::function<void(std::string_view)>& progress);
 
-// `a` and `b` are verdicts of the same programs, in the same order.
+// `a` and `b` are verdicts of the same programs, in the same order. When
+// `b` is gVisor's, the diff also lists the Linux rules it breaks.
 KernelsDiff diff_kernels(const std::vector<ScenarioVerdict>& a, const std::vector<ScenarioVerdict>& b);
 std::string kernels_diff_markdown(const KernelsDiff& diff);
 // A whole page; the part a report embeds lies between these two markers.

@@ -10,13 +10,33 @@
 namespace sockspec {
 namespace {
 
+// The profile run_scenario would have named: the kernel's measured one when
+// it has been measured, else the one asked for, else the reference.
+KernelProfile profile_of_stopped_run(Mode mode, const DriverConfig& config) {
+  if (config.profile) return *config.profile;
+  if (mode == Mode::Model || !in_sandbox()) return reference_kernel_profile();
+  try {
+    return host_kernel_profile();
+  } catch (const std::exception&) {
+    return reference_kernel_profile();
+  }
+}
+
 ScenarioVerdict run_one(const Program& program, Mode mode, const DriverConfig& config) {
   try {
     return run_scenario(program, mode, config);
   } catch (const std::exception& e) {
+    // every line, none run: a verdict streamed from a guest keeps the
+    // program's shape (check/verdict_codec.h), and the profile it was for
     ScenarioVerdict verdict;
     verdict.file = program.file;
     verdict.error = e.what();
+    verdict.profile = profile_of_stopped_run(mode, config);
+    for (const Line& line : program.lines) {
+      LineVerdict& v = verdict.lines.emplace_back();
+      v.line = &line;
+      v.skipped = true;
+    }
     return verdict;
   }
 }

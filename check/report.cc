@@ -20,8 +20,12 @@ const Result& shown(const LineVerdict& v, Mode mode) {
   return mode == Mode::Model ? *v.model : *v.kernel;
 }
 
+// Whether the verdicts are of gVisor (scenario/kernel_profile.h): there a
+// divergence is a finding about gVisor, the model speaking for Linux.
+bool about_gvisor(const ScenarioVerdict& verdict) { return is_gvisor_release(verdict.profile.release); }
+
 // `  12  bind o 127.0.0.2:8080 -> EADDRINUSE` plus the marks that apply.
-void append_line(std::string& out, const LineVerdict& v, Mode mode) {
+void append_line(std::string& out, const LineVerdict& v, Mode mode, bool gvisor) {
   const Line& line = *v.line;
   std::string result = (v.kernel || v.model) ? print_result(shown(v, mode)) : "(not run)";
   out += fmt::format("{:5}  {} -> {}", line.line_no, print_operation(line), result);
@@ -29,7 +33,10 @@ void append_line(std::string& out, const LineVerdict& v, Mode mode) {
   out += '\n';
   if (v.expectation_failed)
     out += fmt::format("       FAILED: expected {}\n", print_expectation(*v.expect));
-  if (v.diverged)
+  if (v.diverged && gvisor)
+    out += fmt::format("       GVISOR DIVERGES from Linux: gVisor {}, Linux {}  breaks [{}]{}\n", print_result(*v.kernel),
+                       print_result(*v.model), rules_text(v.rules), v.note.empty() ? "" : "  (" + v.note + ")");
+  else if (v.diverged)
     out += fmt::format("       DIVERGES: kernel {}, model {}  [{}]{}\n", print_result(*v.kernel),
                        print_result(*v.model), rules_text(v.rules), v.note.empty() ? "" : "  (" + v.note + ")");
   if (v.unsupported) out += fmt::format("       UNSUPPORTED by the model: {}\n", v.note);
@@ -47,6 +54,7 @@ std::string status_line(const ScenarioVerdict& verdict, Mode mode) {
   if (int n = verdict.expectation_failures()) parts.push_back(fmt::format("{} failed expectation(s)", n));
   if (int n = verdict.divergences()) parts.push_back(fmt::format("{} divergence(s)", n));
   if (!verdict.error.empty()) parts.push_back(verdict.error);
+  if (!verdict.limitation.empty()) parts.push_back(verdict.limitation);
   std::string detail;
   for (const auto& p : parts) detail += (detail.empty() ? ": " : ", ") + p;
   return fmt::format("{} {} ({}){}\n", status_word(verdict.status()), verdict.file, counts, detail);
@@ -56,7 +64,7 @@ std::string status_line(const ScenarioVerdict& verdict, Mode mode) {
 
 std::string verdict_text_full(const ScenarioVerdict& verdict, Mode mode) {
   std::string out = fmt::format("== {}\n", verdict.file);
-  for (const auto& v : verdict.lines) append_line(out, v, mode);
+  for (const auto& v : verdict.lines) append_line(out, v, mode, about_gvisor(verdict));
   out += status_line(verdict, mode);
   return out;
 }
@@ -64,7 +72,7 @@ std::string verdict_text_full(const ScenarioVerdict& verdict, Mode mode) {
 std::string verdict_text_summary(const ScenarioVerdict& verdict, Mode mode) {
   std::string out = status_line(verdict, mode);
   for (const auto& v : verdict.lines)
-    if (v.expectation_failed || v.diverged || v.unsupported) append_line(out, v, mode);
+    if (v.expectation_failed || v.diverged || v.unsupported) append_line(out, v, mode, about_gvisor(verdict));
   return out;
 }
 
@@ -87,6 +95,7 @@ nlohmann::json verdict_json(const ScenarioVerdict& verdict) {
                              {"kernel", print_result(*v.kernel)},
                              {"model", print_result(*v.model)},
                              {"rules", rules}});
+      if (about_gvisor(verdict)) divergences.back()["about"] = "gvisor";  // the model is Linux
     }
     if (v.unsupported) unsupported.push_back({{"line", line.line_no}, {"op", print_operation(line)}});
     if (v.skipped && !v.unsupported) skipped.push_back(line.line_no);
@@ -103,6 +112,7 @@ nlohmann::json verdict_json(const ScenarioVerdict& verdict) {
               {"unsupported", unsupported},
               {"skipped", skipped}};
   if (!verdict.error.empty()) out["error"] = verdict.error;
+  if (!verdict.limitation.empty()) out["limitation"] = verdict.limitation;
   return out;
 }
 

@@ -335,7 +335,12 @@ std::string c_reproducer(const Program& program, std::size_t divergent_line, std
       " *   cc -o repro THIS_FILE.c && ./repro      (root, or any user allowed\n"
       " *   to make user namespaces; `unshare -Urn ./repro` works too)\n"
       " * Seen on " + profile.describe() + ", where the model (answering for that\n"
-      " * kernel) said otherwise; other kernels may answer otherwise too.\n"
+      " * kernel) said otherwise; other kernels may answer otherwise too.\n" +
+      (is_gvisor_release(profile.release)
+           ? std::string(" * On gVisor, as root: cc -static -o repro THIS_FILE.c &&\n"
+                         " *   unshare -n runsc --network=none --platform=ptrace do ./repro\n"
+                         " * (the DIVERGENCE mark gives what Linux does.)\n")
+           : std::string()) +
       " */\n";
   out += kPrelude;
   out += "\n";

@@ -112,6 +112,7 @@ json encode_verdict(const ScenarioVerdict& verdict) {
   for (const LineVerdict& v : verdict.lines) lines.push_back(encode_line(v));
   return {{"file", verdict.file},
           {"error", verdict.error},
+          {"limitation", verdict.limitation},
           {"kernel", verdict.profile.name()},
           {"release", verdict.profile.release},
           {"lines", lines}};
@@ -121,6 +122,7 @@ ScenarioVerdict decode_verdict(const json& record, const Program& program) {
   ScenarioVerdict verdict;
   verdict.file = program.file;
   verdict.error = record.at("error").get<std::string>();
+  verdict.limitation = record.at("limitation").get<std::string>();
   auto profile = parse_kernel_profile(record.at("kernel").get<std::string>());
   if (!profile) throw std::runtime_error("an unknown kernel profile " + record.at("kernel").dump());
   verdict.profile = *profile;

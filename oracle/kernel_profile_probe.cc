@@ -79,7 +79,12 @@ int global_sysctl(const char* path, int fallback) {
 
 KernelProfile measure() {
   KernelProfile p;
-  utsname_version(&p);
+  if (const std::string& runsc = gvisor_declared(); !runsc.empty()) {
+    p.version = reference_kernel_profile().version;  // uname's 4.4.0 is a fake
+    p.release = gvisor_release(runsc);
+  } else {
+    utsname_version(&p);
+  }
   for (const auto& probe : kProbes)
     if (probe_shows(probe)) p.add(probe.variant);
   p.hz = measure_hz();

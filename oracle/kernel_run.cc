@@ -263,9 +263,14 @@ struct KernelRun::Impl {
   }
 
   void enter(std::size_t index) {
-    if (setns(namespaces[index].fd, CLONE_NEWNET) != 0)
-      throw std::runtime_error(std::string("setns into a scenario namespace: ") + std::strerror(errno));
-    current = index;
+    if (setns(namespaces[index].fd, CLONE_NEWNET) == 0) {
+      current = index;
+      return;
+    }
+    const int e = errno;
+    const std::string what = std::string("setns(2) into a scenario namespace: ") + std::strerror(e);
+    if (e == EOPNOTSUPP || e == ENOSYS) throw TargetLimitation(what);
+    throw std::runtime_error(what);
   }
 
   // ------------------------------------------------------------ sock_diag
@@ -529,7 +534,9 @@ struct KernelRun::Impl {
   Result run(const op::Ns& o, const Line&, int) {
     AsRoot root(uid);
     if (auto index = find_namespace(o.name)) {
-      enter(*index);
+      // between lines the thread is in namespaces[current]: `ns main` in
+      // main needs no setns (which gVisor does not have)
+      if (*index != current) enter(*index);
     } else {
       current = create_namespace(o.name);
     }

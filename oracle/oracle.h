@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 
@@ -46,6 +47,17 @@ struct SandboxInfo {
   bool private_tcp_hash = false;    // scenario namespaces have their own TCP hash (namespace_pool.h)
 };
 
+// The executor runs inside a gVisor sandbox (`--kernel gvisor`,
+// guest/gvisor.h), which already keeps it off the host: its filesystem is
+// not the host's, so enter_sandbox skips making mounts private (gVisor
+// refuses to change propagation) but still unshares mount and network
+// namespaces. Declared by the launcher, before enter_sandbox, with runsc's
+// version; enter_sandbox refuses unless the kernel log says "Starting
+// gVisor", so a declaration on a real kernel never weakens the sandbox.
+void declare_isolated_by_gvisor(std::string runsc_version);
+// The runsc version declared, empty when not inside gVisor.
+const std::string& gvisor_declared();
+
 // Returns nullopt on success (and fills *info), else a message saying why
 // the oracle cannot run here (the CLI exits 3 with it).
 std::optional<std::string> enter_sandbox(SandboxInfo* info = nullptr);
@@ -59,6 +71,15 @@ bool in_sandbox();
 const KernelProfile& host_kernel_profile();
 // The version and release uname(2) gives, without the probes (no sandbox needed).
 void utsname_version(KernelProfile* profile);
+
+// The kernel under test refuses a facility the oracle needs to run the
+// scenario as written: setns(2) into another network namespace answers
+// EOPNOTSUPP or ENOSYS (gVisor's 2022-12-19 sentry; Linux never answers
+// those). Thrown by KernelRun::execute; the driver reports the scenario as
+// one this target cannot run (ScenarioVerdict::limitation) and goes on.
+struct TargetLimitation : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
 
 class KernelRun final {
  public:

@@ -14,6 +14,7 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/ioctl.h>
+#include <sys/klog.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -33,6 +34,7 @@ namespace sockspec {
 namespace {
 
 std::atomic<bool> g_in_sandbox{false};
+std::string g_gvisor_version;  // declare_isolated_by_gvisor
 SandboxInfo g_info;
 int g_base_netns_fd = -1;
 
@@ -101,6 +103,18 @@ bool kept(int capability) {
   return false;
 }
 
+// Empties the ambient set. gVisor's 2022-12-19 sentry implements no
+// PR_CAP_AMBIENT (its prctl answers EINVAL for any unknown option), so under
+// the declared and verified gVisor mode (isolate_mounts checked the kernel
+// log) EINVAL is tolerated: there the ambient set cannot have been raised
+// either, as raising it is the same unimplemented prctl. On Linux any
+// failure still refuses the sandbox.
+std::optional<std::string> clear_ambient_capabilities() {
+  if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) == 0) return std::nullopt;
+  if (errno == EINVAL && !g_gvisor_version.empty()) return std::nullopt;
+  return failure("clearing ambient capabilities");
+}
+
 // Drops everything but kKeptCapabilities and sets no_new_privs, so neither
 // this process nor anything it executes can regain what was dropped
 // (prctl(2) PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS; capabilities(7)). The
@@ -112,7 +126,7 @@ std::optional<std::string> drop_privileges() {
   for (int c = 0; prctl(PR_CAPBSET_READ, c, 0, 0, 0) >= 0; ++c)
     if (!kept(c) && prctl(PR_CAPBSET_READ, c, 0, 0, 0) == 1 && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) != 0)
       return failure(fmt::format("dropping capability {} from the bounding set", c));
-  if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0) return failure("clearing ambient capabilities");
+  if (auto error = clear_ambient_capabilities()) return error;
   __user_cap_header_struct header{.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
   __user_cap_data_struct have[_LINUX_CAPABILITY_U32S_3] = {};
   if (syscall(SYS_capget, &header, have) != 0) return failure("capget");
@@ -129,7 +143,31 @@ std::optional<std::string> drop_privileges() {
   return std::nullopt;
 }
 
+// gVisor's kernel log opens with "Starting gVisor..." (its sentry writes it
+// at boot); Linux never writes that.
+bool kernel_log_shows_gvisor() {
+  char log[16384];
+  int n = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, log, sizeof log);
+  return n > 0 && std::string_view(log, static_cast<std::size_t>(n)).find("Starting gVisor") != std::string_view::npos;
+}
+
+// Mounts made here must not reach the host's mount namespace: on Linux by
+// making them private; inside gVisor the filesystem is the sandbox's own.
+std::optional<std::string> isolate_mounts() {
+  if (!g_gvisor_version.empty()) {
+    if (!kernel_log_shows_gvisor())
+      return "cannot enter the oracle's sandbox: this run was declared inside gVisor (as --kernel gvisor "
+             "starts it) but the kernel log does not show gVisor";
+    return std::nullopt;
+  }
+  if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) return failure("making mounts private");
+  return std::nullopt;
+}
+
 }  // namespace
+
+void declare_isolated_by_gvisor(std::string runsc_version) { g_gvisor_version = std::move(runsc_version); }
+const std::string& gvisor_declared() { return g_gvisor_version; }
 
 std::optional<std::string> enter_sandbox(SandboxInfo* info) {
   if (g_in_sandbox.load()) {
@@ -145,9 +183,7 @@ std::optional<std::string> enter_sandbox(SandboxInfo* info) {
     if (auto error = enter_user_namespace()) return error;
     me.user_namespace = true;
   }
-  // our mounts must not propagate back to the host's mount namespace
-  if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0)
-    return failure("making mounts private");
+  if (auto error = isolate_mounts()) return error;
   if (auto error = mount_private_tmp()) return error;
   me.sandbox_netns = netns_inode("/proc/self/ns/net");
   if (me.sandbox_netns == 0 || me.sandbox_netns == me.host_netns)
@@ -214,7 +250,8 @@ int update_flags(const char* name, short add) {
   int e = 0;
   if (ioctl(fd, SIOCGIFFLAGS, &ifr) != 0) {
     e = errno;
-  } else {
+  } else if ((ifr.ifr_flags & add) != add || add == 0) {
+    // already set: no SIOCSIFFLAGS (gVisor has none, and its lo is up)
     ifr.ifr_flags = static_cast<short>(ifr.ifr_flags | add);
     if (ioctl(fd, SIOCSIFFLAGS, &ifr) != 0) e = errno;
   }

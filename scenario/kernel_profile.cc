@@ -69,9 +69,14 @@ std::string KernelProfile::name() const {
   return out;
 }
 
+std::string gvisor_release(std::string_view runsc_version) { return fmt::format("gVisor runsc {}", runsc_version); }
+bool is_gvisor_release(std::string_view release) { return release.starts_with("gVisor runsc "); }
+
 std::string KernelProfile::describe() const {
-  std::string out = "Linux " + print_kernel_version(version);
-  if (!release.empty() && release != print_kernel_version(version)) out += " (" + release + ")";
+  std::string out = is_gvisor_release(release) ? release + ", checked against Linux " + print_kernel_version(version)
+                                               : "Linux " + print_kernel_version(version);
+  if (!release.empty() && !is_gvisor_release(release) && release != print_kernel_version(version))
+    out += " (" + release + ")";
   for (const auto& v : kVariants)
     if (has(v.variant)) out += fmt::format(", {}", v.name);
   if (hz != kDefaultHz) out += fmt::format(", HZ {}", hz);

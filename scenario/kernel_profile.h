@@ -84,6 +84,12 @@ struct KernelProfile {
   }
 };
 
+// gVisor is not a Linux version: a profile measured inside runsc keeps the
+// reference version (the Linux gVisor is checked against; its uname says a
+// fake 4.4.0) and names itself in `release`: `gVisor runsc 20221219`.
+std::string gvisor_release(std::string_view runsc_version);
+bool is_gvisor_release(std::string_view release);
+
 // The kernel the corpus was first recorded on and the model answers for by
 // default: upstream 6.18 (no variant).
 KernelProfile reference_kernel_profile();

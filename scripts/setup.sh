@@ -14,6 +14,7 @@ packages=(
   libbenchmark-dev                            # bench/
   iproute2 util-linux                         # ip for debugging, setpriv for the unprivileged tests
   qemu-system-x86 busybox-static xz-utils     # guest/: other kernels under qemu (xz: their vmlinux, once)
+  runsc                                       # guest/gvisor: --kernel gvisor (gVisor's netstack)
 )
 packages+=("${SOCKSPEC_EXTRA_PACKAGES[@]:-}")
 

@@ -51,6 +51,13 @@ TEST(Cli, GuestWithoutQemuIsExit3WithTheInstallCommand) {
   EXPECT_EQ(r.out.find("PASS"), std::string::npos) << r.out;
 }
 
+TEST(Cli, GvisorWithoutRunscIsExit3WithTheInstallCommand) {
+  auto r = run_command("env PATH=/nonexistent " + sockspec("check --kernel gvisor corpus/examples"));
+  EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
+  EXPECT_NE(r.err.find("--kernel gvisor: runsc not found: apt-get install runsc"), std::string::npos) << r.err;
+  EXPECT_EQ(r.out.find("PASS"), std::string::npos) << r.out;
+}
+
 // The model answers for the profile named: the role-locked one refuses the
 // listen of a socket whose connect was refused; the reference one does not.
 TEST(Cli, ModelAnswersForTheKernelNamed) {

@@ -37,6 +37,7 @@ const std::set<std::string>& other_programs_flags() {
       "--single-stream",                  // xz (guest/boot_image.cc)
       "--preset", "--build",              // cmake (fuzz/campaign.cc: how to build the fuzzer)
       "--privileged",                     // docker run (fuzz/targets/differential_fuzzer.cc)
+      "--network", "--platform", "--root", "--cwd", "--version",  // runsc (guest/gvisor.cc, reproducers)
   };
   return flags;
 }

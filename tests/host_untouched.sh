@@ -12,8 +12,11 @@
 #   1. snapshots its network state: the netns inode, every socket sock_diag
 #      reports (`ss -tuanxw`, TIME-WAIT included), links, addresses, every
 #      readable value under /proc/sys/net, and `ls -la /tmp`;
-#   2. runs `sockspec check` over the whole corpus, then a short fuzz
-#      campaign when the fuzzer is built (skipped with a note otherwise),
+#   2. runs `sockspec check` over the whole corpus, then `check --kernel
+#      gvisor` over it when runsc is installed (runsc's state directory in a
+#      directory of this test: afterwards no process may name it and it must
+#      be empty), then a short fuzz campaign when the fuzzer is built
+#      (each skipped with a note otherwise),
 #      sampling the network namespace of every thread of every sockspec
 #      process while they run;
 #   3. snapshots again.
@@ -109,6 +112,23 @@ echo "  sockspec check exited $STATUS"
 # 0 agree, 1 divergences or failed expectations: either way it ran; 2 and 3
 # mean nothing ran, and this test would prove nothing.
 if [ "$STATUS" -ge 2 ]; then echo "FAIL: sockspec check did not run the corpus"; FAIL=1; fi
+
+if command -v runsc > /dev/null; then
+  # short and open to others, or the launcher would not put runsc's state
+  # there (guest/gvisor.cc StateDir::parent)
+  GVISOR_STATE=$(mktemp -d /var/tmp/sgh.XXXXXX)
+  chmod 755 "$GVISOR_STATE"
+  echo "running sockspec check --kernel gvisor $CORPUS"
+  TMPDIR=$GVISOR_STATE run_sampled "$SOCKSPEC" check --kernel gvisor "$CORPUS"
+  echo "  sockspec check --kernel gvisor exited $STATUS"
+  if [ "$STATUS" -ge 2 ]; then echo "FAIL: sockspec check --kernel gvisor did not run the corpus"; FAIL=1; fi
+  LEFT=$(pgrep -f "$GVISOR_STATE")
+  if [ -n "$LEFT" ]; then echo "FAIL: runsc processes left running: $LEFT"; FAIL=1; fi
+  if [ -n "$(ls -A "$GVISOR_STATE")" ]; then echo "FAIL: runsc state left in $GVISOR_STATE"; FAIL=1; fi
+  rm -rf "$GVISOR_STATE"
+else
+  echo "note: check --kernel gvisor skipped (runsc not installed)"
+fi
 
 # where `sockspec fuzz` looks: next to sockspec, else the fuzz preset's build
 FUZZER=${SOCKSPEC_FUZZER:-$(dirname "$SOCKSPEC")/differential_fuzzer}

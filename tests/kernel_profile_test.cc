@@ -173,9 +173,11 @@ TEST(VerdictCodec, AVerdictSurvivesTheTrip) {
       "codec.scn");
   DriverConfig config;
   config.profile = profile("6.18.44+tcp-role-lock");
-  const ScenarioVerdict v = run_scenario(p, Mode::Model, config);
+  ScenarioVerdict v = run_scenario(p, Mode::Model, config);
+  v.limitation = "not runnable on gVisor runsc 20221219: line 4 (ns b): setns(2) ...";
   const ScenarioVerdict back = decode_verdict(nlohmann::json::parse(encode_verdict(v).dump()), p);
   EXPECT_EQ(back.profile, v.profile);
+  EXPECT_EQ(back.limitation, v.limitation);
   ASSERT_EQ(back.lines.size(), v.lines.size());
   for (std::size_t i = 0; i < v.lines.size(); ++i) {
     EXPECT_EQ(back.lines[i].model, v.lines[i].model) << i;
@@ -187,10 +189,57 @@ TEST(VerdictCodec, AVerdictSurvivesTheTrip) {
   }
   Result bytes = Result::bytes(std::string("\x00\xff\x80", 3));
   EXPECT_EQ(decode_result(encode_result(bytes)), bytes);
-  EXPECT_THROW(decode_verdict(nlohmann::json::parse(R"({"file":"x","error":"","kernel":"6.1","release":"","lines":[]})"), p),
+  EXPECT_THROW(decode_verdict(nlohmann::json::parse(R"({"file":"x","error":"","limitation":"","kernel":"6.1","release":"","lines":[]})"), p),
                std::runtime_error);
 }
 
+// A scenario the kernel under test cannot run is UNRUNNABLE, unless a line
+// before the limitation already failed.
+TEST(ScenarioStatus, AScenarioTheKernelCannotRunIsUnrunnableNotFailed) {
+  const Program p = parse_scenario("s = socket inet stream -> ok\nns b\n", "limited.scn");
+  ScenarioVerdict v = run_scenario(p, Mode::Model, DriverConfig{});
+  ASSERT_EQ(v.status(), ScenarioStatus::Pass);
+  v.limitation = "not runnable on gVisor runsc 20221219: line 2 (ns b): setns(2) ...";
+  EXPECT_EQ(v.status(), ScenarioStatus::Unrunnable);
+  EXPECT_STREQ(status_word(v.status()), "UNRUNNABLE");
+  v.lines[0].diverged = true;
+  EXPECT_EQ(v.status(), ScenarioStatus::Fail);
+}
+
+// kernels diff linux gvisor: each scenario's first line where gVisor
+// diverged and Linux agreed is a Linux rule gVisor breaks, with both results;
+// later divergent lines are counted as follow-on; what gVisor cannot run is
+// listed with its reason.
+TEST(KernelsDiff, ListsTheLinuxRulesGvisorBreaks) {
+  const Program p = parse_scenario(
+      "s = socket inet stream -> ok\n"
+      "bind s 127.0.0.1:8080 -> ok\n"
+      "listen s 5 -> ok\n"
+      "sockatmark s -> 0\n",
+      "gvisor.scn");
+  ScenarioVerdict linux_side = run_scenario(p, Mode::Model, DriverConfig{});
+  for (LineVerdict& l : linux_side.lines) l.kernel = l.model;
+  ScenarioVerdict gvisor = linux_side;
+  gvisor.profile.release = "gVisor runsc 20221219";
+  gvisor.lines[3].kernel = Result::err(ENOTTY);
+  gvisor.lines[3].diverged = true;
+  ScenarioVerdict limited = linux_side;
+  limited.profile = gvisor.profile;
+  limited.limitation = "not runnable on gVisor runsc 20221219: line 2 (ns b): setns(2) ...";
+  const KernelsDiff d = diff_kernels({linux_side, linux_side}, {gvisor, limited});
+  ASSERT_TRUE(d.b_is_gvisor);
+  ASSERT_EQ(d.broken.size(), 1u);
+  EXPECT_EQ(d.broken[0].rules, "oob.tcp.sockatmark");
+  ASSERT_EQ(d.broken[0].lines.size(), 1u);
+  EXPECT_EQ(d.broken[0].lines[0].result_a, "0");
+  EXPECT_EQ(d.broken[0].lines[0].result_b, "ENOTTY");
+  ASSERT_EQ(d.unrunnable_b.size(), 1u);
+  EXPECT_EQ(d.unrunnable_b[0].second, limited.limitation);
+  const std::string md = kernels_diff_markdown(d);
+  EXPECT_NE(md.find("## Linux rules gVisor runsc 20221219 breaks"), std::string::npos) << md;
+  EXPECT_NE(md.find("| `0` | `ENOTTY` | gvisor.scn:4 `sockatmark s` | 1 |"), std::string::npos) << md;
+  EXPECT_NE(md.find("cannot run (1)"), std::string::npos) << md;
+}
 
 // kernels diff on verdicts whose kernel results are what the model answers
 // for each profile: exactly the versioned rules that tell the two apart and

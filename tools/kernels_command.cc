@@ -111,7 +111,8 @@ void add_kernels_command(CLI::App& app) {
   kernels->require_subcommand(1);
   auto* diff = kernels->add_subcommand(
       "diff", "run scenarios on kernels A and B and list, rule by rule, where Linux changed between them");
-  diff->add_option("A", o.a, "a kernel: host, 6.1, 6.12, 6.18 (the host's series) or a vmlinuz path")->required();
+  diff->add_option("A", o.a, "a kernel: host (or linux), 6.1, 6.12, 6.18 (the host's series), a vmlinuz path, or gvisor")
+      ->required();
   diff->add_option("B", o.b, "the other kernel")->required();
   diff->add_option("paths", o.paths, "scenarios to run on both")->capture_default_str();
   diff->add_option("--out", o.out_dir, "also write DIR/kernels-diff.md and DIR/kernels-diff.html");

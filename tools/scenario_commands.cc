@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <filesystem>
 #include <cstdio>
 #include <memory>
 #include <stdexcept>
@@ -11,12 +12,14 @@
 #include "check/driver.h"
 #include "check/files.h"
 #include "check/guest_run.h"
+#include "check/gvisor_findings.h"
 #include "check/interruption.h"
 #include "check/parallel.h"
 #include "check/progress.h"
 #include "check/report.h"
 #include "check/rule_usage.h"
 #include "check/verdict_codec.h"
+#include "guest/gvisor.h"
 #include "oracle/oracle.h"
 #include "scenario/parser.h"
 #include "tools/commands.h"
@@ -39,6 +42,7 @@ struct ScenarioOptions {
   // (check/guest_run.h); model: the profile to answer for ("" the reference).
   std::string kernel;
   bool verdict_stream = false;  // --verdict-stream: verdicts as data (what a guest sends back)
+  std::string isolated_by;      // --isolated-by gvisor:VERSION: what the gVisor launcher declares
 };
 
 void add_common_options(CLI::App* cmd, ScenarioOptions& o) {
@@ -66,6 +70,12 @@ void add_common_options(CLI::App* cmd, ScenarioOptions& o) {
   cmd->add_flag("--verdict-stream", o.verdict_stream,
                 "print each verdict as one JSON record of check/verdict_codec.h (what a guest sends back)")
       ->group("");  // internal: not in --help
+  cmd->add_option("--isolated-by", o.isolated_by,
+                  "gvisor:RUNSC_VERSION: this run is inside a gVisor sandbox (what --kernel gvisor passes in)")
+      ->check([](const std::string& v) {
+        return v.starts_with("gvisor:") && v.size() > 7 ? std::string() : "expected gvisor:RUNSC_VERSION, got " + v;
+      })
+      ->group("");  // internal: not in --help
   add_limit_options(cmd, o.limits);
 }
 
@@ -77,7 +87,8 @@ void add_kernel_option(CLI::App* cmd, ScenarioOptions& o, bool model) {
   else
     cmd->add_option("--kernel", o.kernel,
                     "the kernel to run on: host (default), 6.1 or 6.12 (Debian's, booted under qemu, fetched "
-                    "once into the cache), or the path of a vmlinuz (docs/kernels.md)");
+                    "once into the cache), the path of a vmlinuz (docs/kernels.md), or gvisor (gVisor's "
+                    "netstack under runsc, docs/gvisor.md)");
 }
 
 // The profile `model --kernel NAME` answers for; nullopt after reporting a
@@ -124,8 +135,12 @@ bool run_guest_or_report(const ScenarioOptions& o, Mode mode, const DriverConfig
   auto progress = [](std::string_view message) { fmt::print(stderr, "sockspec: {}\n", message); };
   try {
     const GuestRunReport r = run_in_kernel_guest(o.kernel, programs, mode, driver, o.jobs, on_verdict, progress);
-    fmt::print(stderr, "sockspec: {} scenarios on {} in a qemu guest: {:.1f} s, boot {:.1f} s\n", r.verdicts,
-               r.release, r.total_seconds, r.boot_seconds);
+    if (r.gvisor)
+      fmt::print(stderr, "sockspec: {} scenarios on {} (runsc do): {:.1f} s\n", r.verdicts, r.release,
+                 r.total_seconds);
+    else
+      fmt::print(stderr, "sockspec: {} scenarios on {} in a qemu guest: {:.1f} s, boot {:.1f} s\n", r.verdicts,
+                 r.release, r.total_seconds, r.boot_seconds);
     return true;
   } catch (const std::invalid_argument& e) {
     fmt::print(stderr, "sockspec: --kernel {}: {}\n", o.kernel, e.what());
@@ -151,13 +166,14 @@ bool enter_sandbox_or_report() {
 
 // What the verdicts of a run came to.
 struct RunCounts {
-  int passed = 0, partial = 0, failed = 0;  // passed excludes partial
+  int passed = 0, partial = 0, unrunnable = 0, failed = 0;  // passed excludes partial and unrunnable
   std::string stopped_at;                   // the scenario an interruption stopped, and where
 
-  int scenarios() const { return passed + partial + failed; }
+  int scenarios() const { return passed + partial + unrunnable + failed; }
   void count(const ScenarioVerdict& verdict, bool failed_run) {
     if (failed_run) ++failed;
     else if (verdict.status() == ScenarioStatus::Partial) ++partial;
+    else if (verdict.status() == ScenarioStatus::Unrunnable) ++unrunnable;
     else ++passed;
     if (verdict.interrupted) stopped_at = fmt::format("{}: {}", verdict.file, verdict.error);
   }
@@ -190,6 +206,8 @@ void print_summary(const ScenarioOptions& o, Mode mode, const RunCounts& counts,
   }
   if (o.json || o.verdict_stream) return;
   std::string partial = counts.partial ? fmt::format("{} PARTIAL (lines unsupported by the model), ", counts.partial) : "";
+  if (counts.unrunnable)
+    partial += fmt::format("{} UNRUNNABLE (the kernel under test cannot run them as written), ", counts.unrunnable);
   fmt::print("{} passed, {}{} failed{}{}\n", counts.passed, partial, counts.failed,
              kernel.empty() ? "" : (mode == Mode::Model ? " (the model answering for " + kernel + ")" : " on " + kernel),
              interrupted.empty() ? "" : "; " + interrupted);
@@ -205,6 +223,11 @@ void run_all(const ScenarioOptions& o, Mode mode) {
   }
   const bool in_guest = mode != Mode::Model && !o.kernel.empty() && o.kernel != "host";
   std::optional<CheckOutputs> outputs;  // before the sandbox: it changes the working directory
+  // --out DIR on gVisor: DIR/gvisor-findings/ (check/gvisor_findings.h)
+  const std::filesystem::path gvisor_findings_dir =
+      o.kernel == kGvisorKernelName && mode == Mode::Lockstep && !o.outputs.out_dir.empty()
+          ? std::filesystem::absolute(o.outputs.out_dir) / "gvisor-findings"
+          : std::filesystem::path();
   try {
     outputs.emplace(o.outputs, mode);
   } catch (const std::exception& e) {
@@ -212,6 +235,7 @@ void run_all(const ScenarioOptions& o, Mode mode) {
     exit_code() = kBadInput;
     return;
   }
+  if (!o.isolated_by.empty()) declare_isolated_by_gvisor(o.isolated_by.substr(7));
   if (mode != Mode::Model && !in_guest && !enter_sandbox_or_report()) return;
   InterruptWatch interrupt;  // after the sandbox: it starts a thread
   driver.stop_signal = &interrupt.signal();
@@ -219,8 +243,15 @@ void run_all(const ScenarioOptions& o, Mode mode) {
   std::string kernel;  // the profile the verdicts were for, described
   const auto start = std::chrono::steady_clock::now();
   ProgressMeter progress(programs->size());  // only when stderr is a terminal
+  std::size_t next_program = 0;  // verdicts come in the programs' order
   auto on_verdict = [&](ScenarioVerdict&& verdict) {
     const bool failed = outputs->add(verdict);
+    if (!gvisor_findings_dir.empty() && next_program < programs->size()) try {
+        record_gvisor_findings(gvisor_findings_dir, (*programs)[next_program], verdict, driver.oracle);
+      } catch (const std::exception& e) {
+        fmt::print(stderr, "sockspec: {}\n", e.what());
+      }
+    ++next_program;
     counts.count(verdict, failed);
     kernel = verdict.profile.describe();
     progress.finish();  // clear the status line before printing
