@@ -100,7 +100,7 @@ def verdict(value, target):
 print(f"## sockspec throughput, {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC\n")
 print(f"Machine: {os.cpu_count()} cores, Linux {platform.release()}, "
       f"load average {os.getloadavg()[0]:.1f} at the end. Mix: {scenarios} corpus scenarios "
-      f"(no `sleep`, no `link add`); reusable mix: the {reusable} of them whose namespaces the pool reuses.\n")
+      f"(no `sleep`, no `link add`, no connect expected to stay pending); reusable mix: the {reusable} of them whose namespaces the pool reuses.\n")
 print("| measure | value |")
 print("|---|---|")
 print(f"| model alone (CPU time) | {model:,.0f} lines/s |")
