@@ -1,5 +1,6 @@
 #include "fuzz/campaign.h"
 
+#include <cctype>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -216,10 +217,17 @@ std::vector<fs::path> take_leftovers(const fs::path& work, const fs::path& curre
   return dirs;
 }
 
+// The machine's name as a campaign directory's part. libFuzzer runs its
+// merge and job processes through system(3), so a path it is given must
+// mean itself to sh: a guest with no hostname is "(none)", which sh cannot
+// parse. Only [A-Za-z0-9._-] are kept, the rest become '_'.
 std::string host_name() {
   char name[256] = {};
   if (gethostname(name, sizeof name - 1) != 0 || name[0] == '\0') return "host";
-  return name;
+  std::string safe = name;
+  for (char& c : safe)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-') c = '_';
+  return safe;
 }
 
 // Runs the fuzzer in minimizing mode on `jobs` processes, each on its share
