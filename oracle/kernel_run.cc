@@ -26,6 +26,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <set>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
@@ -203,6 +204,10 @@ struct KernelRun::Impl {
   // scenario closed it). The last one is what the name means now; earlier
   // ones live on unnamed, like leaked fds, until the run ends.
   std::map<std::string, std::vector<int>, std::less<>> name_history;
+  // The open UDP sockets among them: the only ones whose receive memory the
+  // model reads (data.udp.lookup.adopt_kernel), so a data line on TCP or
+  // AF_UNIX costs no SO_MEMINFO call per held socket.
+  std::set<int> udp_fds;
   std::int64_t uid = 0;
   bool uid_failed = false;
   bool links_made = false;            // delivery may then take time (veth)
@@ -354,6 +359,7 @@ struct KernelRun::Impl {
     int fd = socket(vocab::family(o.family).number, vocab::sock_type(o.type).number | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol_number(o.proto));
     if (fd < 0) return errno_result();
     name_socket(line.names.at(0), fd);
+    if (o.type == SockType::Dgram && o.family != Family::Unix) udp_fds.insert(fd);
     return Result::ok();
   }
 
@@ -479,6 +485,7 @@ struct KernelRun::Impl {
 
   Result run(const op::Close&, const Line& line, int fd) {
     name_history[line.socket].back() = -1;
+    udp_fds.erase(fd);
     return ok_or_errno(close(fd));
   }
 
@@ -795,7 +802,8 @@ Observation KernelRun::observe(const Line& line) {
       if (scope.buffers && lines_socket) s.sndbuf = buffer_size_of(fd, SO_SNDBUF), s.rcvbuf = buffer_size_of(fd, SO_RCVBUF);
       if (scope.accept_queues) s.accept_queue = tcp_accept_queue_of(fd);
       const bool all_after_send = !std::holds_alternative<op::Recv>(line.op) && !std::holds_alternative<op::RecvFrom>(line.op);
-      if (scope.receive_memory && (lines_socket || all_after_send)) s.rmem = receive_memory_of(fd);
+      if (scope.receive_memory && run.udp_fds.contains(fd) && (lines_socket || all_after_send))
+        s.rmem = receive_memory_of(fd);
       if (dumped) s.queues = run.queue_sizes_of_fd(fd, *dumped);
       seen.sockets.push_back(std::move(s));
     }
